@@ -1,0 +1,3 @@
+"""semcache: a semantic cache for LLM applications."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,133 @@
+"""/cache/*: store, search, stats, clear, delete."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import numpy as np
+from fastapi import APIRouter, Query, status
+
+from semcache.api.deps import AdminDep, PrincipalDep, ResourcesDep
+from semcache.cache.models import Candidate, Entry
+from semcache.cache.semantic import Lookup
+from semcache.errors import InvalidInputError, NotFoundError
+from semcache.normalize import build_scope
+from semcache.runtime import Resources
+from semcache.schemas.cache import (
+    CandidateOut,
+    ClearResponse,
+    EntryOut,
+    MatchOut,
+    SearchRequest,
+    SearchResponse,
+    StatsResponse,
+    StoreRequest,
+    StoreResponse,
+)
+
+router = APIRouter(prefix="/cache", tags=["cache"])
+
+
+def scope_for(resources: Resources, tenant: str, client_scope: Mapping[str, str]) -> dict[str, str]:
+    try:
+        return build_scope(tenant, client_scope, extra_fields=resources.settings.extra_scope_fields)
+    except ValueError as e:
+        raise InvalidInputError(str(e)) from e
+
+
+def entry_out(entry: Entry) -> EntryOut:
+    return EntryOut(
+        id=entry.id, prompt=entry.prompt, response=entry.response, scope=entry.scope,
+        created_at=entry.created_at, hits=entry.hits, prompt_tokens=entry.prompt_tokens,
+        completion_tokens=entry.completion_tokens, metadata=entry.metadata,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def search_response(lookup: Lookup, elapsed_ms: float) -> SearchResponse:
+    def candidate(c: Candidate) -> CandidateOut:
+        return CandidateOut(id=c.entry.id, prompt=c.entry.prompt, distance=c.distance,
+                            similarity=c.similarity, within_threshold=c.distance <= lookup.distance_threshold)  # fmt: skip
+
+    match = None
+    if lookup.match is not None and lookup.source is not None:
+        m = lookup.match
+        match = MatchOut(
+            id=m.entry.id, prompt=m.entry.prompt, response=m.entry.response, distance=m.distance,
+            similarity=m.similarity, source=lookup.source, scope=m.entry.scope, created_at=m.entry.created_at,
+            hits=m.entry.hits, metadata=m.entry.metadata,  # type: ignore[arg-type]
+        )  # fmt: skip
+    return SearchResponse(
+        hit=lookup.hit, match=match, candidates=[candidate(c) for c in lookup.candidates],
+        distance_threshold=lookup.distance_threshold, similarity_threshold=1.0 - lookup.distance_threshold,
+        latency_ms=elapsed_ms,
+    )  # fmt: skip
+
+
+@router.post("/store", status_code=status.HTTP_201_CREATED, response_model=StoreResponse)
+async def store(body: StoreRequest, principal: PrincipalDep, resources: ResourcesDep) -> StoreResponse:
+    scope = scope_for(resources, principal.tenant, body.scope)
+    ttl = body.ttl if body.ttl is not None else resources.settings.cache_ttl
+    entry = await resources.gate.run(
+        lambda: resources.cache.put(body.prompt, body.response, scope, ttl=ttl, metadata=body.metadata)
+    )
+    return StoreResponse(**entry_out(entry).model_dump(), ttl=ttl)
+
+
+@router.post("/search", response_model=SearchResponse)
+async def search(body: SearchRequest, principal: PrincipalDep, resources: ResourcesDep) -> SearchResponse:
+    started = time.perf_counter()
+    scope = scope_for(resources, principal.tenant, body.scope)
+    vector = None
+    if body.embedding is not None:
+        if len(body.embedding) != resources.embedder.dims:
+            raise InvalidInputError(f"embedding has {len(body.embedding)} dims; the index has {resources.embedder.dims}")
+        v = np.asarray(body.embedding, dtype=np.float32)
+        norm = float(np.linalg.norm(v))
+        if not np.isfinite(norm) or norm == 0.0:
+            raise InvalidInputError("embedding must be finite and non-zero")
+        vector = v / norm
+    cache = resources.cache
+    lookup = await resources.gate.run(
+        lambda: cache.lookup(body.prompt or "", scope, distance_threshold=body.requested_distance(),
+                             top_k=body.top_k, vector=vector)  # fmt: skip
+    )
+    return search_response(lookup, (time.perf_counter() - started) * 1000)
+
+
+@router.get("/stats", response_model=StatsResponse)
+async def stats(principal: PrincipalDep, resources: ResourcesDep) -> StatsResponse:
+    raw = await resources.gate.run(resources.cache.store.stats)
+    hits, misses = int(raw["hits"]), int(raw["misses"])  # type: ignore[call-overload]
+    threshold = resources.cache.distance_threshold
+    return StatsResponse(
+        **raw,  # type: ignore[arg-type]
+        hit_rate=hits / (hits + misses) if hits + misses else 0.0,
+        distance_threshold=threshold, similarity_threshold=1.0 - threshold,
+        ttl=resources.settings.cache_ttl, embedder=resources.embedder.fingerprint,
+    )  # fmt: skip
+
+
+@router.delete("/clear", response_model=ClearResponse)
+async def clear(
+    admin: AdminDep,
+    resources: ResourcesDep,
+    tenant: str | None = Query(default=None, max_length=64),
+    namespace: str | None = Query(default=None, max_length=256),
+    model: str | None = Query(default=None, max_length=256),
+    locale: str | None = Query(default=None, max_length=256),
+    pattern: str | None = Query(default=None, max_length=512, description="glob over prompts, e.g. *france*"),
+) -> ClearResponse:
+    """Delete every entry, or those matching the given scope values and/or prompt pattern."""
+    given = {"tenant": tenant, "namespace": namespace, "model": model, "locale": locale}
+    scope = {k: v for k, v in given.items() if v is not None}
+    deleted = await resources.gate.run(lambda: resources.cache.store.clear(scope=scope or None, pattern=pattern))
+    return ClearResponse(deleted=deleted)
+
+
+@router.delete("/entries/{entry_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_entry(entry_id: str, admin: AdminDep, resources: ResourcesDep) -> None:
+    if not entry_id.isalnum() or len(entry_id) > 64:
+        raise InvalidInputError("entry ids are up to 64 letters and digits")
+    if not await resources.gate.run(lambda: resources.cache.store.delete(entry_id)):
+        raise NotFoundError(f"no entry {entry_id}")

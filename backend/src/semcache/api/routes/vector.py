@@ -1,0 +1,55 @@
+"""/vector/*: plain vector search over a separate index, for arbitrary content (per tenant)."""
+
+from __future__ import annotations
+
+import numpy as np
+from fastapi import APIRouter, status
+
+from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.errors import InvalidInputError
+from semcache.schemas.cache import (
+    VectorAddRequest,
+    VectorAddResponse,
+    VectorHit,
+    VectorSearchRequest,
+    VectorSearchResponse,
+)
+
+router = APIRouter(prefix="/vector", tags=["vector"])
+
+
+@router.post("/add", status_code=status.HTTP_201_CREATED, response_model=VectorAddResponse)
+async def add(body: VectorAddRequest, principal: PrincipalDep, resources: ResourcesDep) -> VectorAddResponse:
+    scope = {"tenant": principal.tenant}
+    # Texts are stored in the entry's prompt field; adding the same text again updates its metadata.
+    entry = await resources.gate.run(
+        lambda: resources.vectors.put(body.text, "", scope, ttl=None, metadata=body.metadata)
+    )
+    return VectorAddResponse(id=entry.id, created_at=entry.created_at)
+
+
+@router.post("/search", response_model=VectorSearchResponse)
+async def search(body: VectorSearchRequest, principal: PrincipalDep, resources: ResourcesDep) -> VectorSearchResponse:
+    vectors = resources.vectors
+    if body.embedding is not None:
+        if len(body.embedding) != resources.embedder.dims:
+            raise InvalidInputError(f"embedding has {len(body.embedding)} dims; the index has {resources.embedder.dims}")
+        v = np.asarray(body.embedding, dtype=np.float32)
+        norm = float(np.linalg.norm(v))
+        if not np.isfinite(norm) or norm == 0.0:
+            raise InvalidInputError("embedding must be finite and non-zero")
+        vector = v / norm
+    else:
+        vector = await vectors.embed(body.text or "")
+    candidates = await resources.gate.run(
+        lambda: vectors.store.search(vector, {"tenant": principal.tenant}, k=body.top_k)
+    )
+    max_distance = 1.0 - body.threshold if body.threshold is not None else 2.0
+    return VectorSearchResponse(
+        results=[
+            VectorHit(id=c.entry.id, text=c.entry.prompt, metadata=c.entry.metadata,  # type: ignore[arg-type]
+                      distance=c.distance, similarity=c.similarity)
+            for c in candidates
+            if c.distance <= max_distance
+        ]
+    )  # fmt: skip

@@ -1,0 +1,42 @@
+"""Plain data the cache passes around (no I/O, no pydantic: these never cross the wire as-is)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    prompt: str
+    text: str
+    response: str
+    scope: dict[str, str]
+    created_at: float
+    hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    metadata: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: Entry
+    distance: float
+
+    @property
+    def similarity(self) -> float:
+        return 1.0 - self.distance
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """What a caller hands to the store; the id is derived from text and scope."""
+
+    prompt: str
+    text: str
+    response: str
+    scope: dict[str, str]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    metadata: dict[str, object] = field(default_factory=dict)

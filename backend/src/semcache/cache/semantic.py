@@ -1,0 +1,132 @@
+"""SemanticCache: exact fast path, then one KNN search under the scope filter, then the threshold.
+
+This is the cache as a library: the HTTP routes, the completion service, `semcache eval` and the
+benchmarks all call it, so there is one lookup path to measure and trust.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from semcache.cache.models import Candidate, Entry, NewEntry
+from semcache.cache.query import describe_query, scope_filter, with_min_created
+from semcache.cache.redis import RedisStore
+from semcache.embeddings.base import Embedder, Vector
+from semcache.normalize import entry_id, normalize_text
+
+Source = Literal["exact", "semantic"]
+#: A second opinion on a candidate that passed the threshold: (query prompt, candidate) -> serve it?
+Verifier = Callable[[str, Candidate, list[Candidate]], bool]
+
+
+@dataclass
+class Lookup:
+    hit: bool
+    source: Source | None
+    match: Candidate | None
+    candidates: list[Candidate]
+    distance_threshold: float
+    vector: Vector | None = None
+    query: dict[str, object] = field(default_factory=dict)
+    embed_ms: float = 0.0
+    search_ms: float = 0.0
+    rejected_by_verifier: int = 0
+
+
+def tighten(server_distance: float, requested: float | None) -> float:
+    """A request may only make the threshold stricter, never looser."""
+    return server_distance if requested is None else min(server_distance, requested)
+
+
+class SemanticCache:
+    def __init__(
+        self,
+        store: RedisStore,
+        embedder: Embedder,
+        *,
+        distance_threshold: float,
+        top_k: int = 3,
+        verifier: Verifier | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.distance_threshold = distance_threshold
+        self.top_k = top_k
+        self.verifier = verifier
+
+    async def embed(self, text: str) -> Vector:
+        return (await self.embedder.embed([text]))[0]
+
+    async def exact(self, prompt: str, scope: Mapping[str, str], *, max_age_s: float | None = None) -> Entry | None:
+        entry = await self.store.get(entry_id(normalize_text(prompt), scope))
+        if entry is None or (max_age_s is not None and time.time() - entry.created_at > max_age_s):
+            return None
+        return entry
+
+    async def lookup(
+        self,
+        prompt: str,
+        scope: Mapping[str, str],
+        *,
+        distance_threshold: float | None = None,
+        top_k: int | None = None,
+        max_age_s: float | None = None,
+        use_exact: bool = True,
+        vector: Vector | None = None,
+    ) -> Lookup:
+        threshold = tighten(self.distance_threshold, distance_threshold)
+        if use_exact and vector is None:
+            entry = await self.exact(prompt, scope, max_age_s=max_age_s)
+            if entry is not None:
+                match = Candidate(entry, 0.0)
+                await self.store.record_hit(entry.id)
+                return Lookup(True, "exact", match, [match], threshold)
+        t0 = time.perf_counter()
+        if vector is None:
+            vector = await self.embed(prompt)
+        t1 = time.perf_counter()
+        k = top_k or self.top_k
+        min_created = time.time() - max_age_s if max_age_s is not None else None
+        candidates = await self.store.search(vector, scope, k=k, min_created_at=min_created)
+        t2 = time.perf_counter()
+        result = Lookup(
+            False, None, None, candidates, threshold, vector,
+            describe_query(self.store.spec.name,
+                           with_min_created(scope_filter(scope, self.store.spec.scope_fields), min_created),
+                           k=k, ef_runtime=self.store.spec.ef_runtime),
+            (t1 - t0) * 1000, (t2 - t1) * 1000,
+        )  # fmt: skip
+        for candidate in candidates:
+            if candidate.distance > threshold:
+                break
+            if self.verifier is not None and not self.verifier(prompt, candidate, candidates):
+                result.rejected_by_verifier += 1
+                continue
+            result.hit, result.source, result.match = True, "semantic", candidate
+            break
+        if result.match is not None:
+            await self.store.record_hit(result.match.entry.id)
+        else:
+            await self.store.record_miss()
+        return result
+
+    async def put(
+        self,
+        prompt: str,
+        response: str,
+        scope: Mapping[str, str],
+        *,
+        ttl: int | None,
+        vector: Vector | None = None,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        metadata: Mapping[str, object] | None = None,
+    ) -> Entry:
+        text = normalize_text(prompt)
+        if vector is None:
+            vector = await self.embed(prompt)
+        new = NewEntry(prompt, text, response, dict(scope), prompt_tokens, completion_tokens, dict(metadata or {}))
+        return await self.store.put(entry_id(text, scope), new, vector, ttl=ttl)

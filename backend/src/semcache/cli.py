@@ -1,0 +1,81 @@
+"""The `semcache` command: serve, redis (and more subcommands as they land)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from semcache.config import Settings
+from semcache.errors import LaunchError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from semcache.main import create_app
+
+    overrides: dict[str, object] = {}
+    if args.host:
+        overrides["HOST"] = args.host
+    if args.port is not None:
+        overrides["PORT"] = args.port
+    settings = Settings(**overrides)  # type: ignore[arg-type]  # aliases are valid keyword names here
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    print(f"semcache: serving on http://{settings.host}:{settings.port}  (docs at /docs)", flush=True)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    return 0
+
+
+async def _run_redis(data_dir: Path, port: int) -> None:
+    from semcache.local.redis import EmbeddedRedis
+
+    server = EmbeddedRedis(data_dir, port=port)
+    url = await server.start()
+    print(f"semcache: embedded Redis ready at {url} (data in {data_dir}); Ctrl-C stops it", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop()
+
+
+def _redis(args: argparse.Namespace) -> int:
+    settings = Settings()
+    data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir / "redis"
+    port = args.port if args.port is not None else (settings.embedded_redis_port or 6380)
+    asyncio.run(_run_redis(data_dir, port))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="semcache", description="A semantic cache for LLM applications.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", help="bind address (default HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default PORT or 8000)")
+    serve.set_defaults(func=_serve)
+    redis = sub.add_parser("redis", help="run the embedded Redis (with the query engine) in the foreground")
+    redis.add_argument("--port", type=int, help="port; 0 picks a free one (default 6380)")
+    redis.add_argument("--data-dir", help="data directory (default $SEMCACHE_DATA_DIR/redis)")
+    redis.set_defaults(func=_redis)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except LaunchError as e:
+        print(f"semcache: {e.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""All configuration, from the environment (and an optional `.env`), in one class.
+
+Every variable in README's configuration table is a field here. Nothing is read at import time:
+callers build `Settings()` (or pass overrides) inside `create_app` / the CLI.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbeddingProvider = Literal["auto", "local", "openai", "azure"]
+LLMProvider = Literal["auto", "local", "openai", "azure", "compatible"]
+
+DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly and factually."
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    # --- service -------------------------------------------------------------------------
+    host: str = Field(default="127.0.0.1", alias="HOST")
+    port: int = Field(default=8000, alias="PORT", ge=0, le=65535)
+    data_dir: Path = Field(default=Path(".semcache"), alias="SEMCACHE_DATA_DIR")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_prompts: bool = Field(default=False, alias="LOG_PROMPTS")
+    cors_origins: str = Field(default="", alias="CORS_ORIGINS")
+
+    # --- Redis ---------------------------------------------------------------------------
+    redis_url: SecretStr | None = Field(default=None, alias="REDIS_URL")
+    embedded_redis_port: int = Field(default=0, alias="EMBEDDED_REDIS_PORT", ge=0, le=65535)
+    redis_timeout_s: float = Field(default=2.0, alias="REDIS_TIMEOUT_S", gt=0)
+
+    # --- cache ---------------------------------------------------------------------------
+    cache_prefix: str = Field(default="semcache", alias="CACHE_PREFIX", pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    cache_ttl: int | None = Field(default=86_400, alias="CACHE_TTL", ge=1)
+    semantic_similarity_threshold: float | None = Field(
+        default=None, alias="SEMANTIC_SIMILARITY_THRESHOLD", ge=0.0, le=1.0
+    )
+    semantic_distance_threshold: float | None = Field(
+        default=None, alias="SEMANTIC_DISTANCE_THRESHOLD", ge=0.0, le=2.0
+    )
+    cache_scope_fields: str = Field(default="", alias="CACHE_SCOPE_FIELDS")
+    ef_runtime: int = Field(default=64, alias="EF_RUNTIME", ge=1, le=4096)
+    hnsw_m: int = Field(default=16, alias="HNSW_M", ge=2, le=512)
+    hnsw_ef_construction: int = Field(default=200, alias="HNSW_EF_CONSTRUCTION", ge=1, le=4096)
+    cache_top_k: int = Field(default=3, alias="CACHE_TOP_K", ge=1, le=50)
+    cache_max_messages: int = Field(default=1, alias="CACHE_MAX_MESSAGES", ge=1, le=100)
+    cache_ignore_system_messages: bool = Field(default=True, alias="CACHE_IGNORE_SYSTEM_MESSAGES")
+    cache_max_temperature: float = Field(default=1.0, alias="CACHE_MAX_TEMPERATURE", ge=0.0, le=2.0)
+    max_prompt_chars: int = Field(default=32_000, alias="MAX_PROMPT_CHARS", ge=1)
+    max_response_chars: int = Field(default=200_000, alias="MAX_RESPONSE_CHARS", ge=1)
+
+    # --- embeddings ----------------------------------------------------------------------
+    embedding_provider: EmbeddingProvider = Field(default="auto", alias="EMBEDDING_PROVIDER")
+    embed_batch_max: int = Field(default=64, alias="EMBED_BATCH_MAX", ge=1, le=1024)
+    embed_threads: int = Field(default=0, alias="EMBED_THREADS", ge=0, le=64)
+    openai_embedding_model: str = Field(default="text-embedding-3-small", alias="OPENAI_EMBEDDING_MODEL")
+    embedding_dims: int | None = Field(default=None, alias="EMBEDDING_DIMS", ge=1, le=8192)
+
+    # --- OpenAI / Azure OpenAI -----------------------------------------------------------
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    azure_openai_endpoint: str | None = Field(default=None, alias="AZURE_OPENAI_ENDPOINT")
+    azure_openai_api_key: SecretStr | None = Field(default=None, alias="AZURE_OPENAI_API_KEY")
+    azure_openai_api_version: str = Field(default="2024-10-21", alias="AZURE_OPENAI_API_VERSION")
+    azure_openai_embedding_model: str | None = Field(default=None, alias="AZURE_OPENAI_EMBEDDING_MODEL")
+    azure_openai_gpt5_model: str | None = Field(default=None, alias="AZURE_OPENAI_GPT5_MODEL")
+    azure_openai_chat_model: str | None = Field(default=None, alias="AZURE_OPENAI_CHAT_MODEL")
+    azure_client_id: str | None = Field(default=None, alias="AZURE_CLIENT_ID")
+
+    # --- LLM -----------------------------------------------------------------------------
+    llm_provider: LLMProvider = Field(default="auto", alias="LLM_PROVIDER")
+    llm_base_url: str | None = Field(default=None, alias="LLM_BASE_URL")
+    llm_api_key: SecretStr | None = Field(default=None, alias="LLM_API_KEY")
+    llm_model: str | None = Field(default=None, alias="LLM_MODEL")
+    llm_system_prompt: str = Field(default=DEFAULT_SYSTEM_PROMPT, alias="LLM_SYSTEM_PROMPT")
+    llm_temperature: float = Field(default=0.0, alias="LLM_TEMPERATURE", ge=0.0, le=2.0)
+    llm_max_tokens: int = Field(default=256, alias="LLM_MAX_TOKENS", ge=1, le=32_768)
+    llm_timeout_s: float = Field(default=60.0, alias="LLM_TIMEOUT_S", gt=0)
+    llm_max_retries: int = Field(default=2, alias="LLM_MAX_RETRIES", ge=0, le=10)
+    local_llm_port: int = Field(default=0, alias="LOCAL_LLM_PORT", ge=0, le=65535)
+    local_llm_model_path: Path | None = Field(default=None, alias="LOCAL_LLM_MODEL_PATH")
+    local_llm_threads: int = Field(default=0, alias="LOCAL_LLM_THREADS", ge=0, le=64)
+
+    # --- tenants and keys ----------------------------------------------------------------
+    semcache_api_keys: SecretStr | None = Field(default=None, alias="SEMCACHE_API_KEYS")
+    semcache_api_keys_file: Path | None = Field(default=None, alias="SEMCACHE_API_KEYS_FILE")
+    semcache_admin_key: SecretStr | None = Field(default=None, alias="SEMCACHE_ADMIN_KEY")
+    default_tenant: str = Field(default="default", alias="DEFAULT_TENANT")
+    rate_limit_per_minute: int = Field(default=0, alias="RATE_LIMIT_PER_MINUTE", ge=0)
+
+    # --- telemetry -----------------------------------------------------------------------
+    telemetry_enabled: bool = Field(default=True, alias="TELEMETRY_ENABLED")
+    telemetry_stream_maxlen: int = Field(default=100_000, alias="TELEMETRY_STREAM_MAXLEN", ge=100)
+    telemetry_window: int = Field(default=1_000, alias="TELEMETRY_WINDOW", ge=10, le=100_000)
+    model_prices: str = Field(default="", alias="MODEL_PRICES")
+    applicationinsights_connection_string: SecretStr | None = Field(
+        default=None, alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
+    )
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Settings:
+        if self.semantic_similarity_threshold is not None and self.semantic_distance_threshold is not None:
+            raise ValueError("set SEMANTIC_SIMILARITY_THRESHOLD or SEMANTIC_DISTANCE_THRESHOLD, not both")
+        return self
+
+    @cached_property
+    def distance_threshold(self) -> float:
+        """The server's threshold as Redis cosine distance (0 = identical, 2 = opposite)."""
+        if self.semantic_distance_threshold is not None:
+            return self.semantic_distance_threshold
+        if self.semantic_similarity_threshold is not None:
+            return 1.0 - self.semantic_similarity_threshold
+        return 1.0 - DEFAULT_SIMILARITY_THRESHOLD
+
+    @cached_property
+    def extra_scope_fields(self) -> tuple[str, ...]:
+        names = [n.strip() for n in self.cache_scope_fields.split(",") if n.strip()]
+        for name in names:
+            if not name.isidentifier() or len(name) > 32:
+                raise ValueError(f"CACHE_SCOPE_FIELDS: {name!r} is not a valid field name")
+        return tuple(dict.fromkeys(names))
+
+    @property
+    def resolved_embedding_provider(self) -> Literal["local", "openai", "azure"]:
+        if self.embedding_provider != "auto":
+            return self.embedding_provider
+        if self.azure_openai_endpoint and self.azure_openai_embedding_model:
+            return "azure"
+        if self.openai_api_key is not None:
+            return "openai"
+        return "local"
+
+    @property
+    def resolved_llm_provider(self) -> Literal["local", "openai", "azure", "compatible"]:
+        if self.llm_provider != "auto":
+            return self.llm_provider
+        if self.llm_base_url:
+            return "compatible"
+        if self.azure_openai_endpoint and (self.azure_openai_gpt5_model or self.azure_openai_chat_model):
+            return "azure"
+        if self.openai_api_key is not None:
+            return "openai"
+        return "local"
+
+
+#: Cosine similarity a semantic hit needs when neither threshold is set (see docs/quality.md).
+DEFAULT_SIMILARITY_THRESHOLD = 0.90

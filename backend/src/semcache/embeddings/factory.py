@@ -1,0 +1,26 @@
+"""Chooses and starts the embedder the settings ask for."""
+
+from __future__ import annotations
+
+from semcache.config import Settings
+from semcache.embeddings.base import Embedder
+from semcache.embeddings.local import LocalEmbedder
+from semcache.embeddings.openai import OpenAIEmbedder
+from semcache.openai_clients import build_client
+
+
+async def start_embedder(settings: Settings) -> Embedder:
+    provider = settings.resolved_embedding_provider
+    if provider == "local":
+        local = LocalEmbedder(max_batch=settings.embed_batch_max, threads=settings.embed_threads)
+        await local.start()
+        return local
+    client = build_client(settings, provider, timeout_s=30.0, max_retries=settings.llm_max_retries)
+    model = (
+        settings.azure_openai_embedding_model or "text-embedding-3-small"
+        if provider == "azure"
+        else settings.openai_embedding_model
+    )
+    remote = OpenAIEmbedder(client, model=model, provider=provider, dims=settings.embedding_dims)
+    await remote.start()
+    return remote

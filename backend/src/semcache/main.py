@@ -1,0 +1,37 @@
+"""create_app(settings): assembles the FastAPI app. Start-up work happens in the lifespan, not here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from semcache import __version__, runtime
+from semcache.api import errors
+from semcache.api.routes import cache, health, vector
+from semcache.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = await runtime.start(settings)
+        app.state.resources = resources
+        try:
+            yield
+        finally:
+            await runtime.stop(resources)
+
+    app = FastAPI(
+        title="semcache",
+        version=__version__,
+        summary="A semantic cache in front of any OpenAI-compatible LLM.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for router in (cache.router, vector.router, health.router):
+        app.include_router(router)
+    return app

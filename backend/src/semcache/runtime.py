@@ -1,0 +1,113 @@
+"""Start-up and shut-down of everything the service holds: Redis (embedded or external), the embedder,
+the cache, and (once configured) the LLM. `main.lifespan` calls these; nothing here runs at import."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+
+from semcache.auth import KeyRing, load_keyring
+from semcache.cache.gate import CacheGate
+from semcache.cache.redis import RedisStore
+from semcache.cache.schema import BASE_SCOPE_FIELDS, IndexSpec
+from semcache.cache.semantic import SemanticCache
+from semcache.config import Settings
+from semcache.embeddings.base import Embedder
+from semcache.embeddings.factory import start_embedder
+from semcache.local.redis import EmbeddedRedis
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    keyring: KeyRing
+    redis: aioredis.Redis
+    embedder: Embedder
+    cache: SemanticCache
+    vectors: SemanticCache
+    gate: CacheGate
+    embedded_redis: EmbeddedRedis | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def redis_client(settings: Settings, url: str) -> aioredis.Redis:
+    kwargs: dict[str, object] = {}
+    if settings.redis_url is not None and "@" not in url and url.startswith("rediss://"):
+        # Azure Managed Redis with no password in the URL: authenticate with the managed identity.
+        from semcache.azure_auth import redis_credential_provider
+
+        kwargs["credential_provider"] = redis_credential_provider(settings)
+    return aioredis.Redis.from_url(
+        url,
+        socket_timeout=settings.redis_timeout_s,
+        socket_connect_timeout=settings.redis_timeout_s,
+        health_check_interval=30,
+        # RESP2 pinned: redis-py 8 defaults to RESP3, whose FT.* reply shapes differ by server version.
+        protocol=2,
+        **kwargs,  # type: ignore[arg-type]  # from_url forwards connection options untyped
+    )
+
+
+def index_specs(settings: Settings, embedder: Embedder) -> tuple[IndexSpec, IndexSpec]:
+    common = {
+        "prefix": settings.cache_prefix,
+        "fingerprint": embedder.fingerprint,
+        "dims": embedder.dims,
+        "m": settings.hnsw_m,
+        "ef_construction": settings.hnsw_ef_construction,
+        "ef_runtime": settings.ef_runtime,
+    }
+    cache = IndexSpec(scope_fields=(*BASE_SCOPE_FIELDS, *settings.extra_scope_fields), kind="cache", **common)  # type: ignore[arg-type]
+    vectors = IndexSpec(scope_fields=("tenant",), kind="vector", **common)  # type: ignore[arg-type]
+    return cache, vectors
+
+
+async def start(settings: Settings) -> Resources:
+    keyring = load_keyring(settings)
+    if keyring.open:
+        log.warning("no API keys configured: the service is open and every caller is tenant %r",
+                    settings.default_tenant)  # fmt: skip
+    embedded: EmbeddedRedis | None = None
+    if settings.redis_url is None:
+        embedded = EmbeddedRedis(settings.data_dir / "redis", port=settings.embedded_redis_port)
+        url = await embedded.start()
+        log.info("embedded Redis on %s (data in %s)", url, embedded.data_dir)
+    else:
+        url = settings.redis_url.get_secret_value()
+    client = redis_client(settings, url)
+    try:
+        embedder = await start_embedder(settings)
+    except BaseException:
+        await client.aclose()
+        if embedded is not None:
+            await embedded.stop()
+        raise
+    cache_spec, vector_spec = index_specs(settings, embedder)
+    cache_store, vector_store = RedisStore(client, cache_spec), RedisStore(client, vector_spec)
+    gate = CacheGate([cache_store, vector_store])
+    try:
+        await gate.ensure()
+    except Exception as e:  # an external Redis that is down must not stop the service: it degrades
+        log.warning("cache not ready at start-up, serving without it until Redis answers: %s", e)
+    return Resources(
+        settings=settings,
+        keyring=keyring,
+        redis=client,
+        embedder=embedder,
+        cache=SemanticCache(cache_store, embedder, distance_threshold=settings.distance_threshold,
+                            top_k=settings.cache_top_k),
+        vectors=SemanticCache(vector_store, embedder, distance_threshold=2.0, top_k=5),
+        gate=gate,
+        embedded_redis=embedded,
+    )  # fmt: skip
+
+
+async def stop(resources: Resources) -> None:
+    await resources.embedder.aclose()
+    await resources.redis.aclose()
+    if resources.embedded_redis is not None:
+        await resources.embedded_redis.stop()

@@ -1,0 +1,1 @@
+"""Pydantic wire models, one module per API area."""

@@ -1,0 +1,45 @@
+"""Wire types shared by several API areas."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+MAX_SCOPE_VALUE = 256
+
+
+def _no_control_chars(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _check_prompt(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return value.replace("\x00", "")
+
+
+ScopeValue = Annotated[str, Field(max_length=MAX_SCOPE_VALUE), AfterValidator(_no_control_chars)]
+Prompt = Annotated[str, Field(min_length=1, max_length=32_000), AfterValidator(_check_prompt)]
+
+
+class StrictModel(BaseModel):
+    """Unknown fields are an error: a typo such as `treshold` must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    detail: object | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
