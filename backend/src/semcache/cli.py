@@ -52,6 +52,20 @@ def _redis(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plugins() -> list[object]:
+    """Subcommands that live beside their own code (quality: eval/calibrate; bench)."""
+    import importlib
+
+    found = []
+    for name in ("semcache.quality.cli", "semcache.llm.cli", "bench.cli"):
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as e:
+            if e.name is None or not name.startswith(e.name):
+                raise
+    return found
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="semcache", description="A semantic cache for LLM applications.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -63,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     redis.add_argument("--port", type=int, help="port; 0 picks a free one (default 6380)")
     redis.add_argument("--data-dir", help="data directory (default $SEMCACHE_DATA_DIR/redis)")
     redis.set_defaults(func=_redis)
+    for module in _plugins():
+        module.register(sub)  # type: ignore[attr-defined]
     return parser
 
 

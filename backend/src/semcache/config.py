@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_prompts: bool = Field(default=False, alias="LOG_PROMPTS")
     cors_origins: str = Field(default="", alias="CORS_ORIGINS")
+    frontend_dir: Path | None = Field(default=None, alias="SEMCACHE_FRONTEND_DIR")
 
     # --- Redis ---------------------------------------------------------------------------
     redis_url: SecretStr | None = Field(default=None, alias="REDIS_URL")
@@ -102,6 +103,8 @@ class Settings(BaseSettings):
     applicationinsights_connection_string: SecretStr | None = Field(
         default=None, alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
     )
+
+    # --- cache quality (issue 8 adds its fields here) -----------------------------------
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Settings:

@@ -17,6 +17,7 @@ from semcache.config import Settings
 from semcache.embeddings.base import Embedder
 from semcache.embeddings.factory import start_embedder
 from semcache.local.redis import EmbeddedRedis
+from semcache.quality.verify import build_verifier
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ async def start(settings: Settings) -> Resources:
         redis=client,
         embedder=embedder,
         cache=SemanticCache(cache_store, embedder, distance_threshold=settings.distance_threshold,
-                            top_k=settings.cache_top_k),
+                            top_k=settings.cache_top_k, verifier=build_verifier(settings)),
         vectors=SemanticCache(vector_store, embedder, distance_threshold=2.0, top_k=5),
         gate=gate,
         embedded_redis=embedded,

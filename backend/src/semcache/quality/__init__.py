@@ -1,0 +1,1 @@
+"""Cache quality: verification of candidates, evaluation on labelled pairs, threshold calibration."""

@@ -1,0 +1,67 @@
+"""Shared fixtures: one real embedded Redis for the session; each service gets its own key prefix."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from semcache.config import Settings
+from semcache.local.redis import EmbeddedRedis
+from semcache.main import create_app
+from tests.support.live import LiveServer
+
+_counter = itertools.count()
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+async def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(embedded_redis: EmbeddedRedis) -> str:
+    return embedded_redis.url
+
+
+def unique_prefix() -> str:
+    return f"t{os.getpid()}x{next(_counter)}"
+
+
+def make_settings(redis_url: str, **env: object) -> Settings:
+    """Settings for one test service: our Redis, a fresh prefix, no .env file, plus overrides."""
+    values: dict[str, object] = {"REDIS_URL": redis_url, "CACHE_PREFIX": unique_prefix(), "LLM_PROVIDER": "compatible",
+                                 "LLM_BASE_URL": "http://127.0.0.1:9/v1"}  # fmt: skip
+    values.update(env)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+ServiceFactory = Callable[..., LiveServer]
+
+
+@pytest.fixture
+def service_factory(redis_url: str) -> Iterator[ServiceFactory]:
+    started: list[LiveServer] = []
+
+    def factory(**env: object) -> LiveServer:
+        server = LiveServer(create_app(make_settings(redis_url, **env)))
+        server.start()
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def service(service_factory: ServiceFactory) -> LiveServer:
+    return service_factory()
+
