@@ -13,6 +13,9 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
+
+from semcache.schemas.openai import ChatRequest
 
 _WS = re.compile(r"\s+")
 
@@ -52,3 +55,96 @@ def build_scope(
     if params:
         scope["params"] = params
     return scope
+
+
+# --- chat requests -> cache key --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyRules:
+    max_messages: int = 8
+    ignore_system: bool = True
+    max_temperature: float = 1.0
+
+
+@dataclass(frozen=True)
+class KeyPlan:
+    """The cache key of a chat request, or why it is not cacheable (`text` is None then)."""
+
+    text: str | None
+    params: str = ""
+    reason: str | None = None
+
+    @property
+    def cacheable(self) -> bool:
+        return self.text is not None
+
+
+#: Parameters that change what a right answer is; each becomes part of the `params` scope tag.
+_ANSWER_PARAMS = ("response_format", "stop", "seed", "top_p", "presence_penalty", "frequency_penalty", "logit_bias")
+
+
+def max_tokens_bucket(max_tokens: int | None) -> str:
+    """Coarse buckets, so 250 and 256 share answers but 50 and 4000 do not."""
+    if max_tokens is None:
+        return ""
+    for limit in (64, 256, 1024, 4096, 16384):
+        if max_tokens <= limit:
+            return f"<={limit}"
+    return ">16384"
+
+
+def params_tag(request: ChatRequest, *, system_text: str = "") -> str:
+    data = request.model_dump(exclude_none=True)
+    params: dict[str, object] = {k: data[k] for k in _ANSWER_PARAMS if k in data}
+    if system_text:
+        # Left out of the embedded text (it would drown the question), but answers given under another
+        # system prompt are not the same answers: it is part of the hard scope instead.
+        params["system"] = hashlib.sha256(system_text.encode("utf-8", "surrogatepass")).hexdigest()
+    params.update(request.extra_params())
+    bucket = max_tokens_bucket(request.max_completion_tokens or request.max_tokens)
+    if bucket:
+        params["max_tokens"] = bucket
+    if not params:
+        return ""
+    blob = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
+    return "p" + hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _bypass_reason(request: ChatRequest, rules: KeyRules) -> str | None:
+    if request.tools or request.functions or request.tool_choice is not None or request.function_call is not None:
+        return "tool or function calling"
+    if request.n is not None and request.n > 1:
+        return "n > 1 asks for several samples"
+    if request.logprobs or request.top_logprobs:
+        return "logprobs are specific to one generation"
+    if request.temperature is not None and request.temperature > rules.max_temperature:
+        return f"temperature {request.temperature} is above the cache ceiling {rules.max_temperature}"
+    for message in request.messages:
+        if message.role in ("tool", "function") or (message.model_extra or {}).get("tool_calls"):
+            return "the conversation contains tool calls"
+        if isinstance(message.content, list) and any(p.get("type") != "text" for p in message.content):
+            return "non-text content (images, audio) is not cached"
+    return None
+
+
+def plan_key(request: ChatRequest, rules: KeyRules) -> KeyPlan:
+    """Messages -> key text. One user message is keyed by its text alone (so it shares entries with /ask
+    and /cache/store); longer windows by `role: text` lines, so a user turn never matches an assistant turn."""
+    reason = _bypass_reason(request, rules)
+    if reason:
+        return KeyPlan(None, reason=reason)
+    system = [m for m in request.messages if m.role in ("system", "developer")]
+    window = [m for m in request.messages if not (rules.ignore_system and m in system)]
+    if not window or window[-1].role != "user":
+        return KeyPlan(None, reason="the last message is not a user message")
+    if len(window) > rules.max_messages:
+        return KeyPlan(None, reason=f"conversation longer than CACHE_MAX_MESSAGES={rules.max_messages}")
+    if len(window) == 1:
+        text = window[0].text()
+    else:
+        text = "\n".join(f"{m.role}: {m.text()}" for m in window)
+    if not text.strip():
+        return KeyPlan(None, reason="empty prompt")
+    system_text = "\n".join(m.text() for m in system) if rules.ignore_system else ""
+    return KeyPlan(text, params=params_tag(request, system_text=system_text))

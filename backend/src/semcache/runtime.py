@@ -17,7 +17,11 @@ from semcache.config import Settings
 from semcache.embeddings.base import Embedder
 from semcache.embeddings.factory import start_embedder
 from semcache.local.redis import EmbeddedRedis
+from semcache.costs import DEFAULT_PRICES, parse_prices
+from semcache.llm.factory import LLMHandle, start_llm
 from semcache.quality.verify import build_verifier
+from semcache.service import CompletionService
+from semcache.telemetry.events import NullSink
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,8 @@ class Resources:
     cache: SemanticCache
     vectors: SemanticCache
     gate: CacheGate
+    service: CompletionService
+    llm: LLMHandle
     embedded_redis: EmbeddedRedis | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -80,9 +86,13 @@ async def start(settings: Settings) -> Resources:
     else:
         url = settings.redis_url.get_secret_value()
     client = redis_client(settings, url)
+    embedder: Embedder | None = None
     try:
         embedder = await start_embedder(settings)
+        llm = await start_llm(settings)
     except BaseException:
+        if embedder is not None:
+            await embedder.aclose()
         await client.aclose()
         if embedded is not None:
             await embedded.stop()
@@ -94,20 +104,21 @@ async def start(settings: Settings) -> Resources:
         await gate.ensure()
     except Exception as e:  # an external Redis that is down must not stop the service: it degrades
         log.warning("cache not ready at start-up, serving without it until Redis answers: %s", e)
+    cache = SemanticCache(cache_store, embedder, distance_threshold=settings.distance_threshold,
+                          top_k=settings.cache_top_k, verifier=build_verifier(settings))
+    service = CompletionService(cache=cache, gate=gate, llm=llm.llm, settings=settings, telemetry=NullSink(),
+                                prices={**DEFAULT_PRICES, **parse_prices(settings.model_prices)})
+    log.info("LLM: %s model %s", llm.llm.provider, llm.llm.model)
     return Resources(
-        settings=settings,
-        keyring=keyring,
-        redis=client,
-        embedder=embedder,
-        cache=SemanticCache(cache_store, embedder, distance_threshold=settings.distance_threshold,
-                            top_k=settings.cache_top_k, verifier=build_verifier(settings)),
+        settings=settings, keyring=keyring, redis=client, embedder=embedder, cache=cache,
         vectors=SemanticCache(vector_store, embedder, distance_threshold=2.0, top_k=5),
-        gate=gate,
-        embedded_redis=embedded,
+        gate=gate, service=service, llm=llm, embedded_redis=embedded,
     )  # fmt: skip
 
 
 async def stop(resources: Resources) -> None:
+    await resources.service.drain()
+    await resources.llm.aclose()
     await resources.embedder.aclose()
     await resources.redis.aclose()
     if resources.embedded_redis is not None:

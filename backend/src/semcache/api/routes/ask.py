@@ -1,0 +1,167 @@
+"""/ask (one JSON answer), /ask/stream (SSE, raw and cache columns in parallel) and /llm/test."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+
+from fastapi import APIRouter, Query, Request
+from sse_starlette import EventSourceResponse
+
+from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.api.routes.cache import scope_for
+from semcache.errors import LLMError
+from semcache.llm.shared import SharedStream
+from semcache.normalize import KeyPlan
+from semcache.runtime import Resources
+from semcache.schemas.ask import AskRequest, AskResponse, CacheDocumentOut, ColumnOut, LLMTestResponse
+from semcache.schemas.openai import ChatMessage, ChatRequest
+from semcache.service import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Controls, Delta
+from semcache.streaming import sse
+
+router = APIRouter(tags=["ask"])
+EMBEDDING_PREVIEW = 8
+
+
+def chat_request(resources: Resources, prompt: str) -> ChatRequest:
+    settings = resources.settings
+    return ChatRequest(
+        messages=[ChatMessage(role="system", content=settings.llm_system_prompt), ChatMessage(role="user", content=prompt)],
+        temperature=settings.llm_temperature,
+        max_tokens=settings.llm_max_tokens,
+    )  # fmt: skip
+
+
+def target_for(resources: Resources, tenant: str, body: AskRequest) -> CacheTarget:
+    """/ask keys on the prompt alone under the server's own system prompt and sampling settings, so its
+    entries are the ones /cache/search finds with `scope.model` set to the configured model."""
+    scope = scope_for(resources, tenant, body.scope)
+    scope.setdefault("model", resources.service.llm.model)
+    return CacheTarget(KeyPlan(body.prompt), scope, tenant)
+
+
+def controls_for(body: AskRequest) -> Controls:
+    return Controls(no_cache=body.no_cache, no_store=body.no_store, ttl=body.ttl,
+                    distance_threshold=body.requested_distance())  # fmt: skip
+
+
+def document_out(resources: Resources, doc: CacheDocument) -> CacheDocumentOut:
+    lookup = doc.lookup
+    best = lookup.match if lookup is not None and lookup.match else (lookup.candidates[0] if lookup and lookup.candidates else None)
+    vector = [] if lookup is None or lookup.vector is None else [round(float(x), 5) for x in lookup.vector[:EMBEDDING_PREVIEW]]
+    return CacheDocumentOut(
+        status=doc.status, source=lookup.source if lookup else None,
+        doc_id=best.entry.id if best else None, prompt=best.entry.prompt if best else None,
+        similarity=best.similarity if best else None, distance=best.distance if best else None,
+        threshold_similarity=1.0 - doc.threshold, threshold_distance=doc.threshold,
+        query=lookup.query if lookup else {}, embedding=vector, dims=resources.embedder.dims, reason=doc.reason,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def column_out(done: ColumnDone, document: CacheDocumentOut | None = None) -> ColumnOut:
+    data = asdict(done.result)
+    data.pop("entry_created_at", None)
+    return ColumnOut(**data, document=document)
+
+
+async def merged_events(resources: Resources, body: AskRequest, tenant: str) -> AsyncIterator[ColumnEvent]:
+    """Both columns, interleaved as they happen. One upstream call serves both: the raw column always
+    reads it, the cache column reads it too on a miss. Closing this generator cancels everything."""
+    service = resources.service
+    request = chat_request(resources, body.prompt)
+    started = time.perf_counter()
+    upstream = service.open_upstream(request).start()
+    queue: asyncio.Queue[ColumnEvent | None] = asyncio.Queue()
+
+    async def pump(events: AsyncIterator[ColumnEvent]) -> None:
+        try:
+            async for event in events:
+                await queue.put(event)
+        finally:
+            await queue.put(None)
+
+    def shared() -> SharedStream:
+        return upstream
+
+    tasks = [
+        asyncio.create_task(pump(service.raw_column(request, upstream, tenant=tenant, started=started))),
+        asyncio.create_task(pump(service.cache_column(request, target_for(resources, tenant, body), controls_for(body),
+                                                      shared, started=started))),  # fmt: skip
+    ]
+    try:
+        finished = 0
+        while finished < len(tasks):
+            event = await queue.get()
+            if event is None:
+                finished += 1
+            else:
+                yield event
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        upstream.cancel()
+
+
+def frame(resources: Resources, event: ColumnEvent) -> dict[str, str]:
+    if isinstance(event, ColumnStart):
+        return sse("column_start", {"column": event.column, "model": event.model, "started_at": time.time()})
+    if isinstance(event, CacheDocument):
+        return sse("cache_document", document_out(resources, event).model_dump())
+    if isinstance(event, Delta):
+        return sse("content_chunk", {"column": event.column, "text": event.text})
+    return sse("column_complete", column_out(event).model_dump(exclude={"document", "text"}))
+
+
+async def sse_stream(resources: Resources, body: AskRequest, tenant: str) -> AsyncIterator[dict[str, str]]:
+    started = time.perf_counter()
+    async for event in merged_events(resources, body, tenant):
+        if isinstance(event, Delta) and not event.text:
+            continue
+        yield frame(resources, event)
+    yield sse("stream_complete", {"total_ms": (time.perf_counter() - started) * 1000})
+
+
+@router.post("/ask/stream", response_class=EventSourceResponse)
+async def ask_stream(body: AskRequest, principal: PrincipalDep, resources: ResourcesDep) -> EventSourceResponse:
+    target_for(resources, principal.tenant, body)  # validate the scope before the stream starts (422, not an event)
+    return EventSourceResponse(sse_stream(resources, body, principal.tenant), ping=15)
+
+
+@router.get("/ask/stream", response_class=EventSourceResponse)
+async def ask_stream_get(
+    principal: PrincipalDep, resources: ResourcesDep, prompt: str = Query(min_length=1, max_length=32_000)
+) -> EventSourceResponse:
+    """The same stream for `EventSource` clients, which can only GET."""
+    return await ask_stream(AskRequest(prompt=prompt), principal, resources)
+
+
+@router.post("/ask", response_model=AskResponse)
+async def ask(body: AskRequest, principal: PrincipalDep, resources: ResourcesDep, request: Request) -> AskResponse:
+    target_for(resources, principal.tenant, body)
+    columns: dict[str, ColumnOut] = {}
+    document: CacheDocumentOut | None = None
+    async for event in merged_events(resources, body, principal.tenant):
+        if isinstance(event, CacheDocument):
+            document = document_out(resources, event)
+        elif isinstance(event, ColumnDone):
+            out = column_out(event, document if event.result.column == "cache" else None)
+            columns[event.result.column] = out
+    return AskResponse(prompt=body.prompt, raw=columns["raw"], cache=columns["cache"])
+
+
+@router.get("/llm/test", response_model=LLMTestResponse)
+async def llm_test(principal: PrincipalDep, resources: ResourcesDep) -> LLMTestResponse:
+    """A tiny real call to the configured LLM: is it there, and how fast."""
+    llm = resources.service.llm
+    request = ChatRequest(messages=[ChatMessage(role="user", content="Say OK.")], max_tokens=5, temperature=0)
+    started = time.perf_counter()
+    try:
+        completion = await llm.complete(request)
+        answer, error = completion.choices[0].message.content if completion.choices else "", None
+    except LLMError as e:
+        answer, error = None, {"code": e.code, "message": e.message}
+    return LLMTestResponse(ok=error is None, provider=llm.provider, model=llm.model,
+                           latency_ms=(time.perf_counter() - started) * 1000, answer=answer, error=error)  # type: ignore[arg-type]  # fmt: skip

@@ -1,0 +1,54 @@
+"""Chooses the LLM from settings; starts the local model server when nothing else is configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from semcache.config import Settings
+from semcache.errors import LaunchError
+from semcache.llm.base import LLM
+from semcache.llm.openai import OpenAICompatibleLLM, parse_extra_body
+from semcache.local.llm import EXTRA_BODY, MODEL_ALIAS, LocalLLMServer
+from semcache.openai_clients import build_client
+
+
+@dataclass
+class LLMHandle:
+    llm: LLM
+    local_server: LocalLLMServer | None = None
+
+    async def aclose(self) -> None:
+        await self.llm.aclose()
+        if self.local_server is not None:
+            await self.local_server.stop()
+
+
+def _model_name(settings: Settings, provider: str) -> str:
+    if provider == "azure":
+        model = settings.azure_openai_gpt5_model or settings.azure_openai_chat_model
+        if not model:
+            raise LaunchError("set AZURE_OPENAI_GPT5_MODEL or AZURE_OPENAI_CHAT_MODEL (the deployment name)")
+        return model
+    if provider == "local":
+        return MODEL_ALIAS
+    return settings.llm_model or ("gpt-4o-mini" if provider == "openai" else "default")
+
+
+async def start_llm(settings: Settings) -> LLMHandle:
+    provider = settings.resolved_llm_provider
+    extra_body = parse_extra_body(settings.llm_extra_body)
+    server: LocalLLMServer | None = None
+    base_url: str | None = None
+    if provider == "local":
+        server = LocalLLMServer(
+            log_dir=settings.data_dir, model_path=settings.local_llm_model_path,
+            port=settings.local_llm_port, threads=settings.local_llm_threads,
+        )  # fmt: skip
+        base_url = await server.start()
+        extra_body = extra_body if extra_body is not None else dict(EXTRA_BODY)
+    client = build_client(
+        settings, "compatible" if provider == "local" else provider, base_url=base_url,
+        timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
+    )  # fmt: skip
+    llm = OpenAICompatibleLLM(client, provider=provider, model=_model_name(settings, provider), extra_body=extra_body)
+    return LLMHandle(llm, server)

@@ -1,0 +1,121 @@
+"""One upstream stream, many readers.
+
+/ask/stream's raw column and its cache column (on a miss) read the same upstream answer, and so do the
+followers of a single-flight leader: each reader sees every chunk from the start, whenever it joins. When
+the last reader leaves before the end (a client disconnect), the upstream call is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from openai.types.chat import ChatCompletionChunk
+
+from semcache.errors import LLMError
+from semcache.llm.openai import map_error
+
+
+@dataclass
+class Answer:
+    """What an upstream stream amounted to, once it ended."""
+
+    text: str = ""
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    refusal: bool = False
+    error: LLMError | None = None
+    cancelled: bool = False
+    started_at: float = field(default_factory=time.perf_counter)
+    first_token_at: float | None = None
+    ended_at: float | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.error is None and not self.cancelled and self.finish_reason == "stop"
+
+
+class SharedStream:
+    def __init__(self, source: AsyncIterator[ChatCompletionChunk]) -> None:
+        self._source = source
+        self._chunks: list[ChatCompletionChunk] = []
+        self._changed = asyncio.Event()
+        self._readers = 0
+        self._task: asyncio.Task[None] | None = None
+        self._parts: list[str] = []
+        self.answer = Answer()
+        self.done = asyncio.Event()
+
+    def start(self) -> SharedStream:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._pump())
+        return self
+
+    async def _pump(self) -> None:
+        answer = self.answer
+        try:
+            async for chunk in self._source:
+                self._absorb(chunk)
+                self._chunks.append(chunk)
+                self._wake()
+        except asyncio.CancelledError:
+            answer.cancelled = True
+            raise
+        except Exception as e:  # the readers get it as an LLMError; nothing escapes the task
+            answer.error = map_error(e)
+        finally:
+            answer.text = "".join(self._parts)
+            answer.ended_at = time.perf_counter()
+            self.done.set()
+            self._wake()
+
+    def _absorb(self, chunk: ChatCompletionChunk) -> None:
+        answer = self.answer
+        if chunk.usage is not None:
+            answer.prompt_tokens = chunk.usage.prompt_tokens
+            answer.completion_tokens = chunk.usage.completion_tokens
+        for choice in chunk.choices[:1]:
+            if choice.delta.content:
+                if answer.first_token_at is None:
+                    answer.first_token_at = time.perf_counter()
+                self._parts.append(choice.delta.content)
+            if getattr(choice.delta, "refusal", None):
+                answer.refusal = True
+            if choice.finish_reason:
+                answer.finish_reason = choice.finish_reason
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def chunks(self) -> AsyncIterator[ChatCompletionChunk]:
+        """Every chunk from the first; raises the upstream's LLMError after the last good one."""
+        self.start()
+        self._readers += 1
+        index = 0
+        try:
+            while True:
+                while index < len(self._chunks):
+                    yield self._chunks[index]
+                    index += 1
+                if self.done.is_set():
+                    if self.answer.error is not None:
+                        raise self.answer.error
+                    return
+                await self._changed.wait()
+        finally:
+            self._readers -= 1
+            if self._readers == 0 and not self.done.is_set():
+                self.cancel()
+
+    async def wait(self) -> Answer:
+        self.start()
+        await self.done.wait()
+        return self.answer
+
+    def cancel(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()

@@ -1,0 +1,63 @@
+"""Pure: replay of cached text as chunks, OpenAI chunk objects, SSE event payloads."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+
+from openai.types.chat import ChatCompletionChunk
+from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
+from openai.types.completion_usage import CompletionUsage
+
+_PIECE = re.compile(r"\S+\s*|\s+")
+
+
+def replay_pieces(text: str, *, words_per_piece: int = 3) -> list[str]:
+    """Cached text in small word groups, so a client renders a hit like a (very fast) stream."""
+    words = _PIECE.findall(text)
+    return ["".join(words[i : i + words_per_piece]) for i in range(0, len(words), words_per_piece)] or [text]
+
+
+def new_completion_id() -> str:
+    return "chatcmpl-" + uuid.uuid4().hex[:24]
+
+
+def chunk(
+    completion_id: str, model: str, *, content: str | None = None, role: str | None = None,
+    finish_reason: str | None = None, created: int | None = None,
+) -> ChatCompletionChunk:  # fmt: skip
+    delta = ChoiceDelta(content=content, role=role)  # type: ignore[arg-type]  # role is "assistant" here
+    return ChatCompletionChunk(
+        id=completion_id,
+        object="chat.completion.chunk",
+        created=created or int(time.time()),
+        model=model,
+        choices=[Choice(index=0, delta=delta, finish_reason=finish_reason)],  # type: ignore[arg-type]
+    )
+
+
+def usage_chunk(completion_id: str, model: str, *, prompt_tokens: int, completion_tokens: int,
+                created: int | None = None) -> ChatCompletionChunk:  # fmt: skip
+    return ChatCompletionChunk(
+        id=completion_id, object="chat.completion.chunk", created=created or int(time.time()), model=model,
+        choices=[], usage=CompletionUsage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                                          total_tokens=prompt_tokens + completion_tokens),
+    )  # fmt: skip
+
+
+def sse(event: str, data: object) -> dict[str, str]:
+    """An sse-starlette event: a name and a compact JSON payload."""
+    return {"event": event, "data": json.dumps(data, separators=(",", ":"), default=str)}
+
+
+_REFUSALS = re.compile(
+    r"^\s*(i'?m sorry,? but i can(?:'|no)t|i can(?:'|no)t (?:help|assist) with|i am unable to (?:help|assist))",
+    re.IGNORECASE,
+)
+
+
+def looks_like_refusal(text: str) -> bool:
+    """A refusal must not be cached as the answer (the next asker may well be allowed an answer)."""
+    return bool(_REFUSALS.match(text))
