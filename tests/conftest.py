@@ -13,6 +13,7 @@ from semcache.config import Settings
 from semcache.local.redis import EmbeddedRedis
 from semcache.main import create_app
 from tests.support.live import LiveServer
+from tests.support.upstream import Upstream
 
 _counter = itertools.count()
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -47,10 +48,19 @@ ServiceFactory = Callable[..., LiveServer]
 
 
 @pytest.fixture
-def service_factory(redis_url: str) -> Iterator[ServiceFactory]:
+def upstream() -> Iterator[Upstream]:
+    server = Upstream().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def service_factory(redis_url: str, upstream: Upstream) -> Iterator[ServiceFactory]:
+    """Live services against the session's Redis and this test's scripted upstream LLM."""
     started: list[LiveServer] = []
 
     def factory(**env: object) -> LiveServer:
+        env = {"LLM_BASE_URL": upstream.url, "LLM_MAX_RETRIES": 0, **env}
         server = LiveServer(create_app(make_settings(redis_url, **env)))
         server.start()
         started.append(server)

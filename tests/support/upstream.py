@@ -1,0 +1,166 @@
+"""A loopback server that speaks the OpenAI chat API, with scripted behaviour for the error cases the
+real model cannot produce on demand. Directives in the last user message steer it:
+
+  [[status:429]] / [[status:500]]   answer with that HTTP error (OpenAI's JSON error body)
+  [[fail:N]]                        fail the first N calls for this prompt with 500, then answer
+  [[sleep:S]]                       wait S seconds before answering
+  [[cut]]                           stream a few chunks, then drop the connection mid-answer
+  [[refuse]]                        answer with a refusal
+  [[length]]                        stop with finish_reason "length" (a truncated answer)
+  [[empty]]                         answer with no content
+  [[slowchunks:S]]                  wait S seconds between chunks
+
+Otherwise the answer is `answers[prompt]` if a test set one, else "Answer to: <prompt>".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from tests.support.live import LiveServer
+
+_DIRECTIVE = re.compile(r"\[\[(\w+)(?::([\d.]+))?\]\]")
+
+
+@dataclass
+class UpstreamState:
+    answers: dict[str, str] = field(default_factory=dict)
+    calls: list[dict[str, object]] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)
+    cancelled: int = 0
+    completed: int = 0
+    in_flight: int = 0
+    delay_s: float = 0.0
+    chunk_delay_s: float = 0.0
+    model: str = "upstream-test-model"
+
+    def calls_for(self, fragment: str) -> int:
+        return sum(1 for c in self.calls if fragment in _last_user(c))
+
+
+def _last_user(body: dict[str, object]) -> str:
+    messages = body.get("messages") or []
+    assert isinstance(messages, list)
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            return content if isinstance(content, str) else json.dumps(content)
+    return ""
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    kind = "rate_limit_exceeded" if status == 429 else "server_error"
+    return JSONResponse({"error": {"message": message, "type": kind, "code": kind}}, status_code=status)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\S+\s*", text) or [text]
+
+
+def build_app(state: UpstreamState) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/v1/models")
+    async def models() -> dict[str, object]:
+        return {"object": "list", "data": [{"id": state.model, "object": "model", "owned_by": "test"}]}
+
+    @app.post("/v1/chat/completions", response_model=None)
+    async def chat(request: Request) -> Response:
+        body = await request.json()
+        state.calls.append(body)
+        prompt = _last_user(body)
+        directives = {name: value for name, value in _DIRECTIVE.findall(prompt)}
+        if "status" in directives:
+            return _error(int(directives["status"]), "scripted failure")
+        if "fail" in directives and state.failures[prompt] < int(directives["fail"]):
+            state.failures[prompt] += 1
+            return _error(500, "scripted transient failure")
+        delay = float(directives.get("sleep") or state.delay_s)
+        if delay:
+            await asyncio.sleep(delay)
+        answer = state.answers.get(prompt, f"Answer to: {_DIRECTIVE.sub('', prompt).strip()}")
+        finish = "stop"
+        if "refuse" in directives:
+            answer = "I'm sorry, but I can't help with that."
+        if "length" in directives:
+            finish = "length"
+        if "empty" in directives:
+            answer = ""
+        model = str(body.get("model") or state.model)
+        usage = {"prompt_tokens": 11, "completion_tokens": len(_words(answer)), "total_tokens": 11 + len(_words(answer))}
+        if not body.get("stream"):
+            state.completed += 1
+            return JSONResponse({
+                "id": "chatcmpl-" + uuid.uuid4().hex[:12], "object": "chat.completion", "created": int(time.time()),
+                "model": model, "usage": usage,
+                "choices": [{"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": answer}}],
+            })  # fmt: skip
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        chunk_delay = float(directives.get("slowchunks") or state.chunk_delay_s)
+        return StreamingResponse(
+            _stream(state, model, answer, finish, usage if include_usage else None, chunk_delay, "cut" in directives),
+            media_type="text/event-stream",
+        )
+
+    return app
+
+
+async def _stream(
+    state: UpstreamState, model: str, answer: str, finish: str, usage: dict[str, int] | None,
+    chunk_delay: float, cut: bool,
+) -> AsyncIterator[bytes]:  # fmt: skip
+    cid, created = "chatcmpl-" + uuid.uuid4().hex[:12], int(time.time())
+
+    def event(delta: dict[str, object], finish_reason: str | None = None, **extra: object) -> bytes:
+        payload = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}], **extra}  # fmt: skip
+        return f"data: {json.dumps(payload)}\n\n".encode()
+
+    state.in_flight += 1
+    try:
+        yield event({"role": "assistant", "content": ""})
+        for i, word in enumerate(_words(answer) if answer else []):
+            if cut and i == 2:
+                raise ConnectionResetError("scripted cut")  # uvicorn drops the connection mid-body
+            if chunk_delay:
+                await asyncio.sleep(chunk_delay)
+            yield event({"content": word})
+        yield event({}, finish)
+        if usage is not None:
+            yield f"data: {json.dumps({'id': cid, 'object': 'chat.completion.chunk', 'created': created, 'model': model, 'choices': [], 'usage': usage})}\n\n".encode()
+        yield b"data: [DONE]\n\n"
+        state.completed += 1
+    except asyncio.CancelledError:
+        state.cancelled += 1
+        raise
+    finally:
+        state.in_flight -= 1
+
+
+class Upstream:
+    """The server and its state; `url` is the base URL an OpenAI client takes (ends in /v1)."""
+
+    def __init__(self) -> None:
+        self.state = UpstreamState()
+        self.server = LiveServer(build_app(self.state))
+
+    @property
+    def url(self) -> str:
+        return self.server.url + "/v1"
+
+    def start(self) -> Upstream:
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()

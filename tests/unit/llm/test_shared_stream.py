@@ -1,0 +1,47 @@
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from semcache.errors import LLMError
+from semcache.llm.shared import SharedStream
+from semcache.streaming import chunk
+from openai.types.chat import ChatCompletionChunk
+
+
+async def source(words: list[str], *, fail_after: int | None = None, delay: float = 0) -> AsyncIterator[ChatCompletionChunk]:
+    for i, word in enumerate(words):
+        if fail_after is not None and i == fail_after:
+            raise ConnectionResetError("cut")
+        await asyncio.sleep(delay)
+        yield chunk("c", "m", content=word)
+    yield chunk("c", "m", finish_reason="stop")
+
+
+async def read(stream: SharedStream) -> str:
+    return "".join(c.choices[0].delta.content or "" for c in [x async for x in stream.chunks()])
+
+
+async def test_late_readers_see_every_chunk() -> None:
+    stream = SharedStream(source(["a", "b", "c"], delay=0.01)).start()
+    first = asyncio.create_task(read(stream))
+    await asyncio.sleep(0.025)
+    assert await read(stream) == "abc" and await first == "abc"
+    answer = await stream.wait()
+    assert answer.complete and answer.text == "abc" and answer.first_token_at is not None
+
+
+async def test_errors_reach_every_reader_and_mark_the_answer() -> None:
+    stream = SharedStream(source(["a", "b", "c"], fail_after=2))
+    with pytest.raises(LLMError):
+        await read(stream)
+    answer = await stream.wait()
+    assert not answer.complete and answer.text == "ab" and answer.error is not None
+
+
+async def test_the_last_reader_leaving_cancels_the_upstream() -> None:
+    stream = SharedStream(source(["a"] * 100, delay=0.01))
+    async for _ in stream.chunks():
+        break
+    answer = await asyncio.wait_for(stream.wait(), 2)
+    assert answer.cancelled and not answer.complete
