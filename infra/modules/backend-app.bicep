@@ -246,12 +246,13 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
             cpu: json(cpu)
             memory: memory
           }
+          // /health answers 503 while Redis is unreachable. That should take the replica out of load
+          // balancing (readiness), not restart it (liveness, startup): a restart does not bring Redis back.
           probes: [
             {
-              // Generous: the first start loads the ONNX embedder and creates the Redis index.
+              // Generous: the first start loads the ONNX embedder.
               type: 'Startup'
-              httpGet: {
-                path: '/health'
+              tcpSocket: {
                 port: appPort
               }
               initialDelaySeconds: 3
@@ -260,8 +261,7 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
             }
             {
               type: 'Liveness'
-              httpGet: {
-                path: '/health'
+              tcpSocket: {
                 port: appPort
               }
               periodSeconds: 30
