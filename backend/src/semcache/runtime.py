@@ -16,6 +16,7 @@ from semcache.cache.semantic import SemanticCache
 from semcache.config import Settings
 from semcache.embeddings.base import Embedder
 from semcache.embeddings.factory import start_embedder
+from semcache.flight import SingleFlight
 from semcache.local.redis import EmbeddedRedis
 from semcache.costs import DEFAULT_PRICES, parse_prices
 from semcache.llm.factory import LLMHandle, start_llm
@@ -107,7 +108,8 @@ async def start(settings: Settings) -> Resources:
     cache = SemanticCache(cache_store, embedder, distance_threshold=settings.distance_threshold,
                           top_k=settings.cache_top_k, verifier=build_verifier(settings))
     service = CompletionService(cache=cache, gate=gate, llm=llm.llm, settings=settings, telemetry=NullSink(),
-                                prices={**DEFAULT_PRICES, **parse_prices(settings.model_prices)})
+                                prices={**DEFAULT_PRICES, **parse_prices(settings.model_prices)},
+                                flights=SingleFlight(cache_store, lock_ttl_s=settings.llm_timeout_s + 5))
     log.info("LLM: %s model %s", llm.llm.provider, llm.llm.model)
     return Resources(
         settings=settings, keyring=keyring, redis=client, embedder=embedder, cache=cache,

@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from openai.types.chat import ChatCompletionChunk
 
 from semcache.cache.gate import CacheGate
+from semcache.cache.models import Candidate
 from semcache.cache.semantic import Lookup, SemanticCache
 from semcache.config import Settings
 from semcache.costs import Price, cost_usd, price_for
 from semcache.errors import CacheUnavailableError, EmbeddingError, LLMError
+from semcache.flight import Flight, SingleFlight
 from semcache.llm.base import LLM
 from semcache.llm.shared import Answer, SharedStream
 from semcache.llm.tokens import count_messages, count_text
@@ -118,6 +120,7 @@ class CompletionService:
     settings: Settings
     telemetry: TelemetrySink
     prices: dict[str, Price]
+    flights: SingleFlight
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     # --- upstream ----------------------------------------------------------------------------
@@ -171,7 +174,7 @@ class CompletionService:
         request: ChatRequest,
         target: CacheTarget,
         controls: Controls,
-        upstream: Callable[[], SharedStream],
+        upstream: Callable[[], Awaitable[Flight]],
         *,
         path: Path = "cache",
         started: float | None = None,
@@ -182,16 +185,12 @@ class CompletionService:
         threshold = self.cache.distance_threshold
         if controls.distance_threshold is not None:
             threshold = min(threshold, controls.distance_threshold)
-        lookup, reason = None, target.plan.reason
-        if target.plan.text is not None and not controls.no_cache:
-            try:
-                lookup = await self.gate.run(lambda: self.cache.lookup(
-                    target.plan.text or "", target.scope, distance_threshold=controls.distance_threshold,
-                    max_age_s=controls.max_age_s))  # fmt: skip
-            except (CacheUnavailableError, EmbeddingError) as e:
-                reason = f"cache unavailable: {e.message}"
-        elif controls.no_cache:
-            reason = "Cache-Control: no-cache (lookup skipped, the answer is still stored)"
+        lookup, reason = await self._lookup(target, controls)
+        flight: Flight | None = None
+        if lookup is not None and not lookup.hit:
+            flight = await upstream()
+            if flight.entry is not None:  # another replica answered the same question meanwhile
+                lookup = replace(lookup, hit=True, source="exact", match=Candidate(flight.entry, 0.0))
         status: Literal["hit", "miss", "bypass"] = "bypass" if lookup is None else ("hit" if lookup.hit else "miss")
         yield CacheDocument(status, lookup, threshold, reason)
         if lookup is not None and lookup.hit and lookup.match is not None:
@@ -201,16 +200,49 @@ class CompletionService:
             await self._record(path, result, target.tenant)
             yield ColumnDone(result)
             return
+        if flight is None:
+            flight = await upstream()
         result = ColumnResult("cache", status, model, reason=reason)
         if lookup is not None and lookup.candidates:
             result.similarity, result.distance = lookup.candidates[0].similarity, lookup.candidates[0].distance
-        stream = upstream()
+        stream = flight.stream
+        assert stream is not None
+        if not flight.leader and await stream.failed_before_content():
+            stream = self.open_upstream(request).start()  # the leader failed early: try on our own
+            flight = Flight(flight.key, stream, leader=True)
         async for event in self._relay("cache", stream, request, result, started):
             yield event
-        if result.status != "error":
-            self._maybe_store(stream.answer, target, controls, lookup, result)
+        if flight.leader:
+            if result.status != "error":
+                self._maybe_store(stream.answer, target, controls, lookup, result, flight)
+            else:
+                self.spawn(self.flights.finish(flight))
+        else:
+            result.reason = "single flight: served the answer of an identical in-flight request"
+            result.tokens_saved, result.cost_saved_usd, result.cost_usd = (
+                result.prompt_tokens + result.completion_tokens, result.cost_usd, 0.0)
         await self._record(path, result, target.tenant)
         yield ColumnDone(result)
+
+    async def _lookup(self, target: CacheTarget, controls: Controls) -> tuple[Lookup | None, str | None]:
+        if target.plan.text is None:
+            return None, target.plan.reason
+        if controls.no_cache:
+            return None, "Cache-Control: no-cache (lookup skipped, the answer is still stored)"
+        try:
+            lookup = await self.gate.run(lambda: self.cache.lookup(
+                target.plan.text or "", target.scope, distance_threshold=controls.distance_threshold,
+                max_age_s=controls.max_age_s))  # fmt: skip
+        except (CacheUnavailableError, EmbeddingError) as e:
+            return None, f"cache unavailable: {e.message}"
+        return lookup, None
+
+    async def join_flight(self, target: CacheTarget, request: ChatRequest) -> Flight:
+        """The gateway's upstream: one call per (key, scope) at a time, across replicas."""
+        key = target.entry_id
+        if key is None or not self.gate.ready:
+            return Flight(key or "", self.open_upstream(request).start(), leader=True)
+        return await self.flights.join(key, lambda: self.open_upstream(request))
 
     def _hit_result(self, request: ChatRequest, lookup: Lookup, model: str, started: float) -> ColumnResult:
         assert lookup.match is not None
@@ -243,16 +275,16 @@ class CompletionService:
         return None
 
     def _maybe_store(
-        self, answer: Answer, target: CacheTarget, controls: Controls, lookup: Lookup | None, result: ColumnResult
-    ) -> None:
-        if target.plan.text is None or controls.no_store:
-            return
+        self, answer: Answer, target: CacheTarget, controls: Controls, lookup: Lookup | None, result: ColumnResult,
+        flight: Flight,
+    ) -> None:  # fmt: skip
         refusal = self.store_refusal(answer)
         if refusal is not None:
             result.reason = f"not stored: {refusal}"
+        if target.plan.text is None or controls.no_store or refusal is not None or (lookup is None and not controls.no_cache):
+            # Nothing to store (or the cache is unavailable: no writes queued against it).
+            self.spawn(self.flights.finish(flight))
             return
-        if lookup is None and not controls.no_cache:
-            return  # the cache was unavailable: do not queue writes against it
         ttl = controls.ttl if controls.ttl is not None else self.settings.cache_ttl
         vector = lookup.vector if lookup is not None else None
         text, scope = target.plan.text, dict(target.scope)
@@ -265,6 +297,8 @@ class CompletionService:
                     completion_tokens=tokens[1], metadata={"model": result.model}))  # fmt: skip
             except (CacheUnavailableError, EmbeddingError) as e:
                 log.warning("answer not stored: %s", e.message)
+            finally:
+                await self.flights.finish(flight)
 
         result.stored, result.stored_id = True, target.entry_id
         self.spawn(store())

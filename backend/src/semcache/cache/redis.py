@@ -188,6 +188,31 @@ class RedisStore:
         except RedisError as e:
             raise CacheUnavailableError(f"miss count failed: {e}") from e
 
+    # --- single flight across replicas: a short lock per entry id while its answer is generated ---------
+
+    def _flight_key(self, entry_id: str) -> str:
+        return f"{self.spec.stats_key.removesuffix(':stats')}:flight:{entry_id}"
+
+    async def acquire_flight(self, entry_id: str, token: str, *, ttl_ms: int) -> bool:
+        try:
+            return bool(await self.client.set(self._flight_key(entry_id), token, nx=True, px=ttl_ms))
+        except RedisError as e:
+            raise CacheUnavailableError(f"flight lock failed: {e}") from e
+
+    async def flight_held(self, entry_id: str) -> bool:
+        try:
+            return bool(await self.client.exists(self._flight_key(entry_id)))
+        except RedisError as e:
+            raise CacheUnavailableError(f"flight lock check failed: {e}") from e
+
+    async def release_flight(self, entry_id: str, token: str) -> None:
+        # Only the holder may release: a leader that outlived its lock must not free a successor's.
+        script = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+        try:
+            await self.client.eval(script, 1, self._flight_key(entry_id), token)
+        except RedisError as e:
+            raise CacheUnavailableError(f"flight unlock failed: {e}") from e
+
     async def delete(self, entry_id: str) -> bool:
         try:
             return bool(await self.client.delete(self.spec.entry_key(entry_id)))

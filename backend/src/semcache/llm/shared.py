@@ -111,6 +111,12 @@ class SharedStream:
             if self._readers == 0 and not self.done.is_set():
                 self.cancel()
 
+    async def failed_before_content(self) -> bool:
+        """True when the stream ended in an error before any text: a follower may then try on its own."""
+        while not self.done.is_set() and not self._parts:
+            await self._changed.wait()
+        return self.done.is_set() and self.answer.error is not None and not self._parts
+
     async def wait(self) -> Answer:
         self.start()
         await self.done.wait()

@@ -13,7 +13,7 @@ from sse_starlette import EventSourceResponse
 from semcache.api.deps import PrincipalDep, ResourcesDep
 from semcache.api.routes.cache import scope_for
 from semcache.errors import LLMError
-from semcache.llm.shared import SharedStream
+from semcache.flight import Flight
 from semcache.normalize import KeyPlan
 from semcache.runtime import Resources
 from semcache.schemas.ask import AskRequest, AskResponse, CacheDocumentOut, ColumnOut, LLMTestResponse
@@ -82,8 +82,9 @@ async def merged_events(resources: Resources, body: AskRequest, tenant: str) -> 
         finally:
             await queue.put(None)
 
-    def shared() -> SharedStream:
-        return upstream
+    async def shared() -> Flight:
+        # The raw column's call is this request's flight; the cache column joins it on a miss.
+        return Flight("", upstream, leader=True)
 
     tasks = [
         asyncio.create_task(pump(service.raw_column(request, upstream, tenant=tenant, started=started))),

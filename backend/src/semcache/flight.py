@@ -1,0 +1,98 @@
+"""Single flight: concurrent identical misses make one upstream call.
+
+In one process, followers read the leader's SharedStream from its first chunk. Across replicas, the
+leader holds a short Redis lock on the entry id; followers elsewhere poll for the stored entry and serve
+it, or lead themselves if the lock goes away with no entry (the leader failed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from semcache.cache.models import Entry
+from semcache.cache.redis import RedisStore
+from semcache.errors import CacheUnavailableError
+from semcache.llm.shared import SharedStream
+
+
+@dataclass
+class Flight:
+    key: str
+    stream: SharedStream | None
+    leader: bool
+    entry: Entry | None = None
+    token: str | None = None
+
+
+class SingleFlight:
+    def __init__(self, store: RedisStore, *, lock_ttl_s: float, poll_s: float = 0.05) -> None:
+        self._store = store
+        self._lock_ttl_s = lock_ttl_s
+        self._poll_s = poll_s
+        self._local: dict[str, asyncio.Future[SharedStream | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._local)
+
+    async def join(self, key: str, start: Callable[[], SharedStream]) -> Flight:
+        pending = self._local.get(key)
+        if pending is not None:
+            stream = await asyncio.shield(pending)
+            if stream is not None:
+                return Flight(key, stream, leader=False)
+        future: asyncio.Future[SharedStream | None] = asyncio.get_running_loop().create_future()
+        self._local[key] = future
+        try:
+            flight = await self._lead_or_wait(key, start)
+        except BaseException:
+            future.set_result(None)
+            self._forget(key, future)
+            raise
+        future.set_result(flight.stream)
+        if flight.stream is None:
+            self._forget(key, future)
+        return flight
+
+    async def _lead_or_wait(self, key: str, start: Callable[[], SharedStream]) -> Flight:
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + self._lock_ttl_s
+        while True:
+            try:
+                if await self._store.acquire_flight(key, token, ttl_ms=int(self._lock_ttl_s * 1000)):
+                    return Flight(key, start().start(), leader=True, token=token)
+                entry = await self._wait_remote(key, deadline)
+            except CacheUnavailableError:
+                return Flight(key, start().start(), leader=True)  # no coordination without Redis: go alone
+            if entry is not None:
+                return Flight(key, None, leader=False, entry=entry)
+            if time.monotonic() >= deadline:
+                return Flight(key, start().start(), leader=True)
+
+    async def _wait_remote(self, key: str, deadline: float) -> Entry | None:
+        while time.monotonic() < deadline:
+            entry = await self._store.get(key)
+            if entry is not None:
+                return entry
+            if not await self._store.flight_held(key):
+                return None
+            await asyncio.sleep(self._poll_s)
+        return None
+
+    async def finish(self, flight: Flight) -> None:
+        """The leader is done (stored or not): release the lock and let new requests look up again."""
+        future = self._local.get(flight.key)
+        if future is not None and future.done() and future.result() is flight.stream:
+            self._forget(flight.key, future)
+        if flight.token is not None:
+            try:
+                await self._store.release_flight(flight.key, flight.token)
+            except CacheUnavailableError:
+                pass  # the lock expires by itself
+
+    def _forget(self, key: str, future: asyncio.Future[SharedStream | None]) -> None:
+        if self._local.get(key) is future:
+            del self._local[key]
