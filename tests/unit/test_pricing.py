@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from importlib import resources
 
 import httpx
@@ -11,7 +12,6 @@ import pytest
 from fastapi import FastAPI
 from hypothesis import given
 from hypothesis import strategies as st
-
 from semcache.api import errors
 from semcache.api.routes import calculator
 from semcache.pricing import (
@@ -35,18 +35,18 @@ def table() -> SkuTable:
 
 
 def base(**overrides: object) -> Inputs:
-    values: dict[str, object] = dict(
-        requests_per_day=100_000,
-        hit_rate_pct=30,
-        prompt_tokens=500,
-        completion_tokens=300,
-        input_price_per_1m=2.5,
-        output_price_per_1m=10,
-        ttl_hours=24,
-        embedding_dims=384,
-        avg_answer_bytes=1200,
-        redis_ha=True,
-    )
+    values: dict[str, object] = {
+        "requests_per_day": 100_000,
+        "hit_rate_pct": 30,
+        "prompt_tokens": 500,
+        "completion_tokens": 300,
+        "input_price_per_1m": 2.5,
+        "output_price_per_1m": 10,
+        "ttl_hours": 24,
+        "embedding_dims": 384,
+        "avg_answer_bytes": 1200,
+        "redis_ha": True,
+    }
     values.update(overrides)
     return Inputs(**values)  # type: ignore[arg-type]  # the test varies fields by name
 
@@ -68,7 +68,9 @@ def test_annual_token_spend_savings_and_breakeven_by_hand(table: SkuTable) -> No
     assert e.annual_cost_without_cache == pytest.approx(100_000 * 365 * per_request)
     assert e.annual_llm_cost_with_cache == pytest.approx(e.annual_cost_without_cache * 0.7)
     assert e.annual_redis_cost == pytest.approx(e.sku.price_per_hour * 2 * 8760)
-    assert e.annual_savings == pytest.approx(e.annual_cost_without_cache - e.annual_llm_cost_with_cache - e.annual_redis_cost)
+    assert e.annual_savings == pytest.approx(
+        e.annual_cost_without_cache - e.annual_llm_cost_with_cache - e.annual_redis_cost
+    )
     assert e.breakeven_hit_rate_pct == pytest.approx(e.annual_redis_cost / e.annual_cost_without_cache * 100)
     assert not e.breakeven_over_100
     assert e.annual_tokens_saved == pytest.approx(100_000 * 365 * 800 * 0.3)
@@ -111,7 +113,7 @@ def test_sku_grows_with_traffic_ttl_and_dims(table: SkuTable) -> None:
     for e in (small, big):
         assert e.memory_needed_bytes <= e.usable_memory_bytes
         assert e.entries_that_fit >= e.live_entries
-        assert e.entries_that_fit == int(e.usable_memory_bytes // e.footprint.entry_bytes_planned)
+        assert e.entries_that_fit == math.floor(e.usable_memory_bytes / e.footprint.entry_bytes_planned)
 
 
 def test_live_entries_are_a_ttl_of_misses(table: SkuTable) -> None:
@@ -125,9 +127,7 @@ def test_choose_sku_is_the_cheapest_that_fits_and_flags_overflow(table: SkuTable
     sku, fits = choose_sku(table, needed_bytes=10_000 * GIB, tier="balanced")
     assert not fits and sku.name == "Balanced_B250"
     any_tier, _ = choose_sku(table, needed_bytes=50 * GIB, tier="any")
-    assert any_tier.price_per_hour == min(
-        s.price_per_hour for s in table.skus if s.memory_gb * GIB * 0.8 >= 50 * GIB
-    )
+    assert any_tier.price_per_hour == min(s.price_per_hour for s in table.skus if s.memory_gb * GIB * 0.8 >= 50 * GIB)
 
 
 def test_forced_sku_is_used_and_may_not_fit(table: SkuTable) -> None:
@@ -163,7 +163,7 @@ def test_estimate_is_finite_and_consistent(rpd: float, hit: float, pt: float, ct
     e = estimate(base(requests_per_day=rpd, hit_rate_pct=hit, prompt_tokens=pt, completion_tokens=ct,
                       embedding_dims=dims, ttl_hours=ttl), t)  # fmt: skip
     values = [v for v in dataclasses.astuple(e) if isinstance(v, float)]
-    assert all(v == v and abs(v) != float("inf") for v in values)
+    assert all(math.isfinite(v) for v in values)
     assert e.annual_cost_with_cache == pytest.approx(e.annual_llm_cost_with_cache + e.annual_redis_cost)
     assert e.annual_llm_cost_with_cache <= e.annual_cost_without_cache + 1e-9
 
