@@ -38,8 +38,12 @@ def unique_prefix() -> str:
 
 def make_settings(redis_url: str, **env: object) -> Settings:
     """Settings for one test service: our Redis, a fresh prefix, no .env file, plus overrides."""
-    values: dict[str, object] = {"REDIS_URL": redis_url, "CACHE_PREFIX": unique_prefix(), "LLM_PROVIDER": "compatible",
-                                 "LLM_BASE_URL": "http://127.0.0.1:9/v1"}  # fmt: skip
+    values: dict[str, object] = {
+        "REDIS_URL": redis_url,
+        "CACHE_PREFIX": unique_prefix(),
+        "LLM_PROVIDER": "compatible",
+        "LLM_BASE_URL": "http://127.0.0.1:9/v1",
+    }
     values.update(env)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
@@ -74,4 +78,3 @@ def service_factory(redis_url: str, upstream: Upstream) -> Iterator[ServiceFacto
 @pytest.fixture
 def service(service_factory: ServiceFactory) -> LiveServer:
     return service_factory()
-

@@ -23,7 +23,9 @@ async def events(response: httpx.Response) -> AsyncIterator[Event]:
         if line == "":
             if data:
                 payload = "\n".join(data)
-                yield Event(name, json.loads(payload) if payload.startswith("{") else {"raw": payload}, time.perf_counter())
+                yield Event(
+                    name, json.loads(payload) if payload.startswith("{") else {"raw": payload}, time.perf_counter()
+                )
             name, data = "message", []
         elif line.startswith("event:"):
             name = line[6:].strip()

@@ -97,14 +97,25 @@ def build_app(state: UpstreamState) -> FastAPI:
         if "empty" in directives:
             answer = ""
         model = str(body.get("model") or state.model)
-        usage = {"prompt_tokens": 11, "completion_tokens": len(_words(answer)), "total_tokens": 11 + len(_words(answer))}
+        usage = {
+            "prompt_tokens": 11,
+            "completion_tokens": len(_words(answer)),
+            "total_tokens": 11 + len(_words(answer)),
+        }
         if not body.get("stream"):
             state.completed += 1
-            return JSONResponse({
-                "id": "chatcmpl-" + uuid.uuid4().hex[:12], "object": "chat.completion", "created": int(time.time()),
-                "model": model, "usage": usage,
-                "choices": [{"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": answer}}],
-            })  # fmt: skip
+            return JSONResponse(
+                {
+                    "id": "chatcmpl-" + uuid.uuid4().hex[:12],
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": model,
+                    "usage": usage,
+                    "choices": [
+                        {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": answer}}
+                    ],
+                }
+            )
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         chunk_delay = float(directives.get("slowchunks") or state.chunk_delay_s)
         return StreamingResponse(
@@ -116,14 +127,25 @@ def build_app(state: UpstreamState) -> FastAPI:
 
 
 async def _stream(
-    state: UpstreamState, model: str, answer: str, finish: str, usage: dict[str, int] | None,
-    chunk_delay: float, cut: bool,
-) -> AsyncIterator[bytes]:  # fmt: skip
+    state: UpstreamState,
+    model: str,
+    answer: str,
+    finish: str,
+    usage: dict[str, int] | None,
+    chunk_delay: float,
+    cut: bool,
+) -> AsyncIterator[bytes]:
     cid, created = "chatcmpl-" + uuid.uuid4().hex[:12], int(time.time())
 
     def event(delta: dict[str, object], finish_reason: str | None = None, **extra: object) -> bytes:
-        payload = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}], **extra}  # fmt: skip
+        payload = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            **extra,
+        }
         return f"data: {json.dumps(payload)}\n\n".encode()
 
     state.in_flight += 1
@@ -137,7 +159,8 @@ async def _stream(
             yield event({"content": word})
         yield event({}, finish)
         if usage is not None:
-            yield f"data: {json.dumps({'id': cid, 'object': 'chat.completion.chunk', 'created': created, 'model': model, 'choices': [], 'usage': usage})}\n\n".encode()
+            tail = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model, "choices": []}
+            yield f"data: {json.dumps({**tail, 'usage': usage})}\n\n".encode()
         yield b"data: [DONE]\n\n"
         state.completed += 1
     except asyncio.CancelledError:

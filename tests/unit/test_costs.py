@@ -16,6 +16,6 @@ def test_cost() -> None:
 def test_overrides_are_validated() -> None:
     assert parse_prices('{"mine": [1, 2]}') == {"mine": Price(1.0, 2.0)}
     assert parse_prices("") == {}
-    for bad in ('[1, 2]', '{"m": [1]}', '{"m": [-1, 2]}', '{"m": ["a", 2]}'):
+    for bad in ("[1, 2]", '{"m": [1]}', '{"m": [-1, 2]}', '{"m": ["a", 2]}'):
         with pytest.raises(ValueError):
             parse_prices(bad)

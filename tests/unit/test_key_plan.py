@@ -36,8 +36,9 @@ def test_uncacheable_requests_say_why() -> None:
         "temperature": req(("user", "x"), temperature=1.5),
         "last message": req(("user", "x"), ("assistant", "y")),
         "CACHE_MAX_MESSAGES": req(*[("user", str(i)) for i in range(5)]),
-        "non-text": ChatRequest.model_validate({"messages": [{"role": "user", "content": [
-            {"type": "image_url", "image_url": {"url": "data:,"}}]}]}),  # fmt: skip
+        "non-text": ChatRequest.model_validate(
+            {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:,"}}]}]}
+        ),
     }
     for needle, request in cases.items():
         plan = plan_key(request, RULES)
@@ -58,4 +59,10 @@ def test_answer_changing_params_become_scope() -> None:
 
 def test_max_tokens_buckets() -> None:
     assert [max_tokens_bucket(n) for n in (None, 1, 64, 65, 5000, 20000)] == [
-        "", "<=64", "<=64", "<=256", "<=16384", ">16384"]  # fmt: skip
+        "",
+        "<=64",
+        "<=64",
+        "<=256",
+        "<=16384",
+        ">16384",
+    ]

@@ -31,8 +31,10 @@ def test_client_scope_never_changes_the_tenant(client_scope: dict[str, str], ten
     assert build_scope(tenant or "t", client_scope)["tenant"] == (tenant or "t")
 
 
-@given(st.dictionaries(st.text(max_size=10), st.text(max_size=10)), st.dictionaries(st.text(max_size=10), st.text(max_size=10)))
+@given(
+    st.dictionaries(st.text(max_size=10), st.text(max_size=10)),
+    st.dictionaries(st.text(max_size=10), st.text(max_size=10)),
+)
 def test_distinct_scopes_have_distinct_canonical_forms(a: dict[str, str], b: dict[str, str]) -> None:
-    drop_empty = lambda d: {k: v for k, v in d.items() if v}  # noqa: E731
-    if drop_empty(a) != drop_empty(b):
+    if {k: v for k, v in a.items() if v} != {k: v for k, v in b.items() if v}:
         assert canonical_scope(a) != canonical_scope(b)

@@ -62,8 +62,8 @@ def parse_pairs(text: str) -> dict[str, str]:
         pairs = {str(k): str(v) for k, v in raw.items()}
     else:
         pairs = {}
-        for item in re.split(r"[,\n]", text):
-            item = item.strip()
+        for raw_item in re.split(r"[,\n]", text):
+            item = raw_item.strip()
             if not item or item.startswith("#"):
                 continue
             key, sep, tenant = item.partition("=")

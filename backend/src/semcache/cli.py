@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from semcache.config import Settings
 from semcache.errors import LaunchError
@@ -52,11 +53,11 @@ def _redis(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plugins() -> list[object]:
+def _plugins() -> list[ModuleType]:
     """Subcommands that live beside their own code (quality: eval/calibrate; bench)."""
     import importlib
 
-    found = []
+    found: list[ModuleType] = []
     for name in ("semcache.quality.cli", "semcache.llm.cli", "bench.cli"):
         try:
             found.append(importlib.import_module(name))
@@ -78,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     redis.add_argument("--data-dir", help="data directory (default $SEMCACHE_DATA_DIR/redis)")
     redis.set_defaults(func=_redis)
     for module in _plugins():
-        module.register(sub)  # type: ignore[attr-defined]
+        module.register(sub)
     return parser
 
 

@@ -17,6 +17,8 @@ EmbeddingProvider = Literal["auto", "local", "openai", "azure"]
 LLMProvider = Literal["auto", "local", "openai", "azure", "compatible"]
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly and factually."
+#: The lexical guards a semantic hit must pass (semcache.quality.guards; chosen by `semcache eval`).
+DEFAULT_GUARDS = "negation,number,date,antonym,direction,entity,swap"
 
 
 class Settings(BaseSettings):
@@ -42,9 +44,7 @@ class Settings(BaseSettings):
     semantic_similarity_threshold: float | None = Field(
         default=None, alias="SEMANTIC_SIMILARITY_THRESHOLD", ge=0.0, le=1.0
     )
-    semantic_distance_threshold: float | None = Field(
-        default=None, alias="SEMANTIC_DISTANCE_THRESHOLD", ge=0.0, le=2.0
-    )
+    semantic_distance_threshold: float | None = Field(default=None, alias="SEMANTIC_DISTANCE_THRESHOLD", ge=0.0, le=2.0)
     cache_scope_fields: str = Field(default="", alias="CACHE_SCOPE_FIELDS")
     ef_runtime: int = Field(default=64, alias="EF_RUNTIME", ge=1, le=4096)
     hnsw_m: int = Field(default=16, alias="HNSW_M", ge=2, le=512)
@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     )
 
     # --- cache quality (issue 8 adds its fields here) -----------------------------------
+    cache_verify: bool = Field(default=True, alias="CACHE_VERIFY")
+    cache_verify_guards: str = Field(default=DEFAULT_GUARDS, alias="CACHE_VERIFY_GUARDS")
+    cache_verify_max_edit: int = Field(default=1, alias="CACHE_VERIFY_MAX_EDIT", ge=0, le=20)
+    cache_verify_nearest_only: bool = Field(default=True, alias="CACHE_VERIFY_NEAREST_ONLY")
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Settings:
@@ -154,4 +158,4 @@ class Settings(BaseSettings):
 
 
 #: Cosine similarity a semantic hit needs when neither threshold is set (see docs/quality.md).
-DEFAULT_SIMILARITY_THRESHOLD = 0.90
+DEFAULT_SIMILARITY_THRESHOLD = 0.92

@@ -48,5 +48,6 @@ def parse_controls(headers: Mapping[str, str]) -> tuple[Controls, str]:
     namespace = headers.get("x-semcache-namespace", "")
     if namespace and not _NAMESPACE.match(namespace):
         raise ValueError("x-semcache-namespace: 1-128 of letters, digits and _ . : @ / -")
-    return Controls(no_cache=no_cache, no_store=no_store, max_age_s=max_age, ttl=ttl,
-                    distance_threshold=distance), namespace  # fmt: skip
+    return Controls(
+        no_cache=no_cache, no_store=no_store, max_age_s=max_age, ttl=ttl, distance_threshold=distance
+    ), namespace

@@ -33,7 +33,7 @@ class SingleFlight:
         self._store = store
         self._lock_ttl_s = lock_ttl_s
         self._poll_s = poll_s
-        self._local: dict[str, asyncio.Future[SharedStream | None]] = {}
+        self._local: dict[str, asyncio.Future[Flight | None]] = {}
 
     def __len__(self) -> int:
         return len(self._local)
@@ -41,10 +41,12 @@ class SingleFlight:
     async def join(self, key: str, start: Callable[[], SharedStream]) -> Flight:
         pending = self._local.get(key)
         if pending is not None:
-            stream = await asyncio.shield(pending)
-            if stream is not None:
-                return Flight(key, stream, leader=False)
-        future: asyncio.Future[SharedStream | None] = asyncio.get_running_loop().create_future()
+            first = await asyncio.shield(pending)
+            if first is not None:
+                # Follow whatever the first local caller got: its live stream, or the entry another
+                # replica stored meanwhile.
+                return Flight(key, first.stream, leader=False, entry=first.entry)
+        future: asyncio.Future[Flight | None] = asyncio.get_running_loop().create_future()
         self._local[key] = future
         try:
             flight = await self._lead_or_wait(key, start)
@@ -52,7 +54,7 @@ class SingleFlight:
             future.set_result(None)
             self._forget(key, future)
             raise
-        future.set_result(flight.stream)
+        future.set_result(flight)
         if flight.stream is None:
             self._forget(key, future)
         return flight
@@ -85,7 +87,7 @@ class SingleFlight:
     async def finish(self, flight: Flight) -> None:
         """The leader is done (stored or not): release the lock and let new requests look up again."""
         future = self._local.get(flight.key)
-        if future is not None and future.done() and future.result() is flight.stream:
+        if future is not None and future.done() and future.result() is flight:
             self._forget(flight.key, future)
         if flight.token is not None:
             try:
@@ -93,6 +95,6 @@ class SingleFlight:
             except CacheUnavailableError:
                 pass  # the lock expires by itself
 
-    def _forget(self, key: str, future: asyncio.Future[SharedStream | None]) -> None:
+    def _forget(self, key: str, future: asyncio.Future[Flight | None]) -> None:
         if self._local.get(key) is future:
             del self._local[key]

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from semcache import __version__, runtime
 from semcache.api import errors
-from semcache.api.routes import ask, cache, calculator, health, pages, vector
+from semcache.api.routes import ask, cache, calculator, health, openai, pages, vector
 from semcache.config import Settings
 
 
@@ -32,7 +32,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for router in (ask.router, cache.router, vector.router, health.router, calculator.router, pages.router):
+    for router in (
+        ask.router,
+        openai.router,
+        cache.router,
+        vector.router,
+        health.router,
+        calculator.router,
+        pages.router,
+    ):
         app.include_router(router)
     pages.mount_static(app, settings)
     return app

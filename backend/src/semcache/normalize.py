@@ -140,10 +140,8 @@ def plan_key(request: ChatRequest, rules: KeyRules) -> KeyPlan:
         return KeyPlan(None, reason="the last message is not a user message")
     if len(window) > rules.max_messages:
         return KeyPlan(None, reason=f"conversation longer than CACHE_MAX_MESSAGES={rules.max_messages}")
-    if len(window) == 1:
-        text = window[0].text()
-    else:
-        text = "\n".join(f"{m.role}: {m.text()}" for m in window)
+    one = len(window) == 1
+    text = window[0].text() if one else "\n".join(f"{m.role}: {m.text()}" for m in window)
     if not text.strip():
         return KeyPlan(None, reason="empty prompt")
     system_text = "\n".join(m.text() for m in system) if rules.ignore_system else ""

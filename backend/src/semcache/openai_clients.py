@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import httpx
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from semcache.config import Settings
@@ -19,8 +18,7 @@ Provider = Literal["openai", "azure", "compatible", "local"]
 def build_client(
     settings: Settings, provider: Provider, *, base_url: str | None = None, timeout_s: float, max_retries: int
 ) -> AsyncOpenAI:
-    # Our own retry policy lives in the SDK's: backoff with jitter on 408/409/429/5xx and connection errors.
-    http_client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)))
+    # Retries are the SDK's own policy: backoff with jitter on 408/409/429/5xx and connection errors.
     if provider == "azure":
         if not settings.azure_openai_endpoint:
             raise ValueError("AZURE_OPENAI_ENDPOINT is required for the azure provider")
@@ -31,7 +29,7 @@ def build_client(
                 api_key=key.get_secret_value(),
                 api_version=settings.azure_openai_api_version,
                 max_retries=max_retries,
-                http_client=http_client,
+                timeout=timeout_s,
             )
         from semcache.azure_auth import azure_openai_token_provider
 
@@ -40,7 +38,7 @@ def build_client(
             azure_ad_token_provider=azure_openai_token_provider(settings),
             api_version=settings.azure_openai_api_version,
             max_retries=max_retries,
-            http_client=http_client,
+            timeout=timeout_s,
         )
     if provider == "openai":
         key = settings.openai_api_key
@@ -48,7 +46,7 @@ def build_client(
             api_key=key.get_secret_value() if key is not None else None,
             base_url=base_url or settings.openai_base_url,
             max_retries=max_retries,
-            http_client=http_client,
+            timeout=timeout_s,
         )
     # Compatible servers (llama.cpp, Ollama, vLLM) often need no key; the SDK insists on one.
     llm_key = settings.llm_api_key
@@ -56,5 +54,5 @@ def build_client(
         api_key=llm_key.get_secret_value() if llm_key is not None else "not-needed",
         base_url=base_url or settings.llm_base_url,
         max_retries=max_retries,
-        http_client=http_client,
+        timeout=timeout_s,
     )

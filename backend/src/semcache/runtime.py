@@ -14,12 +14,12 @@ from semcache.cache.redis import RedisStore
 from semcache.cache.schema import BASE_SCOPE_FIELDS, IndexSpec
 from semcache.cache.semantic import SemanticCache
 from semcache.config import Settings
+from semcache.costs import DEFAULT_PRICES, parse_prices
 from semcache.embeddings.base import Embedder
 from semcache.embeddings.factory import start_embedder
 from semcache.flight import SingleFlight
-from semcache.local.redis import EmbeddedRedis
-from semcache.costs import DEFAULT_PRICES, parse_prices
 from semcache.llm.factory import LLMHandle, start_llm
+from semcache.local.redis import EmbeddedRedis
 from semcache.quality.verify import build_verifier
 from semcache.service import CompletionService
 from semcache.telemetry.events import NullSink
@@ -77,8 +77,9 @@ def index_specs(settings: Settings, embedder: Embedder) -> tuple[IndexSpec, Inde
 async def start(settings: Settings) -> Resources:
     keyring = load_keyring(settings)
     if keyring.open:
-        log.warning("no API keys configured: the service is open and every caller is tenant %r",
-                    settings.default_tenant)  # fmt: skip
+        log.warning(
+            "no API keys configured: the service is open and every caller is tenant %r", settings.default_tenant
+        )
     embedded: EmbeddedRedis | None = None
     if settings.redis_url is None:
         embedded = EmbeddedRedis(settings.data_dir / "redis", port=settings.embedded_redis_port)
@@ -105,17 +106,35 @@ async def start(settings: Settings) -> Resources:
         await gate.ensure()
     except Exception as e:  # an external Redis that is down must not stop the service: it degrades
         log.warning("cache not ready at start-up, serving without it until Redis answers: %s", e)
-    cache = SemanticCache(cache_store, embedder, distance_threshold=settings.distance_threshold,
-                          top_k=settings.cache_top_k, verifier=build_verifier(settings))
-    service = CompletionService(cache=cache, gate=gate, llm=llm.llm, settings=settings, telemetry=NullSink(),
-                                prices={**DEFAULT_PRICES, **parse_prices(settings.model_prices)},
-                                flights=SingleFlight(cache_store, lock_ttl_s=settings.llm_timeout_s + 5))
+    cache = SemanticCache(
+        cache_store,
+        embedder,
+        distance_threshold=settings.distance_threshold,
+        top_k=settings.cache_top_k,
+        verifier=build_verifier(settings),
+    )
+    service = CompletionService(
+        cache=cache,
+        gate=gate,
+        llm=llm.llm,
+        settings=settings,
+        telemetry=NullSink(),
+        prices={**DEFAULT_PRICES, **parse_prices(settings.model_prices)},
+        flights=SingleFlight(cache_store, lock_ttl_s=settings.llm_timeout_s + 5),
+    )
     log.info("LLM: %s model %s", llm.llm.provider, llm.llm.model)
     return Resources(
-        settings=settings, keyring=keyring, redis=client, embedder=embedder, cache=cache,
+        settings=settings,
+        keyring=keyring,
+        redis=client,
+        embedder=embedder,
+        cache=cache,
         vectors=SemanticCache(vector_store, embedder, distance_threshold=2.0, top_k=5),
-        gate=gate, service=service, llm=llm, embedded_redis=embedded,
-    )  # fmt: skip
+        gate=gate,
+        service=service,
+        llm=llm,
+        embedded_redis=embedded,
+    )
 
 
 async def stop(resources: Resources) -> None:

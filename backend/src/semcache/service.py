@@ -136,8 +136,9 @@ class CompletionService:
 
     # --- raw column --------------------------------------------------------------------------
 
-    async def raw_column(self, request: ChatRequest, upstream: SharedStream, *, tenant: str,
-                         started: float | None = None) -> AsyncIterator[ColumnEvent]:  # fmt: skip
+    async def raw_column(
+        self, request: ChatRequest, upstream: SharedStream, *, tenant: str, started: float | None = None
+    ) -> AsyncIterator[ColumnEvent]:
         started = started or time.perf_counter()
         model = request.model or self.llm.model
         yield ColumnStart("raw", model)
@@ -220,7 +221,10 @@ class CompletionService:
         else:
             result.reason = "single flight: served the answer of an identical in-flight request"
             result.tokens_saved, result.cost_saved_usd, result.cost_usd = (
-                result.prompt_tokens + result.completion_tokens, result.cost_usd, 0.0)
+                result.prompt_tokens + result.completion_tokens,
+                result.cost_usd,
+                0.0,
+            )
         await self._record(path, result, target.tenant)
         yield ColumnDone(result)
 
@@ -230,9 +234,14 @@ class CompletionService:
         if controls.no_cache:
             return None, "Cache-Control: no-cache (lookup skipped, the answer is still stored)"
         try:
-            lookup = await self.gate.run(lambda: self.cache.lookup(
-                target.plan.text or "", target.scope, distance_threshold=controls.distance_threshold,
-                max_age_s=controls.max_age_s))  # fmt: skip
+            lookup = await self.gate.run(
+                lambda: self.cache.lookup(
+                    target.plan.text or "",
+                    target.scope,
+                    distance_threshold=controls.distance_threshold,
+                    max_age_s=controls.max_age_s,
+                )
+            )
         except (CacheUnavailableError, EmbeddingError) as e:
             return None, f"cache unavailable: {e.message}"
         return lookup, None
@@ -252,11 +261,21 @@ class CompletionService:
         completion_tokens = entry.completion_tokens or count_text(entry.response)
         saved = cost_usd(prompt_tokens, completion_tokens, price_for(model, self.prices))
         return ColumnResult(
-            "cache", "hit", model, text=entry.response, source=lookup.source, latency_ms=elapsed, ttft_ms=elapsed,
-            tokens_saved=prompt_tokens + completion_tokens, cost_saved_usd=saved,
-            similarity=lookup.match.similarity, distance=lookup.match.distance, entry_id=entry.id,
-            entry_created_at=entry.created_at, finish_reason="stop",
-        )  # fmt: skip
+            "cache",
+            "hit",
+            model,
+            text=entry.response,
+            source=lookup.source,
+            latency_ms=elapsed,
+            ttft_ms=elapsed,
+            tokens_saved=prompt_tokens + completion_tokens,
+            cost_saved_usd=saved,
+            similarity=lookup.match.similarity,
+            distance=lookup.match.distance,
+            entry_id=entry.id,
+            entry_created_at=entry.created_at,
+            finish_reason="stop",
+        )
 
     def store_refusal(self, answer: Answer) -> str | None:
         """Why an answer must not be stored, or None when it may be."""
@@ -275,13 +294,23 @@ class CompletionService:
         return None
 
     def _maybe_store(
-        self, answer: Answer, target: CacheTarget, controls: Controls, lookup: Lookup | None, result: ColumnResult,
+        self,
+        answer: Answer,
+        target: CacheTarget,
+        controls: Controls,
+        lookup: Lookup | None,
+        result: ColumnResult,
         flight: Flight,
-    ) -> None:  # fmt: skip
+    ) -> None:
         refusal = self.store_refusal(answer)
         if refusal is not None:
             result.reason = f"not stored: {refusal}"
-        if target.plan.text is None or controls.no_store or refusal is not None or (lookup is None and not controls.no_cache):
+        if (
+            target.plan.text is None
+            or controls.no_store
+            or refusal is not None
+            or (lookup is None and not controls.no_cache)
+        ):
             # Nothing to store (or the cache is unavailable: no writes queued against it).
             self.spawn(self.flights.finish(flight))
             return
@@ -292,9 +321,18 @@ class CompletionService:
 
         async def store() -> None:
             try:
-                await self.gate.run(lambda: self.cache.put(
-                    text, answer.text, scope, ttl=ttl, vector=vector, prompt_tokens=tokens[0],
-                    completion_tokens=tokens[1], metadata={"model": result.model}))  # fmt: skip
+                await self.gate.run(
+                    lambda: self.cache.put(
+                        text,
+                        answer.text,
+                        scope,
+                        ttl=ttl,
+                        vector=vector,
+                        prompt_tokens=tokens[0],
+                        completion_tokens=tokens[1],
+                        metadata={"model": result.model},
+                    )
+                )
             except (CacheUnavailableError, EmbeddingError) as e:
                 log.warning("answer not stored: %s", e.message)
             finally:
@@ -317,15 +355,23 @@ class CompletionService:
 
     async def _record(self, path: Path, result: ColumnResult, tenant: str) -> None:
         event = TelemetryEvent(
-            path=path, status=result.status, tenant=tenant, model=result.model, source=result.source or "",
-            similarity=result.similarity, latency_ms=result.latency_ms, ttft_ms=result.ttft_ms,
-            prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
-            tokens_saved=result.tokens_saved, cost_usd=result.cost_usd, cost_saved_usd=result.cost_saved_usd,
-            error=(result.error or {}).get("code", ""), ts=time.time(),
-        )  # fmt: skip
+            path=path,
+            status=result.status,
+            tenant=tenant,
+            model=result.model,
+            source=result.source or "",
+            similarity=result.similarity,
+            latency_ms=result.latency_ms,
+            ttft_ms=result.ttft_ms,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+            tokens_saved=result.tokens_saved,
+            cost_usd=result.cost_usd,
+            cost_saved_usd=result.cost_saved_usd,
+            error=(result.error or {}).get("code", ""),
+            ts=time.time(),
+        )
         try:
             await self.telemetry.record(event)
         except Exception:  # telemetry failures never fail a request
             log.warning("telemetry record failed", exc_info=True)
-
-

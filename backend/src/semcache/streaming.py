@@ -7,7 +7,8 @@ import re
 import time
 import uuid
 
-from openai.types.chat import ChatCompletionChunk
+from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessage
+from openai.types.chat.chat_completion import Choice as CompletionChoice
 from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
 from openai.types.completion_usage import CompletionUsage
 
@@ -25,26 +26,39 @@ def new_completion_id() -> str:
 
 
 def chunk(
-    completion_id: str, model: str, *, content: str | None = None, role: str | None = None,
-    finish_reason: str | None = None, created: int | None = None,
-) -> ChatCompletionChunk:  # fmt: skip
-    delta = ChoiceDelta(content=content, role=role)  # type: ignore[arg-type]  # role is "assistant" here
+    completion_id: str,
+    model: str,
+    *,
+    content: str | None = None,
+    role: str | None = None,
+    finish_reason: str | None = None,
+    created: int | None = None,
+) -> ChatCompletionChunk:
+    delta = ChoiceDelta(content=content, role=role)
     return ChatCompletionChunk(
         id=completion_id,
         object="chat.completion.chunk",
         created=created or int(time.time()),
         model=model,
-        choices=[Choice(index=0, delta=delta, finish_reason=finish_reason)],  # type: ignore[arg-type]
+        choices=[Choice(index=0, delta=delta, finish_reason=finish_reason)],
     )
 
 
-def usage_chunk(completion_id: str, model: str, *, prompt_tokens: int, completion_tokens: int,
-                created: int | None = None) -> ChatCompletionChunk:  # fmt: skip
+def usage_chunk(
+    completion_id: str, model: str, *, prompt_tokens: int, completion_tokens: int, created: int | None = None
+) -> ChatCompletionChunk:
     return ChatCompletionChunk(
-        id=completion_id, object="chat.completion.chunk", created=created or int(time.time()), model=model,
-        choices=[], usage=CompletionUsage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                                          total_tokens=prompt_tokens + completion_tokens),
-    )  # fmt: skip
+        id=completion_id,
+        object="chat.completion.chunk",
+        created=created or int(time.time()),
+        model=model,
+        choices=[],
+        usage=CompletionUsage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            total_tokens=prompt_tokens + completion_tokens,
+        ),
+    )
 
 
 def sse(event: str, data: object) -> dict[str, str]:
@@ -61,3 +75,33 @@ _REFUSALS = re.compile(
 def looks_like_refusal(text: str) -> bool:
     """A refusal must not be cached as the answer (the next asker may well be allowed an answer)."""
     return bool(_REFUSALS.match(text))
+
+
+def completion(
+    completion_id: str,
+    model: str,
+    text: str,
+    *,
+    finish_reason: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    created: int | None = None,
+) -> ChatCompletion:
+    return ChatCompletion(
+        id=completion_id,
+        object="chat.completion",
+        created=created or int(time.time()),
+        model=model,
+        choices=[
+            CompletionChoice(
+                index=0,
+                finish_reason=finish_reason,
+                message=ChatCompletionMessage(role="assistant", content=text),
+            )
+        ],
+        usage=CompletionUsage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            total_tokens=prompt_tokens + completion_tokens,
+        ),
+    )

@@ -42,7 +42,9 @@ async def not_stored(client: httpx.AsyncClient, prompt: str) -> bool:
     return r.json()["hit"] is False
 
 
-async def test_stream_event_order_on_a_miss_then_a_paraphrase_hit(client: httpx.AsyncClient, upstream: Upstream) -> None:
+async def test_stream_event_order_on_a_miss_then_a_paraphrase_hit(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
     upstream.state.answers["What is the capital of France?"] = "The capital of France is Paris."
     evs = await collect(client, "/ask/stream", {"prompt": "What is the capital of France?"})
     names = [e.name for e in evs]
@@ -72,8 +74,10 @@ async def test_stream_event_order_on_a_miss_then_a_paraphrase_hit(client: httpx.
 
 
 async def test_a_hit_finishes_before_the_raw_columns_first_token(client: httpx.AsyncClient, upstream: Upstream) -> None:
-    await client.post("/cache/store", json={"prompt": "How tall is Mount Everest?", "response": "8,849 m",
-                                            "scope": {"model": "default"}})  # fmt: skip
+    await client.post(
+        "/cache/store",
+        json={"prompt": "How tall is Mount Everest?", "response": "8,849 m", "scope": {"model": "default"}},
+    )
     upstream.state.delay_s = 0.3
     evs = await collect(client, "/ask/stream", {"prompt": "How tall is Mount Everest?"})
     cache_done = next(e for e in evs if e.name == "column_complete" and e.data["column"] == "cache")
@@ -98,9 +102,13 @@ async def test_ask_returns_both_columns_with_metadata(client: httpx.AsyncClient)
 
 @pytest.mark.parametrize(
     ("directive", "status", "code"),
-    [("[[status:500]]", "error", "llm_error"), ("[[status:429]]", "error", "llm_rate_limited"),
-     ("[[cut]]", "error", "llm_error"), ("[[sleep:3]]", "error", "llm_timeout")],
-)  # fmt: skip
+    [
+        ("[[status:500]]", "error", "llm_error"),
+        ("[[status:429]]", "error", "llm_rate_limited"),
+        ("[[cut]]", "error", "llm_error"),
+        ("[[sleep:3]]", "error", "llm_timeout"),
+    ],
+)
 async def test_upstream_failures_are_reported_and_never_stored(
     service_factory: ServiceFactory, directive: str, status: str, code: str
 ) -> None:
@@ -157,8 +165,9 @@ async def test_redis_down_bypasses_the_cache_and_still_answers(service_factory: 
         assert doc["status"] == "bypass" and "unavailable" in str(doc["reason"])
         result = done(evs, "cache")
         assert result["status"] == "bypass" and result["stored"] is False
-        assert "Answer to: Is the cache up?" == "".join(
-            str(e.data["text"]) for e in by_column(evs, "cache") if e.name == "content_chunk"
+        assert (
+            "".join(str(e.data["text"]) for e in by_column(evs, "cache") if e.name == "content_chunk")
+            == "Answer to: Is the cache up?"
         )
         health = await c.get("/health")
         assert health.status_code == 503 and health.json()["status"] == "degraded"
@@ -187,8 +196,13 @@ async def test_llm_test_endpoint(client: httpx.AsyncClient, service_factory: Ser
 
 
 async def test_bad_ask_input(client: httpx.AsyncClient) -> None:
-    for body in ({}, {"prompt": ""}, {"prompt": "x", "scope": {"tenant": "x"}}, {"prompt": "x", "ttl": -1},
-                 {"prompt": "x", "similarity_threshold": 2}):  # fmt: skip
+    for body in (
+        {},
+        {"prompt": ""},
+        {"prompt": "x", "scope": {"tenant": "x"}},
+        {"prompt": "x", "ttl": -1},
+        {"prompt": "x", "similarity_threshold": 2},
+    ):
         r = await client.post("/ask/stream", json=body)
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", body
         assert (await client.post("/ask", json=body)).status_code == 422

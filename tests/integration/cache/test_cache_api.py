@@ -70,7 +70,9 @@ async def test_scopes_are_hard_filters(client: httpx.AsyncClient) -> None:
 
 
 async def test_tenants_never_see_each_other(service_factory: ServiceFactory) -> None:
-    server = service_factory(SEMCACHE_API_KEYS="key-aaaaaaaa=acme,key-bbbbbbbb=globex", SEMCACHE_ADMIN_KEY="admin-key-1")
+    server = service_factory(
+        SEMCACHE_API_KEYS="key-aaaaaaaa=acme,key-bbbbbbbb=globex", SEMCACHE_ADMIN_KEY="admin-key-1"
+    )
     async with httpx.AsyncClient(base_url=server.url) as c:
         a = {"Authorization": "Bearer key-aaaaaaaa"}
         b = {"Authorization": "Bearer key-bbbbbbbb"}
@@ -82,7 +84,9 @@ async def test_tenants_never_see_each_other(service_factory: ServiceFactory) -> 
         r = await c.post("/cache/search", json={"prompt": FRANCE}, headers=a)
         assert r.json()["hit"] is True
         assert (await c.post("/cache/search", json={"prompt": FRANCE})).status_code == 401
-        r = await c.post("/cache/store", json={"prompt": FRANCE, "response": "x", "scope": {"tenant": "acme"}}, headers=b)
+        r = await c.post(
+            "/cache/store", json={"prompt": FRANCE, "response": "x", "scope": {"tenant": "acme"}}, headers=b
+        )
         assert r.status_code == 422 and "tenant" in r.json()["error"]["message"]
         assert (await c.delete("/cache/clear", headers=a)).status_code == 403
         assert (await c.delete("/cache/clear", headers={"Authorization": "Bearer admin-key-1"})).status_code == 200
@@ -97,7 +101,7 @@ async def test_ttl_expiry(client: httpx.AsyncClient) -> None:
 
 
 async def test_hostile_scope_values_neither_break_nor_widen_the_query(client: httpx.AsyncClient) -> None:
-    hostile = ["a} | @tenant:{*", "*", "x)=>[KNN 10 @embedding $BLOB]", "naïve \\ \"q\"", "-1", "$BLOB"]
+    hostile = ["a} | @tenant:{*", "*", "x)=>[KNN 10 @embedding $BLOB]", 'naïve \\ "q"', "-1", "$BLOB"]
     for value in hostile:
         await store(client, FRANCE, f"answer for {value}", scope={"namespace": value})
     for value in hostile:

@@ -22,13 +22,17 @@ async def test_local_model_answers_and_a_paraphrase_is_served_from_the_cache(ser
         raw = "".join(str(e.data["text"]) for e in first if e.name == "content_chunk" and e.data["column"] == "raw")
         assert "Paris" in raw
         for _ in range(50):
-            search = await c.post("/cache/search", json={"prompt": "What is the capital of France?",
-                                                         "scope": {"model": "smollm2-135m-instruct"}})  # fmt: skip
+            search = await c.post(
+                "/cache/search",
+                json={"prompt": "What is the capital of France?", "scope": {"model": "smollm2-135m-instruct"}},
+            )
             if search.json()["hit"]:
                 break
             await asyncio.sleep(0.05)
         second = await collect(c, "/ask/stream", {"prompt": "Which city is France's capital?"})
         done = next(e.data for e in second if e.name == "column_complete" and e.data["column"] == "cache")
         assert done["status"] == "hit" and done["source"] == "semantic"
-        cached = "".join(str(e.data["text"]) for e in second if e.name == "content_chunk" and e.data["column"] == "cache")
+        cached = "".join(
+            str(e.data["text"]) for e in second if e.name == "content_chunk" and e.data["column"] == "cache"
+        )
         assert cached == raw

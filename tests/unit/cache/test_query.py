@@ -1,7 +1,13 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from semcache.cache.query import EMPTY_TAG, encode_tag, escape_tag, knn_search_args, scope_filter
+from semcache.cache.query import (
+    EMPTY_TAG,
+    encode_tag,
+    escape_tag,
+    knn_search_args,
+    scope_filter,
+)
 
 FIELDS = ("tenant", "namespace", "model", "locale", "params")
 

@@ -1,7 +1,12 @@
 import httpx
 import openai
 
-from semcache.errors import LLMBadRequestError, LLMError, LLMRateLimitError, LLMTimeoutError
+from semcache.errors import (
+    LLMBadRequestError,
+    LLMError,
+    LLMRateLimitError,
+    LLMTimeoutError,
+)
 from semcache.llm.openai import map_error
 
 REQ = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")

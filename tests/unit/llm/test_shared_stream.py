@@ -2,14 +2,16 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from openai.types.chat import ChatCompletionChunk
 
 from semcache.errors import LLMError
 from semcache.llm.shared import SharedStream
 from semcache.streaming import chunk
-from openai.types.chat import ChatCompletionChunk
 
 
-async def source(words: list[str], *, fail_after: int | None = None, delay: float = 0) -> AsyncIterator[ChatCompletionChunk]:
+async def source(
+    words: list[str], *, fail_after: int | None = None, delay: float = 0
+) -> AsyncIterator[ChatCompletionChunk]:
     for i, word in enumerate(words):
         if fail_after is not None and i == fail_after:
             raise ConnectionResetError("cut")

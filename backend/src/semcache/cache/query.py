@@ -56,13 +56,29 @@ def knn_search_args(
     """Arguments for `FT.SEARCH`: top-k nearest within the filter, sorted by distance."""
     fields = [*return_fields, DISTANCE_ALIAS]
     return [
-        "FT.SEARCH", index, knn_query(filter_expr),
-        "PARAMS", 6, "K", k, "BLOB", blob, "EF", max(ef_runtime, k),
-        "SORTBY", DISTANCE_ALIAS, "ASC",
-        "RETURN", len(fields), *fields,
-        "LIMIT", 0, k,
-        "DIALECT", 2,
-    ]  # fmt: skip
+        "FT.SEARCH",
+        index,
+        knn_query(filter_expr),
+        "PARAMS",
+        6,
+        "K",
+        k,
+        "BLOB",
+        blob,
+        "EF",
+        max(ef_runtime, k),
+        "SORTBY",
+        DISTANCE_ALIAS,
+        "ASC",
+        "RETURN",
+        len(fields),
+        *fields,
+        "LIMIT",
+        0,
+        k,
+        "DIALECT",
+        2,
+    ]
 
 
 def describe_query(index: str, filter_expr: str, *, k: int, ef_runtime: int) -> dict[str, object]:

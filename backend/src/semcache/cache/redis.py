@@ -17,7 +17,12 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
 from semcache.cache.models import Candidate, Entry, NewEntry
-from semcache.cache.query import encode_tag, knn_search_args, scope_filter, with_min_created
+from semcache.cache.query import (
+    encode_tag,
+    knn_search_args,
+    scope_filter,
+    with_min_created,
+)
 from semcache.cache.schema import IndexSpec
 from semcache.embeddings.base import Vector
 from semcache.errors import CacheUnavailableError
@@ -25,9 +30,16 @@ from semcache.errors import CacheUnavailableError
 log = logging.getLogger(__name__)
 
 _RETURN = (
-    "prompt", "text", "response", "scope_json", "created_at", "hits",
-    "prompt_tokens", "completion_tokens", "metadata",
-)  # fmt: skip
+    "prompt",
+    "text",
+    "response",
+    "scope_json",
+    "created_at",
+    "hits",
+    "prompt_tokens",
+    "completion_tokens",
+    "metadata",
+)
 
 
 def _s(value: object) -> str:
@@ -55,8 +67,8 @@ def module_names(raw: list[Any]) -> set[str]:
     """Names from MODULE LIST, whichever shape the client parsed it into."""
     names: set[str] = set()
     for module in raw:
-        fields = module if isinstance(module, dict) else _pairs(module)
-        names.add(_s(fields.get("name", fields.get(b"name"))))  # type: ignore[union-attr]
+        fields = _pairs(module)  # keys decoded, whether the client gave a dict or a flat list
+        names.add(_s(fields.get("name")))
     return names
 
 
@@ -74,21 +86,25 @@ class RedisStore:
         self.client = client
         self.spec = spec
 
+    async def _cmd(self, *args: str | int | bytes) -> Any:
+        # FT.* have no typed wrappers that return raw replies; this is the one untyped call site.
+        return await self.client.execute_command(*args)  # type: ignore[no-untyped-call]
+
     async def ensure_index(self) -> str:
         """Create the index if missing; rebuild it (keeping the data) if its schema differs."""
         try:
             try:
-                info = await self.client.execute_command("FT.INFO", self.spec.name)
+                info = await self._cmd("FT.INFO", self.spec.name)
             except ResponseError as e:
                 if "unknown index" not in str(e).lower() and "no such index" not in str(e).lower():
                     raise
-                await self.client.execute_command(*self.spec.create_args())
+                await self._cmd(*self.spec.create_args())
                 return "created"
             if self._attributes(info) == self.spec.expected_attributes():
                 return "exists"
             log.warning("index %s has another schema; re-creating it over the same keys", self.spec.name)
-            await self.client.execute_command("FT.DROPINDEX", self.spec.name)
-            await self.client.execute_command(*self.spec.create_args())
+            await self._cmd("FT.DROPINDEX", self.spec.name)
+            await self._cmd(*self.spec.create_args())
             return "recreated"
         except RedisError as e:
             raise CacheUnavailableError(f"cannot prepare index {self.spec.name}: {e}") from e
@@ -122,11 +138,15 @@ class RedisStore:
     ) -> list[Candidate]:
         filter_expr = with_min_created(scope_filter(scope, self.spec.scope_fields), min_created_at)
         args = knn_search_args(
-            self.spec.name, filter_expr, np.asarray(vector, dtype=np.float32).tobytes(),
-            k=k, ef_runtime=self.spec.ef_runtime, return_fields=_RETURN,
-        )  # fmt: skip
+            self.spec.name,
+            filter_expr,
+            np.asarray(vector, dtype=np.float32).tobytes(),
+            k=k,
+            ef_runtime=self.spec.ef_runtime,
+            return_fields=_RETURN,
+        )
         try:
-            raw = await self.client.execute_command(*args)
+            raw = await self._cmd(*args)
         except RedisError as e:
             raise CacheUnavailableError(f"vector search failed: {e}") from e
         candidates = []
@@ -141,7 +161,7 @@ class RedisStore:
 
     async def put(self, entry_id: str, new: NewEntry, vector: Vector, *, ttl: int | None) -> Entry:
         now = time.time()
-        mapping: dict[str, str | bytes | float | int] = {
+        mapping: dict[str | bytes, str | bytes | float | int] = {
             "prompt": new.prompt,
             "text": new.text,
             "response": new.response,
@@ -159,14 +179,24 @@ class RedisStore:
         try:
             async with self.client.pipeline(transaction=True) as pipe:
                 pipe.delete(key)  # an overwrite must not keep a TTL or fields of the old entry
-                pipe.hset(key, mapping=mapping)
+                pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]  # redis-py's Mapping is invariant
                 if ttl:
                     pipe.expire(key, ttl)
                 await pipe.execute()
         except RedisError as e:
             raise CacheUnavailableError(f"cache write failed: {e}") from e
-        return Entry(entry_id, new.prompt, new.text, new.response, dict(new.scope), now, 0,
-                     new.prompt_tokens, new.completion_tokens, dict(new.metadata))  # fmt: skip
+        return Entry(
+            entry_id,
+            new.prompt,
+            new.text,
+            new.response,
+            dict(new.scope),
+            now,
+            0,
+            new.prompt_tokens,
+            new.completion_tokens,
+            dict(new.metadata),
+        )
 
     async def record_hit(self, entry_id: str) -> None:
         try:
@@ -248,7 +278,7 @@ class RedisStore:
 
     async def stats(self) -> dict[str, object]:
         try:
-            info = _pairs(await self.client.execute_command("FT.INFO", self.spec.name))
+            info = _pairs(await self._cmd("FT.INFO", self.spec.name))
             counters = await self.client.hgetall(self.spec.stats_key)
             memory = await self.client.info("memory")
         except RedisError as e:

@@ -51,13 +51,35 @@ class IndexSpec:
         for name in self.scope_fields:
             tags += [name, "TAG", "CASESENSITIVE"]
         return [
-            "FT.CREATE", self.name, "ON", "HASH", "PREFIX", 1, self.key_prefix,
-            "SCHEMA", *tags,
-            "created_at", "NUMERIC", "SORTABLE",
-            VECTOR_FIELD, "VECTOR", "HNSW", 12,
-            "TYPE", "FLOAT32", "DIM", self.dims, "DISTANCE_METRIC", "COSINE",
-            "M", self.m, "EF_CONSTRUCTION", self.ef_construction, "EF_RUNTIME", self.ef_runtime,
-        ]  # fmt: skip
+            "FT.CREATE",
+            self.name,
+            "ON",
+            "HASH",
+            "PREFIX",
+            1,
+            self.key_prefix,
+            "SCHEMA",
+            *tags,
+            "created_at",
+            "NUMERIC",
+            "SORTABLE",
+            VECTOR_FIELD,
+            "VECTOR",
+            "HNSW",
+            12,
+            "TYPE",
+            "FLOAT32",
+            "DIM",
+            self.dims,
+            "DISTANCE_METRIC",
+            "COSINE",
+            "M",
+            self.m,
+            "EF_CONSTRUCTION",
+            self.ef_construction,
+            "EF_RUNTIME",
+            self.ef_runtime,
+        ]
 
     def expected_attributes(self) -> set[str]:
         return {*self.scope_fields, "created_at", VECTOR_FIELD}

@@ -62,9 +62,7 @@ class OnnxMiniLM:
         options.intra_op_num_threads = self._threads
         options.inter_op_num_threads = 1
         try:
-            self._session = ort.InferenceSession(
-                str(model_file()), options, providers=["CPUExecutionProvider"]
-            )
+            self._session = ort.InferenceSession(str(model_file()), options, providers=["CPUExecutionProvider"])
             tokenizer = Tokenizer.from_file(str(tokenizer_file()))
         except EmbeddingError:
             raise
@@ -85,13 +83,14 @@ class OnnxMiniLM:
         for row, enc in enumerate(encodings):
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = enc.attention_mask
-        hidden = self._session.run(
+        hidden: np.ndarray = self._session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        unit: np.ndarray = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit
 
 
 class LocalEmbedder:

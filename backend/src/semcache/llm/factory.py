@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
 from semcache.config import Settings
-from semcache.errors import LaunchError
+from semcache.errors import LaunchError, LLMError
 from semcache.llm.base import LLM
 from semcache.llm.openai import OpenAICompatibleLLM, parse_extra_body
 from semcache.local.llm import EXTRA_BODY, MODEL_ALIAS, LocalLLMServer
 from semcache.openai_clients import build_client
+from semcache.schemas.openai import ChatRequest
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,21 +42,66 @@ def _model_name(settings: Settings, provider: str) -> str:
     return settings.llm_model or ("gpt-4o-mini" if provider == "openai" else "default")
 
 
+class UnavailableLLM:
+    """Stands in when no LLM can run (e.g. a container with none configured): the service still starts,
+    cache hits are served, and every miss is a clear 503 that says what to configure."""
+
+    def __init__(self, reason: str) -> None:
+        self._reason = reason
+
+    @property
+    def provider(self) -> str:
+        return "none"
+
+    @property
+    def model(self) -> str:
+        return "none"
+
+    def _error(self) -> LLMError:
+        error = LLMError(f"no LLM available: {self._reason}")
+        error.status_code = 503
+        return error
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[ChatCompletionChunk]:
+        nothing: tuple[ChatCompletionChunk, ...] = ()
+        for chunk in nothing:  # an async generator like the real ones, failing on first use
+            yield chunk
+        raise self._error()
+
+    async def complete(self, request: ChatRequest) -> ChatCompletion:
+        raise self._error()
+
+    async def aclose(self) -> None:
+        return None
+
+
 async def start_llm(settings: Settings) -> LLMHandle:
     provider = settings.resolved_llm_provider
+    if provider == "local" and importlib.util.find_spec("llama_cpp") is None:
+        reason = (
+            "llama-cpp-python is not installed for the local model; set LLM_BASE_URL, "
+            "AZURE_OPENAI_ENDPOINT or OPENAI_API_KEY"
+        )
+        log.error("LLM: %s", reason)
+        return LLMHandle(UnavailableLLM(reason))
     extra_body = parse_extra_body(settings.llm_extra_body)
     server: LocalLLMServer | None = None
     base_url: str | None = None
     if provider == "local":
         server = LocalLLMServer(
-            log_dir=settings.data_dir, model_path=settings.local_llm_model_path,
-            port=settings.local_llm_port, threads=settings.local_llm_threads,
-        )  # fmt: skip
+            log_dir=settings.data_dir,
+            model_path=settings.local_llm_model_path,
+            port=settings.local_llm_port,
+            threads=settings.local_llm_threads,
+        )
         base_url = await server.start()
         extra_body = extra_body if extra_body is not None else dict(EXTRA_BODY)
     client = build_client(
-        settings, "compatible" if provider == "local" else provider, base_url=base_url,
-        timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
-    )  # fmt: skip
+        settings,
+        "compatible" if provider == "local" else provider,
+        base_url=base_url,
+        timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+    )
     llm = OpenAICompatibleLLM(client, provider=provider, model=_model_name(settings, provider), extra_body=extra_body)
     return LLMHandle(llm, server)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-import httpx
 import openai
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import JsonValue
 
-from semcache.errors import LLMBadRequestError, LLMError, LLMRateLimitError, LLMTimeoutError
+from semcache.errors import (
+    LLMBadRequestError,
+    LLMError,
+    LLMRateLimitError,
+    LLMTimeoutError,
+)
 from semcache.schemas.openai import ChatRequest
 
 
@@ -19,7 +23,7 @@ def map_error(e: Exception) -> LLMError:
     """The SDK's (and httpx's) errors as ours, with messages that never include keys or prompts."""
     if isinstance(e, LLMError):
         return e
-    if isinstance(e, openai.APITimeoutError | httpx.TimeoutException):
+    if isinstance(e, openai.APITimeoutError | TimeoutError) or "Timeout" in type(e).__name__:
         return LLMTimeoutError("the LLM did not answer in time")
     if isinstance(e, openai.RateLimitError):
         return LLMRateLimitError("the LLM is rate limiting us (429) after retries")
@@ -27,7 +31,7 @@ def map_error(e: Exception) -> LLMError:
         if 400 <= e.status_code < 500 and e.status_code not in (408, 409):
             return LLMBadRequestError(f"the LLM rejected the request ({e.status_code})", detail=_safe_detail(e))
         return LLMError(f"the LLM failed ({e.status_code})")
-    if isinstance(e, openai.APIConnectionError | httpx.TransportError):
+    if isinstance(e, openai.APIConnectionError | ConnectionError) or "Protocol" in type(e).__name__:
         return LLMError("cannot reach the LLM (connection failed or the stream was cut)")
     return LLMError(f"LLM call failed: {type(e).__name__}")
 
@@ -73,7 +77,7 @@ class OpenAICompatibleLLM:
             async with upstream:
                 async for chunk in upstream:
                     yield chunk
-        except (openai.OpenAIError, httpx.HTTPError) as e:
+        except Exception as e:  # the SDK's transport errors are not all OpenAIErrors mid-stream
             raise map_error(e) from e
 
     async def complete(self, request: ChatRequest) -> ChatCompletion:
@@ -82,7 +86,7 @@ class OpenAICompatibleLLM:
                 **self._kwargs(request),  # type: ignore[call-overload]  # validated by ChatRequest
                 stream=False,
             )
-        except (openai.OpenAIError, httpx.HTTPError) as e:
+        except Exception as e:  # the SDK's transport errors are not all OpenAIErrors mid-stream
             raise map_error(e) from e
         return result
 

@@ -50,10 +50,24 @@ class LocalLLMServer:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self.port = self.requested_port or free_port()
         args = [
-            sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_ALIAS,
-            "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "2048",
-            "--n_threads", str(self.threads), "--verbose", "False",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--model_alias",
+            MODEL_ALIAS,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            str(self.threads),
+            "--verbose",
+            "False",
+        ]
         self._proc = spawn(args, log_file=self.log_file)
         await self._wait_ready(timeout_s)
         return self.base_url

@@ -28,9 +28,13 @@ def spawn(args: list[str], *, log_file: Path, cwd: Path | None = None) -> subpro
     log = log_file.open("ab")
     try:
         return subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=cwd,
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets the death signal, no locks taken
-        )  # fmt: skip
+        )
     finally:
         log.close()
 

@@ -91,11 +91,27 @@ class EmbeddedRedis:
     def _args(self, binary: Path, modules: list[Path]) -> list[str]:
         args = [
             str(binary),
-            "--bind", "127.0.0.1", "--port", str(self.port), "--protected-mode", "yes",
-            "--dir", str(self.data_dir.resolve()), "--pidfile", str((self.data_dir / "redis.pid").resolve()),
-            "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
-            "--daemonize", "no", "--loglevel", "notice",
-        ]  # fmt: skip
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--protected-mode",
+            "yes",
+            "--dir",
+            str(self.data_dir.resolve()),
+            "--pidfile",
+            str((self.data_dir / "redis.pid").resolve()),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "notice",
+        ]
         for module in modules:
             args += ["--loadmodule", str(module)]
         return args

@@ -16,9 +16,23 @@ from semcache.errors import LLMError
 from semcache.flight import Flight
 from semcache.normalize import KeyPlan
 from semcache.runtime import Resources
-from semcache.schemas.ask import AskRequest, AskResponse, CacheDocumentOut, ColumnOut, LLMTestResponse
+from semcache.schemas.ask import (
+    AskRequest,
+    AskResponse,
+    CacheDocumentOut,
+    ColumnOut,
+    LLMTestResponse,
+)
 from semcache.schemas.openai import ChatMessage, ChatRequest
-from semcache.service import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Controls, Delta
+from semcache.service import (
+    CacheDocument,
+    CacheTarget,
+    ColumnDone,
+    ColumnEvent,
+    ColumnStart,
+    Controls,
+    Delta,
+)
 from semcache.streaming import sse
 
 router = APIRouter(tags=["ask"])
@@ -28,10 +42,13 @@ EMBEDDING_PREVIEW = 8
 def chat_request(resources: Resources, prompt: str) -> ChatRequest:
     settings = resources.settings
     return ChatRequest(
-        messages=[ChatMessage(role="system", content=settings.llm_system_prompt), ChatMessage(role="user", content=prompt)],
+        messages=[
+            ChatMessage(role="system", content=settings.llm_system_prompt),
+            ChatMessage(role="user", content=prompt),
+        ],
         temperature=settings.llm_temperature,
         max_tokens=settings.llm_max_tokens,
-    )  # fmt: skip
+    )
 
 
 def target_for(resources: Resources, tenant: str, body: AskRequest) -> CacheTarget:
@@ -43,21 +60,37 @@ def target_for(resources: Resources, tenant: str, body: AskRequest) -> CacheTarg
 
 
 def controls_for(body: AskRequest) -> Controls:
-    return Controls(no_cache=body.no_cache, no_store=body.no_store, ttl=body.ttl,
-                    distance_threshold=body.requested_distance())  # fmt: skip
+    return Controls(
+        no_cache=body.no_cache, no_store=body.no_store, ttl=body.ttl, distance_threshold=body.requested_distance()
+    )
 
 
 def document_out(resources: Resources, doc: CacheDocument) -> CacheDocumentOut:
     lookup = doc.lookup
-    best = lookup.match if lookup is not None and lookup.match else (lookup.candidates[0] if lookup and lookup.candidates else None)
-    vector = [] if lookup is None or lookup.vector is None else [round(float(x), 5) for x in lookup.vector[:EMBEDDING_PREVIEW]]
+    best = (
+        lookup.match
+        if lookup is not None and lookup.match
+        else (lookup.candidates[0] if lookup and lookup.candidates else None)
+    )
+    vector = (
+        []
+        if lookup is None or lookup.vector is None
+        else [round(float(x), 5) for x in lookup.vector[:EMBEDDING_PREVIEW]]
+    )
     return CacheDocumentOut(
-        status=doc.status, source=lookup.source if lookup else None,
-        doc_id=best.entry.id if best else None, prompt=best.entry.prompt if best else None,
-        similarity=best.similarity if best else None, distance=best.distance if best else None,
-        threshold_similarity=1.0 - doc.threshold, threshold_distance=doc.threshold,
-        query=lookup.query if lookup else {}, embedding=vector, dims=resources.embedder.dims, reason=doc.reason,  # type: ignore[arg-type]
-    )  # fmt: skip
+        status=doc.status,
+        source=lookup.source if lookup else None,
+        doc_id=best.entry.id if best else None,
+        prompt=best.entry.prompt if best else None,
+        similarity=best.similarity if best else None,
+        distance=best.distance if best else None,
+        threshold_similarity=1.0 - doc.threshold,
+        threshold_distance=doc.threshold,
+        query=lookup.query if lookup else {},
+        embedding=vector,
+        dims=resources.embedder.dims,
+        reason=doc.reason,
+    )
 
 
 def column_out(done: ColumnDone, document: CacheDocumentOut | None = None) -> ColumnOut:
@@ -88,8 +121,13 @@ async def merged_events(resources: Resources, body: AskRequest, tenant: str) -> 
 
     tasks = [
         asyncio.create_task(pump(service.raw_column(request, upstream, tenant=tenant, started=started))),
-        asyncio.create_task(pump(service.cache_column(request, target_for(resources, tenant, body), controls_for(body),
-                                                      shared, started=started))),  # fmt: skip
+        asyncio.create_task(
+            pump(
+                service.cache_column(
+                    request, target_for(resources, tenant, body), controls_for(body), shared, started=started
+                )
+            )
+        ),
     ]
     try:
         finished = 0
@@ -164,5 +202,11 @@ async def llm_test(principal: PrincipalDep, resources: ResourcesDep) -> LLMTestR
         answer, error = completion.choices[0].message.content if completion.choices else "", None
     except LLMError as e:
         answer, error = None, {"code": e.code, "message": e.message}
-    return LLMTestResponse(ok=error is None, provider=llm.provider, model=llm.model,
-                           latency_ms=(time.perf_counter() - started) * 1000, answer=answer, error=error)  # type: ignore[arg-type]  # fmt: skip
+    return LLMTestResponse(
+        ok=error is None,
+        provider=llm.provider,
+        model=llm.model,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        answer=answer,
+        error=error,
+    )

@@ -38,30 +38,51 @@ def scope_for(resources: Resources, tenant: str, client_scope: Mapping[str, str]
 
 def entry_out(entry: Entry) -> EntryOut:
     return EntryOut(
-        id=entry.id, prompt=entry.prompt, response=entry.response, scope=entry.scope,
-        created_at=entry.created_at, hits=entry.hits, prompt_tokens=entry.prompt_tokens,
-        completion_tokens=entry.completion_tokens, metadata=entry.metadata,  # type: ignore[arg-type]
-    )  # fmt: skip
+        id=entry.id,
+        prompt=entry.prompt,
+        response=entry.response,
+        scope=entry.scope,
+        created_at=entry.created_at,
+        hits=entry.hits,
+        prompt_tokens=entry.prompt_tokens,
+        completion_tokens=entry.completion_tokens,
+        metadata=entry.metadata,
+    )
 
 
 def search_response(lookup: Lookup, elapsed_ms: float) -> SearchResponse:
     def candidate(c: Candidate) -> CandidateOut:
-        return CandidateOut(id=c.entry.id, prompt=c.entry.prompt, distance=c.distance,
-                            similarity=c.similarity, within_threshold=c.distance <= lookup.distance_threshold)  # fmt: skip
+        return CandidateOut(
+            id=c.entry.id,
+            prompt=c.entry.prompt,
+            distance=c.distance,
+            similarity=c.similarity,
+            within_threshold=c.distance <= lookup.distance_threshold,
+        )
 
     match = None
     if lookup.match is not None and lookup.source is not None:
         m = lookup.match
         match = MatchOut(
-            id=m.entry.id, prompt=m.entry.prompt, response=m.entry.response, distance=m.distance,
-            similarity=m.similarity, source=lookup.source, scope=m.entry.scope, created_at=m.entry.created_at,
-            hits=m.entry.hits, metadata=m.entry.metadata,  # type: ignore[arg-type]
-        )  # fmt: skip
+            id=m.entry.id,
+            prompt=m.entry.prompt,
+            response=m.entry.response,
+            distance=m.distance,
+            similarity=m.similarity,
+            source=lookup.source,
+            scope=m.entry.scope,
+            created_at=m.entry.created_at,
+            hits=m.entry.hits,
+            metadata=m.entry.metadata,
+        )
     return SearchResponse(
-        hit=lookup.hit, match=match, candidates=[candidate(c) for c in lookup.candidates],
-        distance_threshold=lookup.distance_threshold, similarity_threshold=1.0 - lookup.distance_threshold,
+        hit=lookup.hit,
+        match=match,
+        candidates=[candidate(c) for c in lookup.candidates],
+        distance_threshold=lookup.distance_threshold,
+        similarity_threshold=1.0 - lookup.distance_threshold,
         latency_ms=elapsed_ms,
-    )  # fmt: skip
+    )
 
 
 @router.post("/store", status_code=status.HTTP_201_CREATED, response_model=StoreResponse)
@@ -81,7 +102,9 @@ async def search(body: SearchRequest, principal: PrincipalDep, resources: Resour
     vector = None
     if body.embedding is not None:
         if len(body.embedding) != resources.embedder.dims:
-            raise InvalidInputError(f"embedding has {len(body.embedding)} dims; the index has {resources.embedder.dims}")
+            raise InvalidInputError(
+                f"embedding has {len(body.embedding)} dims; the index has {resources.embedder.dims}"
+            )
         v = np.asarray(body.embedding, dtype=np.float32)
         norm = float(np.linalg.norm(v))
         if not np.isfinite(norm) or norm == 0.0:
@@ -89,8 +112,9 @@ async def search(body: SearchRequest, principal: PrincipalDep, resources: Resour
         vector = v / norm
     cache = resources.cache
     lookup = await resources.gate.run(
-        lambda: cache.lookup(body.prompt or "", scope, distance_threshold=body.requested_distance(),
-                             top_k=body.top_k, vector=vector)  # fmt: skip
+        lambda: cache.lookup(
+            body.prompt or "", scope, distance_threshold=body.requested_distance(), top_k=body.top_k, vector=vector
+        )
     )
     return search_response(lookup, (time.perf_counter() - started) * 1000)
 
@@ -101,11 +125,13 @@ async def stats(principal: PrincipalDep, resources: ResourcesDep) -> StatsRespon
     hits, misses = int(raw["hits"]), int(raw["misses"])  # type: ignore[call-overload]
     threshold = resources.cache.distance_threshold
     return StatsResponse(
-        **raw,  # type: ignore[arg-type]
+        **raw,
         hit_rate=hits / (hits + misses) if hits + misses else 0.0,
-        distance_threshold=threshold, similarity_threshold=1.0 - threshold,
-        ttl=resources.settings.cache_ttl, embedder=resources.embedder.fingerprint,
-    )  # fmt: skip
+        distance_threshold=threshold,
+        similarity_threshold=1.0 - threshold,
+        ttl=resources.settings.cache_ttl,
+        embedder=resources.embedder.fingerprint,
+    )
 
 
 @router.delete("/clear", response_model=ClearResponse)

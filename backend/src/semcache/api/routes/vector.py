@@ -33,7 +33,9 @@ async def search(body: VectorSearchRequest, principal: PrincipalDep, resources: 
     vectors = resources.vectors
     if body.embedding is not None:
         if len(body.embedding) != resources.embedder.dims:
-            raise InvalidInputError(f"embedding has {len(body.embedding)} dims; the index has {resources.embedder.dims}")
+            raise InvalidInputError(
+                f"embedding has {len(body.embedding)} dims; the index has {resources.embedder.dims}"
+            )
         v = np.asarray(body.embedding, dtype=np.float32)
         norm = float(np.linalg.norm(v))
         if not np.isfinite(norm) or norm == 0.0:
@@ -47,9 +49,14 @@ async def search(body: VectorSearchRequest, principal: PrincipalDep, resources: 
     max_distance = 1.0 - body.threshold if body.threshold is not None else 2.0
     return VectorSearchResponse(
         results=[
-            VectorHit(id=c.entry.id, text=c.entry.prompt, metadata=c.entry.metadata,  # type: ignore[arg-type]
-                      distance=c.distance, similarity=c.similarity)
+            VectorHit(
+                id=c.entry.id,
+                text=c.entry.prompt,
+                metadata=c.entry.metadata,
+                distance=c.distance,
+                similarity=c.similarity,
+            )
             for c in candidates
             if c.distance <= max_distance
         ]
-    )  # fmt: skip
+    )
