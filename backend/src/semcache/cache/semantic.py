@@ -41,6 +41,23 @@ def tighten(server_distance: float, requested: float | None) -> float:
     return server_distance if requested is None else min(server_distance, requested)
 
 
+def choose(
+    prompt: str, candidates: list[Candidate], threshold: float, verifier: Verifier | None
+) -> tuple[Candidate | None, int]:
+    """The first candidate (nearest first) within the threshold that the verifier accepts, and how many
+    it rejected. Pure, and shared with `semcache eval`, which replays it offline over many thresholds:
+    one function means the curves measure exactly what a lookup serves."""
+    rejected = 0
+    for candidate in candidates:
+        if candidate.distance > threshold:
+            break
+        if verifier is not None and not verifier(prompt, candidate, candidates):
+            rejected += 1
+            continue
+        return candidate, rejected
+    return None, rejected
+
+
 class SemanticCache:
     def __init__(
         self,
@@ -93,20 +110,24 @@ class SemanticCache:
         candidates = await self.store.search(vector, scope, k=k, min_created_at=min_created)
         t2 = time.perf_counter()
         result = Lookup(
-            False, None, None, candidates, threshold, vector,
-            describe_query(self.store.spec.name,
-                           with_min_created(scope_filter(scope, self.store.spec.scope_fields), min_created),
-                           k=k, ef_runtime=self.store.spec.ef_runtime),
-            (t1 - t0) * 1000, (t2 - t1) * 1000,
-        )  # fmt: skip
-        for candidate in candidates:
-            if candidate.distance > threshold:
-                break
-            if self.verifier is not None and not self.verifier(prompt, candidate, candidates):
-                result.rejected_by_verifier += 1
-                continue
-            result.hit, result.source, result.match = True, "semantic", candidate
-            break
+            False,
+            None,
+            None,
+            candidates,
+            threshold,
+            vector,
+            describe_query(
+                self.store.spec.name,
+                with_min_created(scope_filter(scope, self.store.spec.scope_fields), min_created),
+                k=k,
+                ef_runtime=self.store.spec.ef_runtime,
+            ),
+            (t1 - t0) * 1000,
+            (t2 - t1) * 1000,
+        )
+        result.match, result.rejected_by_verifier = choose(prompt, candidates, threshold, self.verifier)
+        if result.match is not None:
+            result.hit, result.source = True, "semantic"
         if result.match is not None:
             await self.store.record_hit(result.match.entry.id)
         else:

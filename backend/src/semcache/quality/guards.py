@@ -1,0 +1,237 @@
+"""Pure guards: cheap lexical checks that catch the near-misses an embedding cannot see.
+
+A sentence embedding averages over tokens, so "cancel" / "don't cancel", "order 48231" / "order 48213",
+"EUR to USD" / "USD to EUR" and "Leeds" / "Oxford" land as close as true paraphrases (docs/quality.md
+shows it on every data file). Each guard looks at the words that differ between the query and a cached
+prompt and returns a reason to refuse the hit, or None. They never add hits, only remove them, and each
+was kept only where `semcache eval` showed it removed more wrong hits than right ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"[£$€]?\d[\d,._:/-]*\d(?:st|nd|rd|th|am|pm|k|m|kg|gb|mb)?|[£$€]?\d|[\w']+", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+NEGATIONS = _words(
+    """
+    not no never none nobody nothing nowhere neither nor without cannot cant dont doesnt didnt isnt
+    arent wasnt werent wont wouldnt shouldnt couldnt havent hasnt hadnt non
+    """
+)
+#: Words whose presence on one side only changes what is asked (small, general English, not per data set).
+NUMBER_WORDS = {
+    "zero": "0", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20", "hundred": "100",
+}  # fmt: skip
+# "one", "first", "second", "once" are left out: far more often a pronoun, an order or a unit of time.
+#: Antonym pairs (both directions are checked). General English only; the eval keeps this list honest.
+ANTONYMS = (
+    ("open", "closed"), ("open", "close"), ("allow", "ban"), ("allow", "forbid"), ("allow", "block"),
+    ("include", "exclude"), ("included", "excluded"), ("pass", "fail"), ("before", "after"),
+    ("enable", "disable"), ("benefit", "drawback"), ("advantage", "disadvantage"), ("pro", "con"),
+    ("buy", "sell"), ("increase", "decrease"), ("increase", "reduce"), ("raise", "lower"), ("min", "max"),
+    ("minimum", "maximum"), ("cheapest", "expensive"), ("best", "worst"), ("first", "last"),
+    ("start", "stop"), ("start", "end"), ("add", "remove"), ("upload", "download"), ("import", "export"),
+    ("encrypt", "decrypt"), ("eat", "avoid"), ("safe", "unsafe"), ("legal", "illegal"), ("win", "lose"),
+    ("accept", "reject"), ("approve", "deny"), ("approve", "reject"), ("gain", "lose"), ("join", "leave"),
+    ("inbound", "outbound"), ("incoming", "outgoing"), ("import", "export"), ("input", "output"),
+    ("hot", "cold"), ("high", "low"), ("higher", "lower"), ("long", "short"), ("more", "less"),
+    ("more", "fewer"), ("most", "least"), ("above", "below"), ("over", "under"), ("upper", "lower"),
+    ("early", "late"), ("earliest", "latest"), ("old", "new"), ("oldest", "newest"), ("fast", "slow"),
+    ("fastest", "slowest"), ("strong", "weak"), ("strongest", "weakest"), ("big", "small"),
+    ("biggest", "smallest"), ("large", "small"), ("largest", "smallest"), ("positive", "negative"),
+    ("synonym", "antonym"), ("formal", "informal"), ("public", "private"), ("internal", "external"),
+    ("lock", "unlock"), ("mount", "unmount"), ("install", "uninstall"), ("subscribe", "unsubscribe"),
+    ("follow", "unfollow"), ("block", "unblock"), ("freeze", "unfreeze"), ("connect", "disconnect"),
+    ("agree", "disagree"), ("like", "dislike"), ("charge", "refund"), ("deposit", "withdraw"),
+    ("credit", "debit"), ("male", "female"), ("men", "women"), ("adult", "child"), ("adults", "children"),
+    ("day", "night"), ("morning", "evening"), ("summer", "winter"), ("north", "south"), ("east", "west"),
+    ("left", "right"), ("in", "out"), ("on", "off"), ("up", "down"), ("true", "false"), ("yes", "no"),
+    ("cause", "cure"), ("symptom", "treatment"), ("import", "export"), ("send", "receive"),
+)  # fmt: skip
+_ANTONYM = {(a, b) for a, b in ANTONYMS} | {(b, a) for a, b in ANTONYMS}
+#: Words carrying direction: "X to Y" asks the reverse of "Y to X".
+_DIRECTION = frozenset({"to", "into", "from", "vs", "versus", "than"})
+MONTHS = _words(
+    """
+    january february march april may june july august september october november december jan feb mar
+    apr jun jul aug sep sept oct nov dec
+    """
+)
+WEEKDAYS = _words("monday tuesday wednesday thursday friday saturday sunday")
+STOPWORDS = _words(
+    """
+    a an the is are was were be been being am do does did doing have has had having i me my mine we us
+    our you your yours he him his she her it its they them their what which who whom whose when where
+    why how this that these those there here of in on at by for with about as into through to from up
+    down out over and or but if then so than too very can could should would will shall may might must
+    just also any some all each every both more most other such only own same few many much again
+    further once get got s t ll re ve d m please tell know explain want need like give show way ways
+    best good really actually one thing things anyone someone something use using make doing possible
+    """
+)
+
+
+@dataclass(frozen=True)
+class Words:
+    """A prompt split once for all guards."""
+
+    tokens: tuple[str, ...]  # lower-cased, in order; "don't" -> "dont"
+    proper: frozenset[str]  # capitalised words not at a sentence start, lower-cased
+
+    @property
+    def content(self) -> frozenset[str]:
+        return frozenset(stem(t) for t in self.tokens if t not in STOPWORDS and t not in NEGATIONS)
+
+
+def stem(word: str) -> str:
+    """A crude stem: enough that plural and tense variants of a word compare equal."""
+    for suffix in ("ies", "ing", "ed", "es", "s", "ly"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def split(text: str) -> Words:
+    text = text.replace("’", "'")
+    tokens: list[str] = []
+    proper: set[str] = set()
+    for match in _TOKEN.finditer(text):
+        raw = match.group()
+        word = raw.lower().replace("'", "")
+        if word == "no" and text[match.end() : match.end() + 1] == ",":
+            continue  # "No, ..." answers a question; it does not negate one
+        tokens.append(word)
+        before = text[: match.start()].rstrip()[-1:]
+        at_start = before in {"", ".", "?", "!", ":", "\n", '"', "'", "`", "(", "*", "-"}
+        if raw[:1].isupper() and (not at_start or (raw.isupper() and len(raw) > 1)):
+            proper.add(word)  # a capitalised word mid-sentence, or an acronym anywhere (USD, ISA, NHS)
+    return Words(tuple(tokens), frozenset(proper))
+
+
+def numbers(words: Words) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for t in words.tokens:
+        if t in NUMBER_WORDS:
+            found[NUMBER_WORDS[t]] += 1
+        for n in _NUMBER.findall(t):
+            found[n.replace(",", "")] += 1
+    return found
+
+
+Guard = Callable[[Words, Words], str | None]
+
+
+def edit_size(q: Words, c: Words) -> int:
+    """How many content words one side has that the other lacks (the larger side)."""
+    cq, cc = q.content, c.content
+    return max(len(cq - cc), len(cc - cq))
+
+
+def when_minimal(guard: Guard, max_edit: int) -> Guard:
+    """Run `guard` only on near-identical prompts. A changed slot in an otherwise equal prompt is the
+    shape of a near-miss; in a reworded paraphrase the same lexical differences are mostly noise."""
+
+    def gated(q: Words, c: Words) -> str | None:
+        return guard(q, c) if edit_size(q, c) <= max_edit else None
+
+    gated.__name__ = f"{getattr(guard, '__name__', 'guard')}_within_{max_edit}"
+    return gated
+
+
+def negation(q: Words, c: Words) -> str | None:
+    """One side negated and the other not (an odd number of negations flips the question)."""
+    nq, nc = sum(_negative(t) for t in q.tokens), sum(_negative(t) for t in c.tokens)
+    return "negation" if nq % 2 != nc % 2 else None
+
+
+def _negative(token: str) -> bool:
+    return token in NEGATIONS or _nt(token)
+
+
+def _nt(token: str) -> bool:
+    return token.endswith("nt") and token[:-2] in _NT_STEMS
+
+
+_NT_STEMS = _words("do does did is are was were wo ca would should could have has had need must might")
+
+
+def number(q: Words, c: Words) -> str | None:
+    return "number" if numbers(q) != numbers(c) else None
+
+
+def calendar(q: Words, c: Words) -> str | None:
+    dq, dc = set(q.tokens) & (MONTHS | WEEKDAYS), set(c.tokens) & (MONTHS | WEEKDAYS)
+    return "date" if dq != dc else None
+
+
+def antonym(q: Words, c: Words) -> str | None:
+    only_q = {stem(t) for t in q.tokens} - {stem(t) for t in c.tokens}
+    only_c = {stem(t) for t in c.tokens} - {stem(t) for t in q.tokens}
+    raw_q, raw_c = set(q.tokens) - set(c.tokens), set(c.tokens) - set(q.tokens)
+    for x in only_q | raw_q:
+        for y in only_c | raw_c:
+            if (x, y) in _ANTONYM or (stem(x), stem(y)) in _ANTONYM:
+                return f"antonym {x}/{y}"
+    return None
+
+
+def entity(q: Words, c: Words) -> str | None:
+    """A proper noun on each side that the other lacks: another city, product, person or currency."""
+    tq, tc = set(q.tokens), set(c.tokens)
+    only_q, only_c = q.proper - tc, c.proper - tq
+    return "entity" if only_q and only_c else None
+
+
+def direction(q: Words, c: Words) -> str | None:
+    """The same words around "to"/"from"/"vs" in the other order ("EUR to USD" / "USD to EUR")."""
+    for pivot in _DIRECTION & set(q.tokens) & set(c.tokens):
+        bq, aq = _around(q.tokens, pivot)
+        bc, ac = _around(c.tokens, pivot)
+        if (bq & ac) and (aq & bc) and not (bq & bc):
+            return f"direction {pivot}"
+    return None
+
+
+def _around(tokens: tuple[str, ...], pivot: str) -> tuple[set[str], set[str]]:
+    i = tokens.index(pivot)
+    before = {t for t in tokens[max(0, i - 3) : i] if t not in STOPWORDS}
+    after = {t for t in tokens[i + 1 : i + 4] if t not in STOPWORDS}
+    return before, after
+
+
+def swap(q: Words, c: Words) -> str | None:
+    """Exactly one content word replaced by another on an otherwise near-identical prompt: the pattern of a
+    changed slot ("parking charge for residents" / "for visitors"), rarely of a paraphrase."""
+    cq, cc = q.content, c.content
+    only_q, only_c = cq - cc, cc - cq
+    shared = cq & cc
+    if len(only_q) == 1 and len(only_c) == 1 and len(shared) >= 2:
+        return f"swap {next(iter(only_q))}/{next(iter(only_c))}"
+    return None
+
+
+ALL: dict[str, Guard] = {
+    "negation": negation, "number": number, "date": calendar, "antonym": antonym,
+    "entity": entity, "direction": direction, "swap": swap,
+}  # fmt: skip
+
+
+def check(query: str, cached: str, guards: tuple[Guard, ...]) -> str | None:
+    """The first guard's reason to refuse serving `cached`'s answer for `query`, or None."""
+    q, c = split(query), split(cached)
+    for guard in guards:
+        reason = guard(q, c)
+        if reason is not None:
+            return reason
+    return None
