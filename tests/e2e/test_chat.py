@@ -176,3 +176,40 @@ async def test_dark_theme_and_small_screens(live: LiveServer, new_page: NewPage)
     overflow = await phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
     await screenshot(phone, "chat-mobile")
+
+
+SSE_PARSE = """async (chunks) => {
+  const { readEvents } = await import('/static/js/sse.js');
+  const encoder = new TextEncoder();
+  const body = new ReadableStream({
+    start(controller) {
+      for (const c of chunks) controller.enqueue(encoder.encode(c));
+      controller.close();
+    },
+  });
+  const out = [];
+  for await (const e of readEvents(new Response(body))) out.push(e);
+  return out;
+}"""
+
+
+async def test_sse_parser_handles_split_chunks_crlf_comments_and_multiline_data(
+    live: LiveServer, new_page: NewPage
+) -> None:
+    page = await new_page()
+    await page.goto(live.url + "/")
+    chunks = [
+        ": ping\r\n\r\n",  # a keep-alive comment: no event
+        "event: content_chunk\r",  # CRLF split across chunks
+        '\ndata: {"column":"raw",',
+        '"text":"a"}\r\n\r\nevent: x\ndata: line one\ndata: line two\n\n',
+        "data: no event name\n\n",
+        'event: column_complete\ndata: {"column":"cache"}\n\n',
+    ]
+    events = await page.evaluate(SSE_PARSE, chunks)
+    assert events == [
+        {"event": "content_chunk", "data": '{"column":"raw","text":"a"}'},
+        {"event": "x", "data": "line one\nline two"},
+        {"event": "message", "data": "no event name"},
+        {"event": "column_complete", "data": '{"column":"cache"}'},
+    ]

@@ -88,7 +88,7 @@ function resetColumn(col) {
   col.answer.classList.remove("placeholder");
   col.answer.replaceChildren(caret());
   col.subtitle.textContent = col.defaultSubtitle;
-  col.foot.innerHTML = "&nbsp;";
+  col.foot.textContent = "";
   col.speedup.hidden = true;
   col.el.setAttribute("aria-busy", "true");
   setBadge(col, "streaming", "Waiting");

@@ -76,7 +76,6 @@ function render(state) {
   const complete = state.complete || {};
   const status = doc.status === "hit" ? `HIT (${doc.source || "semantic"})` : String(doc.status || "").toUpperCase();
   const rows = [
-    ["Status", status],
     ["Similarity", fmt.fixed(doc.similarity, 4)],
     ["Distance", fmt.fixed(doc.distance, 4)],
     ["Threshold", thresholdText(doc)],
