@@ -55,7 +55,7 @@ function render(s) {
   kpi("requests").textContent = fmt.int(a.requests);
   kpi("requests-sub").textContent = `${plural(a.errors ?? 0, "error")} · ${fmt.int(a.bypass ?? 0)} bypassed`;
   kpi("hit-rate").textContent = fmt.pct((a.hit_rate ?? 0) * 100);
-  kpi("hit-rate-sub").textContent = `recent window: ${fmt.pct((w.hit_rate ?? 0) * 100)} of ${fmt.int(w.size)}`;
+  kpi("hit-rate-sub").textContent = `last ${fmt.int(w.requests ?? w.size)}: ${fmt.pct((w.hit_rate ?? 0) * 100)}`;
   kpi("hits").textContent = `${fmt.int(a.exact_hits)} / ${fmt.int(a.semantic_hits)}`;
   kpi("hits-sub").textContent = `${fmt.int(a.misses)} misses`;
   kpi("tokens-saved").textContent = fmt.compact(a.tokens_saved);
