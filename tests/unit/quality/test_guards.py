@@ -1,0 +1,105 @@
+"""Each guard with its own near-misses (refused) and paraphrases (let through)."""
+
+from __future__ import annotations
+
+import pytest
+
+from semcache.quality import guards
+from semcache.quality.guards import Guard, check, split, when_minimal
+
+
+def refuses(guard: Guard, query: str, cached: str) -> bool:
+    return guard(split(query), split(cached)) is not None
+
+
+@pytest.mark.parametrize(
+    ("query", "cached"),
+    [
+        ("Don't cancel my subscription", "Cancel my subscription"),
+        ("Which items can't be recycled?", "Which items can be recycled?"),
+        ("Is my plane ticket non-transferable?", "Is my plane ticket transferable?"),
+        ("Why is my card not working?", "Why is my card working?"),
+        ("Can I travel without a visa?", "Can I travel with a visa?"),
+    ],
+)
+def test_negation_refuses_a_flipped_question(query: str, cached: str) -> None:
+    assert refuses(guards.negation, query, cached)
+
+
+@pytest.mark.parametrize(
+    ("query", "cached"),
+    [
+        ("Why is my card not working?", "Why isn't my card working?"),  # both negated
+        ("No, how do I reset it?", "How do I reset it?"),  # "No," answers, it does not negate
+        ("How do I reset my password?", "How can I reset my password?"),
+    ],
+)
+def test_negation_lets_paraphrases_through(query: str, cached: str) -> None:
+    assert not refuses(guards.negation, query, cached)
+
+
+def test_number_refuses_other_numbers_amounts_and_spelled_numbers() -> None:
+    assert refuses(guards.number, "Track order 48231", "Track order 48213")
+    assert refuses(guards.number, "stamp duty on a £600,000 house", "stamp duty on a £250,000 house")
+    assert refuses(guards.number, "a table for two", "a table for 4")
+    assert refuses(guards.number, "GDP of Japan in 2020", "Japan GDP latest")
+
+
+def test_number_ignores_formatting_and_words_that_are_not_counts() -> None:
+    assert not refuses(guards.number, "a table for two", "table for 2 please")
+    assert not refuses(guards.number, "price of 1,000 shares", "what do 1000 shares cost")
+    assert not refuses(guards.number, "One of the simplest ways", "The easiest way")
+
+
+def test_date_refuses_another_month_or_weekday() -> None:
+    assert refuses(guards.calendar, "Is the clinic open on Sunday?", "Is the clinic open on Monday?")
+    assert refuses(guards.calendar, "holidays in March", "holidays in May")
+    assert not refuses(guards.calendar, "Is the clinic open on Sunday?", "Sunday opening hours of the clinic")
+
+
+def test_antonym_refuses_opposites_and_allows_synonyms() -> None:
+    assert refuses(guards.antonym, "Which airlines ban pets in the cabin?", "Which airlines allow pets in the cabin?")
+    assert refuses(guards.antonym, "disable two factor", "enable two-factor")
+    assert refuses(guards.antonym, "Is the call-out fee excluded?", "Is the call-out fee included?")
+    assert not refuses(guards.antonym, "What does the iPhone 16 cost?", "price of the iPhone 16")
+
+
+def test_entity_refuses_another_place_or_product() -> None:
+    assert refuses(guards.entity, "When is the UCAS deadline for Leeds?", "When is the UCAS deadline for Oxford?")
+    assert refuses(guards.entity, "convert 10 GBP to USD", "convert 10 EUR to USD")
+    assert not refuses(guards.entity, "Capital of Canada", "What is the capital city of Canada?")
+    assert not refuses(guards.entity, "How do I learn Python?", "Learning Python: where to start?")
+
+
+def test_direction_refuses_the_reverse_conversion() -> None:
+    assert refuses(guards.direction, "convert HTML to Markdown", "convert Markdown to HTML")
+    assert refuses(guards.direction, "How do I convert a PDF to a Word file?", "How do I convert a Word file to PDF?")
+    assert not refuses(guards.direction, "convert HTML to Markdown", "how to convert HTML into Markdown")
+
+
+def test_swap_refuses_one_changed_slot_and_allows_rewording() -> None:
+    assert refuses(guards.swap, "What's the parking charge for residents?", "What's the parking charge for visitors?")
+    assert refuses(guards.swap, "setup wireguard on debian", "setup wireguard on ubuntu")
+    assert not refuses(guards.swap, "python sort list ascending", "how to sort a list in python ascending")
+    assert not refuses(guards.swap, "Which are the best romantic movies?", "Which is the best romantic movie?")
+
+
+def test_when_minimal_runs_a_guard_only_on_near_identical_prompts() -> None:
+    gated = when_minimal(guards.entity, 1)
+    assert refuses(gated, "UCAS deadline for Leeds", "UCAS deadline for Oxford")
+    long_q = "The Hugging Face Hub hosts datasets made by the community for NLP, vision and audio"
+    long_c = "The Hugging Face Hub is a community collection of datasets for Natural Language Processing"
+    assert refuses(guards.entity, long_q, long_c) and not refuses(gated, long_q, long_c)
+
+
+def test_check_names_the_first_guard_that_refuses() -> None:
+    all_guards = tuple(guards.ALL.values())
+    assert check("Cancel my subscription", "Don't cancel my subscription", all_guards) == "negation"
+    assert check("How do I reset my password?", "How can I reset my password?", all_guards) is None
+
+
+def test_split_marks_proper_nouns_but_not_sentence_starts() -> None:
+    words = split("Where is Paris? Tell me about USD rates.")
+    assert "paris" in words.proper and "usd" in words.proper
+    assert "where" not in words.proper and "tell" not in words.proper
+    assert split("Don't go").tokens == ("dont", "go")
