@@ -198,7 +198,7 @@ def direction(q: Words, c: Words) -> str | None:
     for pivot in _DIRECTION & set(q.tokens) & set(c.tokens):
         bq, aq = _around(q.tokens, pivot)
         bc, ac = _around(c.tokens, pivot)
-        if (bq & ac) and (aq & bc) and not (bq & bc):
+        if (bq & ac) - bc and (aq & bc) - ac:  # a word crossed the pivot each way
             return f"direction {pivot}"
     return None
 
