@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
@@ -105,5 +106,7 @@ async def screenshot(page: Page, name: str) -> None:
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def has_route(server: LiveServer, path: str) -> bool:
-    return any(getattr(route, "path", None) == path for route in server.app.routes)
+async def has_route(server: LiveServer, path: str) -> bool:
+    """Whether the live app serves GET `path` (asked over HTTP: included routers do not list their routes)."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+        return (await client.get(path)).status_code != 404

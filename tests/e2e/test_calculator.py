@@ -117,7 +117,7 @@ async def test_dark_theme_and_phone_layout(live: LiveServer, new_page: NewPage) 
 
 
 async def test_fill_from_live_telemetry(live: LiveServer, new_page: NewPage) -> None:
-    if not has_route(live, "/telemetry/summary"):
+    if not await has_route(live, "/telemetry/summary"):
         pytest.skip("GET /telemetry/summary is not served yet")
     page = await new_page()
     await page.goto(live.url + "/")

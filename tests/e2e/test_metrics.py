@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def test_metrics_view_draws_the_summary_and_refreshes_live(live: LiveServer, new_page: NewPage) -> None:
-    if not has_route(live, "/telemetry/summary"):
+    if not await has_route(live, "/telemetry/summary"):
         pytest.skip("GET /telemetry/summary is not served yet")
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as client:
         for prompt in ("What is the capital of France?", "Which city is the capital of France?"):

@@ -11,7 +11,10 @@ export function ticks(min, max, count = 5) {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) || raw;
   const out = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(r2(v / mag) * mag);
+  // Whole multiples of the step, rounded to 12 digits so 30 * 0.1 is 3, not 3.0000000000000004.
+  for (let k = Math.ceil(min / step - 1e-9); k <= Math.floor(max / step + 1e-9); k += 1) {
+    out.push(Number((k * step).toPrecision(12)));
+  }
   return out;
 }
 
@@ -91,7 +94,7 @@ export function groupedBars(groups, series, { width = 560, height = 240, format 
  * Options: markers [{x, label, color}] (vertical), dots [{x, y, label, color}], zero line when y spans 0.
  */
 export function lineChart(series, opts = {}) {
-  const { width = 760, height = 280, xFormat = String, yFormat = String, label = "", markers = [], dots = [], xMin, xMax } = opts;
+  const { width = 760, height = 280, xFormat = String, yFormat = String, label = "", markers = [], dots = [], xMin, xMax, xInteger = false } = opts;
   const pad = { top: 16, right: 16, bottom: 30, left: 68 };
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
@@ -110,7 +113,8 @@ export function lineChart(series, opts = {}) {
   y1 = Math.max(y1, yt[yt.length - 1]);
   const sx = (x) => pad.left + (x1 === x0 ? plotW / 2 : ((x - x0) / (x1 - x0)) * plotW);
   const sy = (v) => pad.top + plotH - ((v - y0) / (y1 - y0)) * plotH;
-  const xt = ticks(x0, x1, 6).filter((t) => t >= x0 && t <= x1);
+  // Counting axes (request #1, #2, ...) get whole-number ticks only.
+  const xt = ticks(x0, x1, 6).filter((t) => t >= x0 && t <= x1 && (!xInteger || Number.isInteger(t)));
 
   const grid = yt.map((t) => `<line class="grid" x1="${pad.left}" x2="${width - pad.right}" y1="${r2(sy(t))}" y2="${r2(sy(t))}"/>
       <text x="${pad.left - 8}" y="${r2(sy(t)) + 4}" text-anchor="end">${esc(yFormat(t))}</text>`).join("")

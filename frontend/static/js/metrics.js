@@ -115,7 +115,7 @@ function costChart(series, width) {
       { label: "Without cache", color: "var(--err)", points: wo },
       { label: "With cache", color: "var(--hit)", points: w, fill: "var(--hit-soft)" },
     ],
-    { width, height: 300, yFormat: (v) => fmt.usd(v), xFormat: (v) => `#${fmt.int(v)}`, label: "Cumulative cost with and without cache" },
+    { width, height: 300, xInteger: true, yFormat: (v) => fmt.usd(v), xFormat: (v) => `#${fmt.int(v)}`, label: "Cumulative cost with and without cache" },
   );
 }
 
