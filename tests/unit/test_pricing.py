@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from hypothesis import given
 from hypothesis import strategies as st
+
 from semcache.api import errors
 from semcache.api.routes import calculator
 from semcache.pricing import (
