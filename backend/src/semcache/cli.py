@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from pathlib import Path
 from types import ModuleType
 
+from semcache import logs
 from semcache.config import Settings
 from semcache.errors import LaunchError
 
@@ -25,9 +25,16 @@ def _serve(args: argparse.Namespace) -> int:
     if args.port is not None:
         overrides["PORT"] = args.port
     settings = Settings(**overrides)  # type: ignore[arg-type]  # aliases are valid keyword names here
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level)
     print(f"semcache: serving on http://{settings.host}:{settings.port}  (docs at /docs)", flush=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        log_config=None,
+    )  # our middleware logs each request as JSON
     return 0
 
 

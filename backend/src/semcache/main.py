@@ -9,12 +9,16 @@ from fastapi import FastAPI
 
 from semcache import __version__, runtime
 from semcache.api import errors
-from semcache.api.routes import ask, cache, calculator, health, openai, pages, vector
+from semcache.api.middleware import RequestContext
+from semcache.api.routes import ask, cache, calculator, health, openai, pages, telemetry, vector
 from semcache.config import Settings
+from semcache.telemetry import otel
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    # Before the app exists, so its instrumentation sees FastAPI and redis being set up.
+    otel.configure_if_set(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -32,10 +36,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(RequestContext)
     for router in (
         ask.router,
         openai.router,
         cache.router,
+        telemetry.router,
         vector.router,
         health.router,
         calculator.router,

@@ -22,7 +22,9 @@ from semcache.llm.factory import LLMHandle, start_llm
 from semcache.local.redis import EmbeddedRedis
 from semcache.quality.verify import build_verifier
 from semcache.service import CompletionService
-from semcache.telemetry.events import NullSink
+from semcache.telemetry.hub import TelemetryHub
+from semcache.telemetry.prometheus import PromMetrics
+from semcache.telemetry.streams import RedisTelemetry
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class Resources:
     gate: CacheGate
     service: CompletionService
     llm: LLMHandle
+    telemetry: TelemetryHub
     embedded_redis: EmbeddedRedis | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -113,12 +116,21 @@ async def start(settings: Settings) -> Resources:
         top_k=settings.cache_top_k,
         verifier=build_verifier(settings),
     )
+    streams = None
+    if settings.telemetry_enabled:
+        streams = RedisTelemetry(
+            client,
+            prefix=settings.cache_prefix,
+            maxlen=settings.telemetry_stream_maxlen,
+            window=settings.telemetry_window,
+        )
+    telemetry = TelemetryHub(streams, PromMetrics())
     service = CompletionService(
         cache=cache,
         gate=gate,
         llm=llm.llm,
         settings=settings,
-        telemetry=NullSink(),
+        telemetry=telemetry,
         prices={**DEFAULT_PRICES, **parse_prices(settings.model_prices)},
         flights=SingleFlight(cache_store, lock_ttl_s=settings.llm_timeout_s + 5),
     )
@@ -132,6 +144,7 @@ async def start(settings: Settings) -> Resources:
         vectors=SemanticCache(vector_store, embedder, distance_threshold=2.0, top_k=5),
         gate=gate,
         service=service,
+        telemetry=telemetry,
         llm=llm,
         embedded_redis=embedded,
     )

@@ -371,7 +371,11 @@ class CompletionService:
             error=(result.error or {}).get("code", ""),
             ts=time.time(),
         )
+        self.spawn(self._send(event))
+
+    async def _send(self, event: TelemetryEvent) -> None:
+        # Off the request's path: a slow or broken telemetry store never delays or fails an answer.
         try:
             await self.telemetry.record(event)
-        except Exception:  # telemetry failures never fail a request
+        except Exception:
             log.warning("telemetry record failed", exc_info=True)

@@ -7,6 +7,7 @@ import asyncio
 import httpx
 import pytest
 
+from semcache.config import DEFAULT_SIMILARITY_THRESHOLD
 from tests.conftest import ServiceFactory
 from tests.support.live import LiveServer
 
@@ -58,7 +59,7 @@ async def test_request_can_only_tighten_the_threshold(client: httpx.AsyncClient)
     strict = await search(client, "Which city is France's capital?", similarity_threshold=0.99)
     assert not strict["hit"] and strict["similarity_threshold"] == pytest.approx(0.99)
     loose = await search(client, "What is the capital of Germany?", similarity_threshold=0.1)
-    assert not loose["hit"] and loose["similarity_threshold"] == pytest.approx(0.9)
+    assert not loose["hit"] and loose["similarity_threshold"] == pytest.approx(DEFAULT_SIMILARITY_THRESHOLD)
 
 
 async def test_scopes_are_hard_filters(client: httpx.AsyncClient) -> None:

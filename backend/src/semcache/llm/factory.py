@@ -71,6 +71,9 @@ class UnavailableLLM:
     async def complete(self, request: ChatRequest) -> ChatCompletion:
         raise self._error()
 
+    async def ping(self) -> None:
+        raise self._error()
+
     async def aclose(self) -> None:
         return None
 

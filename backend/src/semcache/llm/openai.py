@@ -90,6 +90,12 @@ class OpenAICompatibleLLM:
             raise map_error(e) from e
         return result
 
+    async def ping(self) -> None:
+        try:
+            await self._client.models.list()
+        except Exception as e:
+            raise map_error(e) from e
+
     async def aclose(self) -> None:
         await self._client.close()
 

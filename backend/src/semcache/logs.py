@@ -1,0 +1,42 @@
+"""Structured JSON logs carrying the request id. Secrets are never passed to loggers; prompts only
+when LOG_PROMPTS=true."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import time
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+_RESERVED = set(vars(logging.makeLogRecord({})))
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, object] = {
+            "ts": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        rid = request_id.get()
+        if rid:
+            data["request_id"] = rid
+        for key, value in vars(record).items():
+            if key not in _RESERVED and not key.startswith("_") and key not in data:
+                data[key] = value
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data, default=str, ensure_ascii=False)
+
+
+def configure(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # httpx logs every request URL at INFO; keep that at WARNING so upstream URLs don't flood the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.Formatter.converter = time.gmtime

@@ -1,0 +1,26 @@
+"""The telemetry sink the service writes to: Redis Streams (shared by replicas) and Prometheus (this
+replica). Each event goes to both; a failure of either is logged and never reaches the request."""
+
+from __future__ import annotations
+
+import logging
+
+from semcache.telemetry.events import TelemetryEvent
+from semcache.telemetry.prometheus import PromMetrics
+from semcache.telemetry.streams import RedisTelemetry
+
+log = logging.getLogger(__name__)
+
+
+class TelemetryHub:
+    def __init__(self, streams: RedisTelemetry | None, prometheus: PromMetrics) -> None:
+        self.streams = streams
+        self.prometheus = prometheus
+
+    async def record(self, event: TelemetryEvent) -> None:
+        try:
+            self.prometheus.observe(event)
+        except Exception:
+            log.warning("prometheus observe failed", exc_info=True)
+        if self.streams is not None:
+            await self.streams.record(event)

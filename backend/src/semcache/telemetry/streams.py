@@ -1,0 +1,116 @@
+"""Telemetry in Redis: every event to a capped Stream (XADD MAXLEN ~ N), counters in a HASH so that
+all-time summaries are one HGETALL, and the stream's tail as the window for percentiles."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from semcache.telemetry.events import TelemetryEvent
+
+log = logging.getLogger(__name__)
+
+
+def _decode(raw: dict[Any, Any]) -> TelemetryEvent:
+    values = {
+        (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v) for k, v in raw.items()
+    }
+
+    def num(name: str, cast: type[float] | type[int] = float) -> Any:
+        value = values.get(name, "")
+        return cast(float(value)) if value not in ("", None) else None
+
+    return TelemetryEvent(
+        path=values.get("path", "cache"),  # type: ignore[arg-type]  # written by record() only
+        status=values.get("status", "ok"),  # type: ignore[arg-type]
+        tenant=values.get("tenant", ""),
+        model=values.get("model", ""),
+        source=values.get("source", ""),
+        similarity=num("similarity"),
+        latency_ms=num("latency_ms") or 0.0,
+        ttft_ms=num("ttft_ms"),
+        prompt_tokens=num("prompt_tokens", int) or 0,
+        completion_tokens=num("completion_tokens", int) or 0,
+        tokens_saved=num("tokens_saved", int) or 0,
+        cost_usd=num("cost_usd") or 0.0,
+        cost_saved_usd=num("cost_saved_usd") or 0.0,
+        error=values.get("error", ""),
+        ts=num("ts") or 0.0,
+    )
+
+
+class RedisTelemetry:
+    def __init__(self, client: aioredis.Redis, *, prefix: str, maxlen: int, window: int) -> None:
+        self._client = client
+        self.stream_key = f"{prefix}:telemetry"
+        self._prefix = prefix
+        self._maxlen = maxlen
+        self.window_size = window
+        self.dropped = 0
+
+    def counters_key(self, tenant: str | None = None) -> str:
+        return f"{self._prefix}:telemetry:counters" + (f":t:{tenant}" if tenant else "")
+
+    async def record(self, event: TelemetryEvent) -> None:
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.xadd(self.stream_key, event.fields(), maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
+                for key in (self.counters_key(), self.counters_key(event.tenant)):
+                    self._count(pipe, key, event)
+                await pipe.execute()
+        except (RedisError, OSError) as e:
+            # Telemetry never fails a request; the loss is counted and visible in /telemetry/stream-info.
+            self.dropped += 1
+            log.debug("telemetry event dropped: %s", type(e).__name__)
+
+    @staticmethod
+    def _count(pipe: Any, key: str, e: TelemetryEvent) -> None:
+        pipe.hincrby(key, f"{e.path}:requests", 1)
+        pipe.hincrby(key, f"{e.path}:{e.status}", 1)
+        if e.status == "hit" and e.source:
+            pipe.hincrby(key, f"hits:{e.source}", 1)
+        if e.path == "raw":
+            return  # the baseline column: counted as requests only, its tokens are not the cache path's spend
+        pipe.hincrby(key, "llm_prompt_tokens", e.prompt_tokens)
+        pipe.hincrby(key, "llm_completion_tokens", e.completion_tokens)
+        pipe.hincrby(key, "tokens_saved", e.tokens_saved)
+        pipe.hincrbyfloat(key, "cost_usd", e.cost_usd)
+        pipe.hincrbyfloat(key, "cost_saved_usd", e.cost_saved_usd)
+
+    async def counters(self, tenant: str | None = None) -> dict[str, float]:
+        raw = await self._client.hgetall(self.counters_key(tenant))
+        return {(k.decode() if isinstance(k, bytes) else k): float(v) for k, v in raw.items()}
+
+    async def recent(self, count: int, tenant: str | None = None) -> list[TelemetryEvent]:
+        """The last `count` events (of one tenant when asked), oldest first."""
+        scan = count if tenant is None else min(count * 10, self._maxlen)
+        entries = await self._client.xrevrange(self.stream_key, count=scan) or []
+        events = [_decode(dict(fields or {})) for _, fields in entries]
+        if tenant is not None:
+            events = [e for e in events if e.tenant == tenant][:count]
+        return list(reversed(events))
+
+    async def stream_info(self) -> dict[str, object]:
+        try:
+            info = await self._client.xinfo_stream(self.stream_key)
+        except RedisError:
+            info = {}
+        first, last = info.get("first-entry"), info.get("last-entry")
+        return {
+            "stream": self.stream_key,
+            "length": int(info.get("length", 0)),
+            "maxlen_approx": self._maxlen,
+            "first_id": first[0].decode() if first else None,
+            "last_id": last[0].decode() if last else None,
+            "window": self.window_size,
+            "dropped_events": self.dropped,
+        }
+
+    async def clear(self) -> int:
+        keys = [self.stream_key]
+        async for key in self._client.scan_iter(match=self.counters_key() + "*", count=500):
+            keys.append(key)
+        return int(await self._client.delete(*keys))
