@@ -65,7 +65,7 @@ def _plugins() -> list[ModuleType]:
     import importlib
 
     found: list[ModuleType] = []
-    for name in ("semcache.quality.cli", "semcache.llm.cli", "bench.cli"):
+    for name in ("semcache.quality.cli", "semcache.reliability.cli", "bench.cli"):
         try:
             found.append(importlib.import_module(name))
         except ModuleNotFoundError as e:
