@@ -23,5 +23,5 @@ def test_bicep_build() -> None:
     assert result.returncode == 0, result.stderr
     # Schema mismatches are only warnings for bicep: unknown property (BCP037), wrong type or value
     # (BCP036, BCP088), missing required property (BCP035), read-only property set (BCP073).
-    schema_warnings = re.findall(r"^.*Warning (?:BCP035|BCP036|BCP037|BCP073|BCP088):.*$", result.stderr, re.M)
+    schema_warnings = re.findall(r"^.*Warning (?:BCP035|BCP036|BCP037|BCP073|BCP088):.*$", result.stderr, re.MULTILINE)
     assert schema_warnings == []

@@ -44,12 +44,33 @@ async def _run_redis(data_dir: Path, port: int) -> None:
     server = EmbeddedRedis(data_dir, port=port)
     url = await server.start()
     print(f"semcache: embedded Redis ready at {url} (data in {data_dir}); Ctrl-C stops it", flush=True)
+    await _until_signal()
+    await server.stop()
+
+
+async def _run_llm(settings: Settings, port: int) -> None:
+    from semcache.local.llm import MODEL_ALIAS, LocalLLMServer
+
+    server = LocalLLMServer(log_dir=settings.data_dir, model_path=settings.local_llm_model_path, port=port,
+                            threads=settings.local_llm_threads)  # fmt: skip
+    url = await server.start()
+    print(f"semcache: local model {MODEL_ALIAS} at {url} (OpenAI API; LLM_BASE_URL={url}); Ctrl-C stops it", flush=True)
+    await _until_signal()
+    await server.stop()
+
+
+def _llm(args: argparse.Namespace) -> int:
+    settings = Settings()
+    asyncio.run(_run_llm(settings, args.port if args.port is not None else (settings.local_llm_port or 8081)))
+    return 0
+
+
+async def _until_signal() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    await server.stop()
 
 
 def _redis(args: argparse.Namespace) -> int:
@@ -85,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     redis.add_argument("--port", type=int, help="port; 0 picks a free one (default 6380)")
     redis.add_argument("--data-dir", help="data directory (default $SEMCACHE_DATA_DIR/redis)")
     redis.set_defaults(func=_redis)
+    llm = sub.add_parser("llm", help="run the local demo model (SmolLM2 on llama.cpp, OpenAI API) in the foreground")
+    llm.add_argument("--port", type=int, help="port; 0 picks a free one (default 8081)")
+    llm.set_defaults(func=_llm)
     for module in _plugins():
         module.register(sub)
     return parser
