@@ -120,7 +120,12 @@ class LocalEmbedder:
     async def _run(self, texts: list[str]) -> list[Vector]:
         if self._executor is None:
             raise EmbeddingError("local embedder used before start()")
-        matrix = await asyncio.get_running_loop().run_in_executor(self._executor, self._model.encode, texts)
+        try:
+            matrix = await asyncio.get_running_loop().run_in_executor(self._executor, self._model.encode, texts)
+        except EmbeddingError:
+            raise
+        except Exception as e:  # onnxruntime/tokenizers raise their own types: callers bypass on EmbeddingError
+            raise EmbeddingError(f"local embedding failed: {type(e).__name__}: {e}") from e
         return list(matrix)
 
     async def embed(self, texts: list[str]) -> list[Vector]:
