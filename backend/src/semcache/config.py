@@ -111,6 +111,14 @@ class Settings(BaseSettings):
     cache_verify_max_edit: int = Field(default=1, alias="CACHE_VERIFY_MAX_EDIT", ge=0, le=20)
     cache_verify_nearest_only: bool = Field(default=True, alias="CACHE_VERIFY_NEAREST_ONLY")
 
+    # --- limits and security (issue 10) --------------------------------------------------
+    max_body_bytes: int = Field(default=1_048_576, alias="MAX_BODY_BYTES", ge=1024)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """CORS_ORIGINS as a list; empty (the default) means no cross-origin browser access at all."""
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
     @model_validator(mode="after")
     def _one_threshold(self) -> Settings:
         if self.semantic_similarity_threshold is not None and self.semantic_distance_threshold is not None:

@@ -5,14 +5,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from semcache import __version__, runtime
 from semcache.api import errors
+from semcache.api.deps import enforce_rate_limit
+from semcache.api.limits import BodySizeLimit
 from semcache.api.middleware import RequestContext
 from semcache.api.routes import ask, cache, calculator, health, openai, pages, telemetry, vector
 from semcache.config import Settings
 from semcache.telemetry import otel
+
+#: What a browser on an allowed origin may send and read (the SDK headers and our cache controls).
+CORS_REQUEST_HEADERS = ["authorization", "api-key", "content-type", "cache-control", "x-request-id",
+                        "x-semcache-ttl", "x-semcache-threshold", "x-semcache-namespace"]  # fmt: skip
+CORS_RESPONSE_HEADERS = ["x-request-id", "x-semcache-status", "x-semcache-similarity", "x-semcache-entry",
+                         "x-semcache-reason", "retry-after", "age"]  # fmt: skip
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,7 +45,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    # Added inner to outer: the request id and access log wrap everything, CORS headers reach 413s too.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origin_list:  # closed by default: no CORS headers at all, browsers stay same-origin
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_RESPONSE_HEADERS,
+            allow_credentials=False,  # bearer keys, never cookies
+            max_age=600,
+        )
     app.add_middleware(RequestContext)
+    limited = (ask.router, openai.router, cache.router, vector.router)
     for router in (
         ask.router,
         openai.router,
@@ -47,6 +69,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         calculator.router,
         pages.router,
     ):
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(enforce_rate_limit)] if router in limited else None)
     pages.mount_static(app, settings)
     return app

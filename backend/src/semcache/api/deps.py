@@ -8,7 +8,8 @@ from fastapi import Depends, Request
 
 from semcache.auth import Principal
 from semcache.config import Settings
-from semcache.errors import AuthError, ForbiddenError
+from semcache.errors import AuthError, ForbiddenError, RateLimitedError
+from semcache.ratelimit import RateLimiter
 from semcache.runtime import Resources
 
 
@@ -54,3 +55,27 @@ def require_admin(principal: PrincipalDep) -> Principal:
 
 
 AdminDep = Annotated[Principal, Depends(require_admin)]
+
+
+def rate_limiter(resources: Resources) -> RateLimiter:
+    """The limiter lives beside the other resources; it is built on first use (no I/O in doing so)."""
+    limiter = resources.extras.get("rate_limiter")
+    if not isinstance(limiter, RateLimiter):
+        settings = resources.settings
+        limiter = RateLimiter(resources.redis, prefix=settings.cache_prefix, per_minute=settings.rate_limit_per_minute)
+        resources.extras["rate_limiter"] = limiter
+    return limiter
+
+
+async def enforce_rate_limit(request: Request, principal: PrincipalDep, resources: ResourcesDep) -> None:
+    """RATE_LIMIT_PER_MINUTE per API key (sliding window in Redis). Runs after authentication, so a caller
+    with a wrong key gets 401 and spends nobody's budget. Applied per router in main.py."""
+    limiter = rate_limiter(resources)
+    if not limiter.enabled:
+        return
+    decision = await limiter.check(principal.tenant, _bearer(request))
+    if not decision.allowed:
+        raise RateLimitedError(
+            f"rate limit of {decision.limit} requests per minute reached for this API key",
+            retry_after_s=decision.retry_after_s,
+        )
