@@ -1,0 +1,76 @@
+"""Fixtures for the fault tests: a Redis of the test's own (killable, restartable on the same port and
+data directory), and helpers to look inside a live service's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from semcache.local.process import free_port
+from semcache.local.redis import EmbeddedRedis
+from tests.support.live import LiveServer
+
+T = TypeVar("T")
+
+
+class KillableRedis:
+    """An embedded Redis that a test may crash and bring back at the same URL, over the same AOF."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.server: EmbeddedRedis | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        self.server = EmbeddedRedis(self.data_dir, port=self.port)
+        await self.server.start()
+
+    async def kill(self) -> None:
+        """SIGKILL: a crash, no chance to flush anything beyond what it already wrote."""
+        if self.server is not None:
+            await self.server.kill()
+            self.server = None
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+
+
+@pytest.fixture
+async def own_redis(tmp_path: Path) -> AsyncIterator[KillableRedis]:
+    redis = KillableRedis(tmp_path / "redis")
+    await redis.start()
+    yield redis
+    await redis.stop()
+
+
+def server_loop(server: LiveServer) -> asyncio.AbstractEventLoop:
+    """The event loop a LiveServer's uvicorn runs on (its listening socket knows it)."""
+    servers = server.server.servers
+    assert servers, "the live server is not listening"
+    return servers[0].get_loop()
+
+
+def in_server(server: LiveServer, coro: Awaitable[T], timeout_s: float = 10.0) -> T:
+    """Run a coroutine on the server's loop (thread-safe) and wait for its result."""
+    future = asyncio.run_coroutine_threadsafe(coro, server_loop(server))  # type: ignore[arg-type]
+    return future.result(timeout_s)
+
+
+async def task_count(server: LiveServer) -> int:
+    """Tasks alive on the server's loop, from the test's loop (a blocking wait would stall this loop)."""
+
+    async def count() -> int:
+        return len(asyncio.all_tasks())
+
+    future = asyncio.run_coroutine_threadsafe(count(), server_loop(server))
+    return await asyncio.wrap_future(future)
