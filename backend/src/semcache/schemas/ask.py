@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import BaseModel, Field, JsonValue, model_validator
+from pydantic import BaseModel, Field, JsonValue
 
-from semcache.schemas.common import Prompt, ScopeValue, StrictModel
+from semcache.schemas.common import Prompt, ScopeValue, StrictModel, ThresholdOptions
 
 
-class AskRequest(StrictModel):
+class AskRequest(StrictModel, ThresholdOptions):
     prompt: Prompt
     scope: dict[str, ScopeValue] = Field(default_factory=dict, max_length=16)
-    similarity_threshold: float | None = Field(default=None, ge=0.0, le=1.0, description="may only tighten")
-    distance_threshold: float | None = Field(default=None, ge=0.0, le=2.0, description="may only tighten")
     no_cache: bool = Field(default=False, description="skip the lookup (the answer is still stored)")
     no_store: bool = Field(default=False, description="do not store this answer")
     ttl: int | None = Field(default=None, ge=1, le=31_536_000)
-
-    @model_validator(mode="after")
-    def _one_threshold(self) -> Self:
-        if self.similarity_threshold is not None and self.distance_threshold is not None:
-            raise ValueError("give at most one of `similarity_threshold` or `distance_threshold`")
-        return self
-
-    def requested_distance(self) -> float | None:
-        if self.similarity_threshold is not None:
-            return 1.0 - self.similarity_threshold
-        return self.distance_threshold
 
 
 class ErrorInfo(BaseModel):

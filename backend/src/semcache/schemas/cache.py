@@ -6,7 +6,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, Field, JsonValue, model_validator
 
-from semcache.schemas.common import Prompt, ScopeValue, StrictModel
+from semcache.schemas.common import Prompt, ScopeValue, StrictModel, ThresholdOptions
 
 Metadata = dict[str, JsonValue]
 
@@ -35,26 +35,17 @@ class StoreResponse(EntryOut):
     ttl: int | None
 
 
-class SearchRequest(StrictModel):
+class SearchRequest(StrictModel, ThresholdOptions):
     prompt: Prompt | None = None
     embedding: list[float] | None = Field(default=None, min_length=1, max_length=8192)
     scope: dict[str, ScopeValue] = Field(default_factory=dict, max_length=16)
-    similarity_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
-    distance_threshold: float | None = Field(default=None, ge=0.0, le=2.0)
     top_k: int = Field(default=3, ge=1, le=50)
 
     @model_validator(mode="after")
     def _one_of(self) -> Self:
         if (self.prompt is None) == (self.embedding is None):
             raise ValueError("give exactly one of `prompt` or `embedding`")
-        if self.similarity_threshold is not None and self.distance_threshold is not None:
-            raise ValueError("give at most one of `similarity_threshold` or `distance_threshold`")
         return self
-
-    def requested_distance(self) -> float | None:
-        if self.similarity_threshold is not None:
-            return 1.0 - self.similarity_threshold
-        return self.distance_threshold
 
 
 class MatchOut(BaseModel):

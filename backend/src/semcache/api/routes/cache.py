@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, status
 from semcache.api.deps import AdminDep, PrincipalDep, ResourcesDep
 from semcache.cache.models import Candidate, Entry
 from semcache.cache.semantic import Lookup
+from semcache.embeddings.base import Vector
 from semcache.errors import InvalidInputError, NotFoundError
 from semcache.normalize import build_scope
 from semcache.runtime import Resources
@@ -37,17 +38,18 @@ def scope_for(resources: Resources, tenant: str, client_scope: Mapping[str, str]
 
 
 def entry_out(entry: Entry) -> EntryOut:
-    return EntryOut(
-        id=entry.id,
-        prompt=entry.prompt,
-        response=entry.response,
-        scope=entry.scope,
-        created_at=entry.created_at,
-        hits=entry.hits,
-        prompt_tokens=entry.prompt_tokens,
-        completion_tokens=entry.completion_tokens,
-        metadata=entry.metadata,
-    )
+    return EntryOut.model_validate(entry, from_attributes=True)
+
+
+def client_vector(values: list[float], dims: int) -> Vector:
+    """A caller's own query vector, checked and normalised like ours."""
+    if len(values) != dims:
+        raise InvalidInputError(f"embedding has {len(values)} dims; the index has {dims}")
+    v = np.asarray(values, dtype=np.float32)
+    norm = float(np.linalg.norm(v))
+    if not np.isfinite(norm) or norm == 0.0:
+        raise InvalidInputError("embedding must be finite and non-zero")
+    return v / norm
 
 
 def search_response(lookup: Lookup, elapsed_ms: float) -> SearchResponse:
@@ -99,17 +101,7 @@ async def store(body: StoreRequest, principal: PrincipalDep, resources: Resource
 async def search(body: SearchRequest, principal: PrincipalDep, resources: ResourcesDep) -> SearchResponse:
     started = time.perf_counter()
     scope = scope_for(resources, principal.tenant, body.scope)
-    vector = None
-    if body.embedding is not None:
-        if len(body.embedding) != resources.embedder.dims:
-            raise InvalidInputError(
-                f"embedding has {len(body.embedding)} dims; the index has {resources.embedder.dims}"
-            )
-        v = np.asarray(body.embedding, dtype=np.float32)
-        norm = float(np.linalg.norm(v))
-        if not np.isfinite(norm) or norm == 0.0:
-            raise InvalidInputError("embedding must be finite and non-zero")
-        vector = v / norm
+    vector = None if body.embedding is None else client_vector(body.embedding, resources.embedder.dims)
     cache = resources.cache
     lookup = await resources.gate.run(
         lambda: cache.lookup(

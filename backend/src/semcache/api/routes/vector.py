@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 from fastapi import APIRouter, status
 
 from semcache.api.deps import PrincipalDep, ResourcesDep
-from semcache.errors import InvalidInputError
+from semcache.api.routes.cache import client_vector
 from semcache.schemas.cache import (
     VectorAddRequest,
     VectorAddResponse,
@@ -32,15 +31,7 @@ async def add(body: VectorAddRequest, principal: PrincipalDep, resources: Resour
 async def search(body: VectorSearchRequest, principal: PrincipalDep, resources: ResourcesDep) -> VectorSearchResponse:
     vectors = resources.vectors
     if body.embedding is not None:
-        if len(body.embedding) != resources.embedder.dims:
-            raise InvalidInputError(
-                f"embedding has {len(body.embedding)} dims; the index has {resources.embedder.dims}"
-            )
-        v = np.asarray(body.embedding, dtype=np.float32)
-        norm = float(np.linalg.norm(v))
-        if not np.isfinite(norm) or norm == 0.0:
-            raise InvalidInputError("embedding must be finite and non-zero")
-        vector = v / norm
+        vector = client_vector(body.embedding, resources.embedder.dims)
     else:
         vector = await vectors.embed(body.text or "")
     candidates = await resources.gate.run(
