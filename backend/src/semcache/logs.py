@@ -9,7 +9,8 @@ import logging
 import time
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
-_RESERVED = set(vars(logging.makeLogRecord({})))
+# uvicorn adds an ANSI-coloured copy of each message; the plain one is enough in JSON.
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {"color_message"}
 
 
 class JsonFormatter(logging.Formatter):
