@@ -160,6 +160,9 @@ class CompletionService:
         except LLMError as e:
             result.status, result.error = "error", {"code": e.code, "message": e.message}
         answer = upstream.answer
+        if answer.cancelled and result.status != "error":
+            # A follower that joined as the leader's client hung up reads a cut answer: an error, not a 200.
+            result.status, result.error = "error", {"code": "llm_error", "message": "the upstream call was cancelled"}
         result.text, result.finish_reason = answer.text, answer.finish_reason
         result.prompt_tokens = answer.prompt_tokens or count_messages(
             [m.model_dump() for m in self.prepare(request).messages]
@@ -211,8 +214,15 @@ class CompletionService:
         if not flight.leader and await stream.failed_before_content():
             stream = self.open_upstream(request).start()  # the leader failed early: try on our own
             flight = Flight(flight.key, stream, leader=True)
-        async for event in self._relay("cache", stream, request, result, started):
-            yield event
+        try:
+            async for event in self._relay("cache", stream, request, result, started):
+                yield event
+        except BaseException:
+            # The reader went away mid-answer (a client hang-up closes this generator): a leader must still
+            # release its flight, or every later identical request would follow this dead stream.
+            if flight.leader:
+                self.spawn(self.flights.finish(flight))
+            raise
         if flight.leader:
             if result.status != "error":
                 self._maybe_store(stream.answer, target, controls, lookup, result, flight)
