@@ -4,7 +4,8 @@ data directory), and helpers to look inside a live service's event loop."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -12,7 +13,10 @@ import pytest
 
 from semcache.local.process import free_port
 from semcache.local.redis import EmbeddedRedis
+from semcache.main import create_app
+from tests.conftest import make_settings
 from tests.support.live import LiveServer
+from tests.support.upstream import Upstream
 
 T = TypeVar("T")
 
@@ -74,3 +78,17 @@ async def task_count(server: LiveServer) -> int:
 
     future = asyncio.run_coroutine_threadsafe(count(), server_loop(server))
     return await asyncio.wrap_future(future)
+
+
+@contextmanager
+def standalone_service(redis_url: str, **env: object) -> Iterator[tuple[LiveServer, Upstream]]:
+    """A service with its own scripted upstream, for module-scoped fixtures (the shared `service_factory`
+    is per test: starting one service per parametrized case would cost a second each)."""
+    upstream = Upstream().start()
+    server = LiveServer(create_app(make_settings(redis_url, LLM_BASE_URL=upstream.url, LLM_MAX_RETRIES=0, **env)))
+    try:
+        server.start()
+        yield server, upstream
+    finally:
+        server.stop()
+        upstream.stop()

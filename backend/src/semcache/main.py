@@ -11,7 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from semcache import __version__, runtime
 from semcache.api import errors
 from semcache.api.deps import enforce_rate_limit
-from semcache.api.limits import BodySizeLimit
+from semcache.api.limits import BodySizeLimit, UnicodeGuard
 from semcache.api.middleware import RequestContext
 from semcache.api.routes import ask, cache, calculator, health, openai, pages, telemetry, vector
 from semcache.config import Settings
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     # Added inner to outer: the request id and access log wrap everything, CORS headers reach 413s too.
+    app.add_middleware(UnicodeGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origin_list:  # closed by default: no CORS headers at all, browsers stay same-origin
         app.add_middleware(
