@@ -146,3 +146,20 @@ def plan_key(request: ChatRequest, rules: KeyRules) -> KeyPlan:
         return KeyPlan(None, reason="empty prompt")
     system_text = "\n".join(m.text() for m in system) if rules.ignore_system else ""
     return KeyPlan(text, params=params_tag(request, system_text=system_text))
+
+
+#: A line that opens a turn in a multi-turn key text (`plan_key` writes `role: text` lines).
+_TURN = re.compile(r"^(user|assistant|system|developer): ", re.MULTILINE)
+
+
+def split_turns(text: str) -> tuple[str, str] | None:
+    """A multi-turn key text -> (context, question): the earlier turns as written, and the text of the last
+    user turn. None for a single prompt. Both are needed apart because in a chat the last user turn is the
+    question but may only make sense with what came before ("cancel it", "the first one"), while a shared
+    history embedded with it dominates the vector (docs/quality.md, fow_cache_conversations)."""
+    starts = [m for m in _TURN.finditer(text)]
+    if len(starts) < 2 or starts[0].start() != 0 or starts[-1].group(1) != "user":
+        return None
+    last = starts[-1]
+    context, question = text[: last.start()].rstrip("\n"), text[last.end() :].strip()
+    return (context, question) if question else None

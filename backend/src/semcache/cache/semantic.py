@@ -11,11 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 from semcache.cache.models import Candidate, Entry, NewEntry
 from semcache.cache.query import describe_query, scope_filter, with_min_created
 from semcache.cache.redis import RedisStore
 from semcache.embeddings.base import Embedder, Vector
-from semcache.normalize import entry_id, normalize_text
+from semcache.normalize import entry_id, normalize_text, split_turns
 
 Source = Literal["exact", "semantic"]
 #: A second opinion on a candidate that passed the threshold: (query prompt, candidate) -> serve it?
@@ -34,6 +36,37 @@ class Lookup:
     embed_ms: float = 0.0
     search_ms: float = 0.0
     rejected_by_verifier: int = 0
+
+
+#: Weight of the earlier turns in a conversation's vector (the last user turn weighs 1). Small, so the
+#: question decides what is near and the history only orders prompts that ask the same thing; whether the
+#: history fits is the verifier's call (quality/context.py). At 0.5 and above the history moved true
+#: repeats below the threshold on fow_cache_conversations (docs/quality.md).
+CONTEXT_WEIGHT = 0.3
+
+
+def combine(question: Vector, context: Vector, weight: float = CONTEXT_WEIGHT) -> Vector:
+    mixed = question + np.float32(weight) * context
+    return (mixed / np.float32(np.linalg.norm(mixed))).astype(np.float32)
+
+
+async def embed_keys(embedder: Embedder, texts: list[str]) -> list[Vector]:
+    """Key texts -> the vectors the index holds: a single prompt as it is, a multi-turn key as its last
+    user turn mixed with its earlier turns (`combine`). One embedder call for the whole batch."""
+    parts = [split_turns(t) for t in texts]
+    flat: list[str] = []
+    for text, split in zip(texts, parts, strict=True):
+        flat.extend([split[1], split[0]] if split else [text])
+    vectors = await embedder.embed(flat) if flat else []
+    out, i = [], 0
+    for split in parts:
+        if split:
+            out.append(combine(vectors[i], vectors[i + 1]))
+            i += 2
+        else:
+            out.append(vectors[i])
+            i += 1
+    return out
 
 
 def tighten(server_distance: float, requested: float | None) -> float:
@@ -75,7 +108,7 @@ class SemanticCache:
         self.verifier = verifier
 
     async def embed(self, text: str) -> Vector:
-        return (await self.embedder.embed([text]))[0]
+        return (await embed_keys(self.embedder, [text]))[0]
 
     async def exact(self, prompt: str, scope: Mapping[str, str], *, max_age_s: float | None = None) -> Entry | None:
         entry = await self.store.get(entry_id(normalize_text(prompt), scope))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from semcache.cache.redis import RedisStore
-from semcache.cache.semantic import SemanticCache
+from semcache.cache.semantic import SemanticCache, embed_keys
 from semcache.config import Settings
 from semcache.embeddings.base import Embedder, Vector
 from semcache.embeddings.factory import start_embedder
@@ -87,7 +87,7 @@ async def observe(bench: Bench, pairs: Sequence[Pair], scope: dict[str, str]) ->
 
     for start in range(0, len(prompts), _PUT_BATCH):
         chunk = prompts[start : start + _PUT_BATCH]
-        vectors = await bench.embedder.embed(chunk)
+        vectors = await embed_keys(bench.embedder, chunk)  # the vectors `SemanticCache.put` would store
         await asyncio.gather(*(put(a, v) for a, v in zip(chunk, vectors, strict=True)))
 
     async def one(pair: Pair) -> Observed:

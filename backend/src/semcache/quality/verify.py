@@ -4,6 +4,9 @@ Two rules, each kept because `semcache eval` showed it pays (docs/quality.md):
 - lexical guards (`guards.py`) refuse a candidate whose prompt differs from the query in a way an
   embedding cannot see: a negation, a number, a date, an antonym, a reversed direction, and (only on
   otherwise near-identical prompts) another named entity or one swapped content word;
+- conversations (`context.py`): the last user turns must pass the guards and the earlier turns must fit:
+  a standalone question ignores them, a reply ("yes please") needs the same ones, a follow-up needs the
+  same numbers, dates, names and negations in them (`CONTEXT_GUARDS`);
 - nearest only: if the nearest candidate is refused, nothing is served. Falling through to the second
   candidate served mostly wrong answers: if the closest stored prompt asks something else, a farther one
   rarely asks the same.
@@ -14,28 +17,37 @@ from __future__ import annotations
 from semcache.cache.models import Candidate
 from semcache.cache.semantic import Verifier
 from semcache.config import Settings
+from semcache.quality.context import is_conversation, refusal
 from semcache.quality.guards import ALL, Guard, check, when_minimal
 
 #: Guards that fire on lexical differences common in paraphrases too, so they run on near-identical prompts only.
 GATED = frozenset({"entity", "swap"})
+#: The guards on the earlier turns of a conversation whose last question is a follow-up: the slots a
+#: near-miss conversation changes. Never gated: a reworded history changes many words, and a changed number
+#: or name in it is still a changed request. They run only where CACHE_VERIFY_GUARDS run (CACHE_VERIFY).
+CONTEXT_GUARDS = "negation,number,date,entity"
 
 
-def parse_guards(names: str, *, max_edit: int) -> tuple[Guard, ...]:
+def parse_guards(names: str, *, max_edit: int | None) -> tuple[Guard, ...]:
+    """Guard names -> guards; `entity` and `swap` gated to `max_edit` changed words (None: never gated)."""
     chosen = []
     for name in (n.strip() for n in names.split(",")):
         if not name:
             continue
         if name not in ALL:
             raise ValueError(f"CACHE_VERIFY_GUARDS: unknown guard {name!r}; known: {', '.join(ALL)}")
-        chosen.append(when_minimal(ALL[name], max_edit) if name in GATED else ALL[name])
+        chosen.append(when_minimal(ALL[name], max_edit) if name in GATED and max_edit is not None else ALL[name])
     return tuple(chosen)
 
 
-def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool) -> Verifier:
+def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, context_guards: tuple[Guard, ...] = ()) -> Verifier:
     def verify(prompt: str, candidate: Candidate, candidates: list[Candidate]) -> bool:
         if nearest_only and candidates and candidate is not candidates[0]:
             return False
-        return check(prompt, candidate.entry.prompt, guards) is None
+        cached = candidate.entry.prompt
+        if is_conversation(prompt) or is_conversation(cached):
+            return refusal(prompt, cached, question_guards=guards, context_guards=context_guards) is None
+        return check(prompt, cached, guards) is None
 
     return verify
 
@@ -45,4 +57,5 @@ def build_verifier(settings: Settings) -> Verifier | None:
     if not settings.cache_verify:
         return None
     guards = parse_guards(settings.cache_verify_guards, max_edit=settings.cache_verify_max_edit)
-    return make_verifier(guards, nearest_only=settings.cache_verify_nearest_only)
+    context = parse_guards(CONTEXT_GUARDS, max_edit=None)
+    return make_verifier(guards, nearest_only=settings.cache_verify_nearest_only, context_guards=context)
