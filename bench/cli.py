@@ -1,0 +1,67 @@
+"""`semcache bench` (and `python -m bench`): run the suite and write docs/benchmarks.{md,json,svg}."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import sys
+from pathlib import Path
+
+from bench.config import BenchConfig, smoke
+
+
+def _config(args: argparse.Namespace) -> BenchConfig:
+    out, work = Path(args.out), Path(args.work_dir)
+    if args.smoke:
+        return smoke(out, work)
+    cfg = BenchConfig(out_dir=out, work_dir=work)
+    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else cfg.sizes
+    if args.million:
+        sizes = (*sizes, 1_000_000)
+    changes: dict[str, object] = {"sizes": sizes, "peers": not args.no_peers, "ablation": not args.no_ablation}
+    if args.seconds is not None:
+        changes["seconds_per_load"] = args.seconds
+    if args.requests is not None:
+        changes["latency_requests"] = args.requests
+    return dataclasses.replace(cfg, **changes)  # type: ignore[arg-type]  # field names checked above
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bench.report import write_all
+    from bench.run import run
+
+    cfg = _config(args)
+    result = asyncio.run(run(cfg))
+    paths = write_all(result, cfg.out_dir)
+    for path in paths:
+        print(f"bench: wrote {path}")
+    return 0
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--smoke", action="store_true", help="a tiny run in seconds (CI): every path, no real figures")
+    parser.add_argument("--sizes", help="comma-separated cache sizes (default 1000,10000,100000)")
+    parser.add_argument("--million", action="store_true", help="also 1,000,000 entries (~1 h, several GB)")
+    parser.add_argument("--seconds", type=float, help="seconds per throughput window (default 6)")
+    parser.add_argument("--requests", type=int, help="sequential requests per latency figure (default 1000)")
+    parser.add_argument("--no-peers", action="store_true", help="skip RedisVL and GPTCache")
+    parser.add_argument("--no-ablation", action="store_true", help="skip the asyncio+h11 comparison")
+    parser.add_argument("--out", default="docs", help="where benchmarks.md/.json/.svg go (default docs/)")
+    parser.add_argument("--work-dir", default=".semcache/bench", help="Redis data, logs, embedding cache")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]  # argparse's private generic
+    parser = subparsers.add_parser("bench", help="run the benchmark suite (writes docs/benchmarks.md)")
+    _add_arguments(parser)
+    parser.set_defaults(func=_run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    _add_arguments(parser)
+    return _run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Where a semantic hit's time goes in the service process, from a py-spy sampling profile.
+
+py-spy samples every active thread (idle ones are left out), so shares are of busy thread-time: the
+embedder's worker thread and the event loop thread both count. Each stack is charged to the first
+category found walking from the innermost frame outwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+CATEGORIES = (
+    ("embedding (onnxruntime + tokenizer)", ("onnxruntime", "tokenizers", "embeddings/local.py")),
+    ("embedding batcher", ("embeddings/batching.py",)),
+    ("redis client (redis-py)", ("redis/",)),
+    ("pydantic (validation, JSON)", ("pydantic",)),
+    ("HTTP server (uvicorn, h11/httptools)", ("uvicorn", "h11", "httptools")),
+    ("framework (fastapi, starlette)", ("fastapi", "starlette")),
+    ("event loop (asyncio / uvloop)", ("asyncio", "uvloop", "selectors")),
+    ("semcache own code", ("semcache/",)),
+)
+
+
+def categorize(collapsed: str) -> dict[str, float]:
+    """Pure: py-spy's raw (collapsed) output -> share of samples per category, in percent."""
+    counts: Counter[str] = Counter()
+    for line in collapsed.splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack or not n.isdigit():
+            continue
+        frames = stack.split(";")
+        label = "other"
+        for frame in reversed(frames):
+            hit = next((name for name, keys in CATEGORIES if any(k in frame for k in keys)), None)
+            if hit:
+                label = hit
+                break
+        counts[label] += int(n)
+    total = sum(counts.values()) or 1
+    return {k: round(100.0 * v / total, 1) for k, v in counts.most_common()}
+
+
+def start(pid: int, out: Path, *, seconds: float, rate: int = 200) -> subprocess.Popen[bytes] | None:
+    """Run py-spy against `pid` in the background (None when it is not installed)."""
+    exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(exe).exists():
+        return None
+    cmd = [exe, "record", "-p", str(pid), "-d", str(max(1, int(seconds))), "-r", str(rate), "-f", "raw", "-o", str(out)]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,0 +1,362 @@
+"""One benchmark run: start what it needs, fill each cache size, measure ours and the peers, write the report."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench import ours as o
+from bench import profile, redisfacts
+from bench.config import BenchConfig
+from bench.data import Corpus, Matrix, embed_all, load_corpus
+from bench.http import Connection
+from bench.load import Run, closed_loop, sequential, threaded_loop, threaded_sequential
+from bench.machine import facts, load_average
+from bench.services import Proc, service_env, start_service, start_upstream
+from bench.stats import summarize
+from semcache.embeddings.local import OnnxMiniLM
+from semcache.local.redis import EmbeddedRedis
+
+Result = dict[str, Any]
+
+
+def _log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+async def _loads(call: Any, inputs: list[str], cfg: BenchConfig, levels: tuple[int, ...]) -> Result:
+    out: Result = {}
+    for c in levels:
+        run = await closed_loop(
+            call, inputs, concurrency=c, seconds=cfg.seconds_per_load, max_requests=cfg.max_requests_per_load
+        )
+        out[str(c)] = run.as_dict()
+    return out
+
+
+async def measure_inproc(ours: o.Ours, exact: list[str], semantic: list[str], cfg: BenchConfig) -> Result:
+    return {
+        "exact": (await sequential(o.inproc_call(ours, "exact"), exact, n=cfg.latency_requests)).as_dict(),
+        "semantic": (await sequential(o.inproc_call(ours, "semantic"), semantic, n=cfg.latency_requests)).as_dict(),
+        "throughput_semantic": await _loads(o.inproc_call(ours, "semantic"), semantic, cfg, cfg.concurrency),
+    }
+
+
+async def measure_http(svc: Proc, exact: list[str], semantic: list[str], cfg: BenchConfig) -> Result:
+    pool = o.HttpPool("127.0.0.1", svc.port, max(cfg.concurrency))
+    try:
+        n = cfg.latency_requests
+        return {
+            "search_exact": (await sequential(o.search_call(pool, "exact"), exact, n=n)).as_dict(),
+            "search_semantic": (await sequential(o.search_call(pool, "semantic"), semantic, n=n)).as_dict(),
+            "gateway_exact": (await sequential(o.gateway_call(pool, "HIT-EXACT"), exact, n=n)).as_dict(),
+            "gateway_semantic": (await sequential(o.gateway_call(pool, "HIT-SEMANTIC"), semantic, n=n)).as_dict(),
+            "throughput_search_semantic": await _loads(o.search_call(pool, "semantic"), semantic, cfg, cfg.concurrency),
+            "throughput_gateway_semantic": await _loads(
+                o.gateway_call(pool, "HIT-SEMANTIC"), semantic, cfg, (max(c for c in cfg.concurrency if c <= 32),)
+            ),
+        }
+    finally:
+        await pool.close()
+
+
+async def measure_miss(svc: Proc, upstream: Proc, cfg: BenchConfig, size: int) -> Result:
+    """Time to first token, direct to the upstream and through the gateway, interleaved so drift cancels."""
+    direct_conn, cache_conn = Connection("127.0.0.1", upstream.port), Connection("127.0.0.1", svc.port)
+    direct, through, statuses = [], [], []
+    try:
+        for i in range(cfg.miss_requests + 3):
+            prompt = f"Benchmark miss {size}-{i}-{time.time_ns()}: which unique question is this?"
+            t0 = time.perf_counter()
+            r = await direct_conn.post(
+                "/v1/chat/completions", o.chat_body(prompt, stream=True), first_marker=b"A fixed"
+            )
+            d = r.first_byte_s - t0
+            t0 = time.perf_counter()
+            r = await cache_conn.post("/v1/chat/completions", o.chat_body(prompt, stream=True), first_marker=b"A fixed")
+            if i >= 3:  # warm-up
+                direct.append(d)
+                through.append(r.first_byte_s - t0)
+                statuses.append(r.headers.get("x-semcache-status", ""))
+    finally:
+        await direct_conn.close()
+        await cache_conn.close()
+    added = [t - d for t, d in zip(through, direct, strict=True)]
+    return {
+        "upstream_delay_ms": cfg.upstream_delay_ms,
+        "direct_ttft": summarize(direct),
+        "through_ttft": summarize(through),
+        "added_ttft": summarize(added),
+        "miss_rate": round(statuses.count("MISS") / max(len(statuses), 1), 3),
+    }
+
+
+async def measure_peers(peers: dict[str, Any], semantic: list[str], cfg: BenchConfig, ours: o.Ours) -> Result:
+    out: Result = {}
+    n = cfg.latency_requests
+    if "redisvl" in peers:
+        rvl = peers["redisvl"]
+        call = rvl.call()
+        out["redisvl"] = {
+            "semantic": (await sequential(call, semantic, n=n)).as_dict(),
+            "throughput_semantic": await _loads(call, semantic, cfg, cfg.concurrency),
+        }
+        rvl.use_batched(ours.embedder)
+        out["redisvl_with_semcache_batcher"] = {
+            "throughput_semantic": await _loads(
+                rvl.call(), semantic, cfg, (32,) if 32 in cfg.concurrency else cfg.concurrency[-1:]
+            ),
+        }
+        rvl.vectorizer._aembed_func = rvl.plain_aembed
+    if "gptcache" in peers:
+        call_sync = peers["gptcache"].call()
+        levels: Result = {}
+        for c in cfg.concurrency:
+            run = await asyncio.to_thread(
+                threaded_loop,
+                call_sync,
+                semantic,
+                concurrency=c,
+                seconds=cfg.seconds_per_load,
+                max_requests=cfg.max_requests_per_load,
+            )
+            levels[str(c)] = run.as_dict()
+        seq = await asyncio.to_thread(threaded_sequential, call_sync, semantic, n=n)
+        out["gptcache"] = {"semantic": seq.as_dict(), "throughput_semantic": levels}
+    return out
+
+
+async def _fill_all(ours: o.Ours, peers: dict[str, Any], corpus: Corpus, vectors: Matrix, lo: int, hi: int) -> Result:
+    out: Result = {}
+    mem0 = await redisfacts.used_memory(ours.client)
+    t0 = time.perf_counter()
+    await o.fill(ours, corpus.entries, vectors, lo, hi)
+    await o.wait_indexed(ours.client, ours.store.spec.name, hi)
+    secs = time.perf_counter() - t0
+    mem1 = await redisfacts.used_memory(ours.client)
+    out["semcache"] = {
+        "seconds": round(secs, 3),
+        "entries_per_s": round((hi - lo) / secs, 1),
+        "memory_delta": mem1 - mem0,
+    }
+    if "redisvl" in peers:
+        t0 = time.perf_counter()
+        await peers["redisvl"].fill(corpus.entries, vectors, lo, hi)
+        await o.wait_indexed(ours.client, peers["redisvl"].index_name, hi)
+        secs = time.perf_counter() - t0
+        mem2 = await redisfacts.used_memory(ours.client)
+        out["redisvl"] = {
+            "seconds": round(secs, 3),
+            "entries_per_s": round((hi - lo) / secs, 1),
+            "memory_delta": mem2 - mem1,
+        }
+    if "gptcache" in peers:
+        t0 = time.perf_counter()
+        await asyncio.to_thread(peers["gptcache"].fill, corpus.entries, vectors, lo, hi)
+        secs = time.perf_counter() - t0
+        out["gptcache"] = {"seconds": round(secs, 3), "entries_per_s": round((hi - lo) / secs, 1)}
+    return out
+
+
+def _open_peers(cfg: BenchConfig, url: str, model: OnnxMiniLM, threshold: float) -> tuple[dict[str, Any], Result]:
+    peers: dict[str, Any] = {}
+    notes: Result = {}
+    if not cfg.peers:
+        return peers, {"skipped": "peers disabled"}
+    if importlib.util.find_spec("redisvl") is not None:
+        from bench.peers import RedisVLPeer
+
+        peers["redisvl"] = RedisVLPeer(url, model, distance_threshold=threshold, name="bench-redisvl")
+        peers["redisvl"].plain_aembed = peers["redisvl"].vectorizer._aembed_func
+        notes["redisvl"] = _version("redisvl")
+    else:
+        notes["redisvl"] = "not installed (pip install -r bench/requirements.txt)"
+    if importlib.util.find_spec("gptcache") is not None and importlib.util.find_spec("faiss") is not None:
+        from bench.peers import GPTCachePeer
+
+        peers["gptcache"] = GPTCachePeer(cfg.work_dir / "gptcache", model, distance_threshold=threshold)
+        notes["gptcache"] = _version("gptcache")
+    else:
+        notes["gptcache"] = "not installed (pip install -r bench/requirements.txt)"
+    return peers, notes
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+async def run(cfg: BenchConfig) -> Result:
+    started = time.perf_counter()
+    result: Result = {"machine": facts(), "config": _cfg_dict(cfg), "sizes": {}}
+    shutil.rmtree(cfg.work_dir / "redis", ignore_errors=True)
+    redis = EmbeddedRedis(cfg.work_dir / "redis")
+    url = await redis.start()
+    procs: list[Proc] = []
+    ours: o.Ours | None = None
+    peers: dict[str, Any] = {}
+    try:
+        upstream = await start_upstream(cfg.work_dir, delay_ms=cfg.upstream_delay_ms)
+        procs.append(upstream)
+        env = service_env(url, upstream.url, cfg.env_overrides)
+        ours = await o.open_ours(url, env)
+        result["machine"]["redis_version"] = await redisfacts.redis_version(ours.client)
+        result["settings"] = {
+            "EF_RUNTIME": ours.settings.ef_runtime,
+            "HNSW_M": ours.settings.hnsw_m,
+            "EMBED_BATCH_MAX": ours.settings.embed_batch_max,
+            "CACHE_TOP_K": ours.settings.cache_top_k,
+            "distance_threshold": ours.settings.distance_threshold,
+            "CACHE_VERIFY": ours.settings.cache_verify,
+        }
+        model = OnnxMiniLM()
+        model.load()
+        _log(f"corpus: {cfg.largest} entries")
+        corpus = load_corpus(cfg.largest)
+        vectors, embed_s = embed_all(corpus.entries, model.encode, cfg.work_dir / "embeddings")
+        qvectors, _ = embed_all([b for _, b in corpus.pairs], model.encode, cfg.work_dir / "embeddings")
+        result["corpus"] = {
+            "entries": len(corpus.entries),
+            "pairs": len(corpus.pairs),
+            "embed_seconds": round(embed_s, 1),
+        }
+        svc = await start_service(cfg.work_dir, env)
+        procs.append(svc)
+        peers, result["peers"] = _open_peers(cfg, url, model, ours.settings.distance_threshold)
+        base_mem = await redisfacts.used_memory(ours.client)
+        prev = 0
+        for size in cfg.sizes:
+            _log(f"size {size}: filling")
+            r: Result = {"fill": await _fill_all(ours, peers, corpus, vectors, prev, size)}
+            prev = size
+            mem = await redisfacts.used_memory(ours.client)
+            r["redis_used_memory"] = mem - base_mem
+            near = redisfacts.perturbed(vectors[:size], range(0, size, max(1, size // cfg.recall_queries)))
+            r["recall"] = {
+                "paraphrase_queries": await redisfacts.recall_at_1(
+                    ours.store, o.SCOPE, vectors[:size], qvectors, sample=cfg.recall_queries
+                ),
+                "perturbed_entries": await redisfacts.recall_at_1(
+                    ours.store, o.SCOPE, vectors[:size], near, sample=cfg.recall_queries
+                ),
+            }
+            semantic = await o.semantic_queries(ours, corpus.pairs)
+            exact = corpus.entries[: min(size, 1000)]
+            r["queries"] = {"semantic_hits": len(semantic), "of_pairs": len(corpus.pairs), "exact": len(exact)}
+            if not semantic:
+                raise RuntimeError("no paraphrase pair is a semantic hit: nothing to measure")
+            _log(f"size {size}: in-process")
+            r["inproc"] = await measure_inproc(ours, exact, semantic, cfg)
+            _log(f"size {size}: HTTP")
+            r["http"] = await measure_http(svc, exact, semantic, cfg)
+            _log(f"size {size}: miss overhead")
+            r["miss"] = await measure_miss(svc, upstream, cfg, size)
+            if peers:
+                _log(f"size {size}: peers")
+                r["peers"] = await measure_peers(peers, semantic, cfg, ours)
+            result["sizes"][str(size)] = r
+            if size == cfg.largest:
+                result["profile"] = await _profile(svc, semantic, cfg)
+                if cfg.ablation:
+                    result["ablation"] = await _ablation(cfg, env, exact, semantic)
+    finally:
+        for peer in peers.values():
+            try:
+                if hasattr(peer, "close"):
+                    closed = peer.close()
+                    if asyncio.iscoroutine(closed):
+                        await closed
+            except Exception as e:  # a peer's shutdown must not hide the results
+                _log(f"peer close failed: {e}")
+        if ours is not None:
+            await ours.close()
+        for p in procs:
+            p.stop()
+        await redis.stop()
+    result["machine"]["load_average_at_end"] = load_average()
+    result["wall_seconds"] = round(time.perf_counter() - started, 1)
+    return result
+
+
+async def _profile(svc: Proc, semantic: list[str], cfg: BenchConfig) -> Result:
+    if cfg.profile_seconds <= 0:
+        return {"skipped": "profile disabled"}
+    out = cfg.work_dir / "profile.txt"
+    out.unlink(missing_ok=True)
+    spy = profile.start(svc.proc.pid, out, seconds=cfg.profile_seconds)
+    if spy is None:
+        return {"skipped": "py-spy not installed"}
+    pool = o.HttpPool("127.0.0.1", svc.port, 32)
+    try:
+        await asyncio.sleep(0.5)  # py-spy attaches
+        run = await closed_loop(
+            o.search_call(pool, "semantic"),
+            semantic,
+            concurrency=32,
+            seconds=cfg.profile_seconds,
+            max_requests=cfg.max_requests_per_load * 4,
+        )
+    finally:
+        await pool.close()
+    await asyncio.to_thread(spy.wait, 60)
+    text = out.read_text() if out.exists() else ""
+    if not text:
+        return {"skipped": f"py-spy produced no samples (exit {spy.returncode})"}
+    (cfg.out_dir / "benchmarks-profile.txt").write_text(text)
+    return {
+        "workload": "POST /cache/search semantic hits, concurrency 32",
+        "rps_while_profiled": run.rps,
+        "shares_percent": profile.categorize(text),
+    }
+
+
+async def _ablation(cfg: BenchConfig, env: dict[str, str], exact: list[str], semantic: list[str]) -> Result:
+    """The same service on plain asyncio + h11 (what `semcache serve` runs without uvloop/httptools)."""
+    out: Result = {}
+    for loop, http in (("asyncio", "h11"), ("auto", "auto")):
+        svc = await start_service(cfg.work_dir, env, loop=loop, http=http)
+        pool = o.HttpPool("127.0.0.1", svc.port, 32)
+        try:
+            out[f"{loop}+{http}"] = {
+                "search_exact": (
+                    await sequential(o.search_call(pool, "exact"), exact, n=cfg.latency_requests)
+                ).as_dict(),
+                "search_semantic": (
+                    await sequential(o.search_call(pool, "semantic"), semantic, n=cfg.latency_requests)
+                ).as_dict(),
+                "throughput_search_semantic_32": (
+                    await closed_loop(
+                        o.search_call(pool, "semantic"),
+                        semantic,
+                        concurrency=32,
+                        seconds=cfg.seconds_per_load,
+                        max_requests=cfg.max_requests_per_load,
+                    )
+                ).as_dict(),
+            }
+        finally:
+            await pool.close()
+            svc.stop()
+    return out
+
+
+def _cfg_dict(cfg: BenchConfig) -> Result:
+    d = {k: getattr(cfg, k) for k in cfg.__dataclass_fields__}
+    plain: Result = json.loads(json.dumps(d, default=str))
+    return plain
+
+
+def write_json(result: Result, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1, default=lambda x: float(x) if isinstance(x, np.floating) else str(x)))
+
+
+__all__ = ["Run", "run", "write_json"]

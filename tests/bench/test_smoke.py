@@ -1,0 +1,32 @@
+"""The benchmark suite in its tiny mode: it must run end to end and write its report. No thresholds:
+figures from a few requests on a shared CI machine mean nothing, but a suite that stops running rots."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_smoke_run_writes_the_report(tmp_path: Path) -> None:
+    out, work = tmp_path / "docs", tmp_path / "work"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "backend" / "src")])}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--out", str(out), "--work-dir", str(work)],
+        check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = (out / "benchmarks.md").read_text()
+    assert "# Benchmarks" in report and "## Targets" in report
+    data = json.loads((out / "benchmarks.json").read_text())
+    assert data["machine"]["cores"] and data["sizes"]
+    assert (out / "benchmarks.svg").read_text().startswith("<svg")
