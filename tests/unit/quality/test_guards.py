@@ -103,3 +103,8 @@ def test_split_marks_proper_nouns_but_not_sentence_starts() -> None:
     assert "paris" in words.proper and "usd" in words.proper
     assert "where" not in words.proper and "tell" not in words.proper
     assert split("Don't go").tokens == ("dont", "go")
+
+
+def test_the_pronoun_i_is_not_a_name() -> None:
+    # "I'll" mid-sentence is capitalised, but it names nothing: it must not make `entity` fire.
+    assert split("Ok I'll go for the Tunely plan, and I think I'm done").proper == frozenset({"tunely"})

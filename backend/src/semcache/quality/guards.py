@@ -114,6 +114,8 @@ def split(text: str) -> Words:
         tokens.append(word)
         before = text[: match.start()].rstrip()[-1:]
         at_start = before in {"", ".", "?", "!", ":", "\n", '"', "'", "`", "(", "*", "-"}
+        if raw == "I" or raw.startswith("I'"):
+            continue  # "I", "I'm", "I'll" are capitalised everywhere and name nothing
         if raw[:1].isupper() and (not at_start or (raw.isupper() and len(raw) > 1)):
             proper.add(word)  # a capitalised word mid-sentence, or an acronym anywhere (USD, ISA, NHS)
     return Words(tuple(tokens), frozenset(proper))
