@@ -1,8 +1,8 @@
 """Where a semantic hit's time goes in the service process, from a py-spy sampling profile.
 
 py-spy samples every active thread (idle ones are left out), so shares are of busy thread-time: the
-embedder's worker thread and the event loop thread both count. Each stack is charged to the first
-category found walking from the innermost frame outwards.
+embedder's worker thread and the event loop thread both count. Each stack is charged to the innermost
+frame of a known library; the event loop only gets stacks nothing more specific claims.
 """
 
 from __future__ import annotations
@@ -23,6 +23,17 @@ CATEGORIES = (
     ("event loop (asyncio / uvloop)", ("asyncio", "uvloop", "selectors")),
     ("semcache own code", ("semcache/",)),
 )
+LOOP = "event loop (asyncio / uvloop)"
+
+
+def _label(frames: list[str]) -> str:
+    # The event loop is on every stack of the loop thread: it only gets what nothing more specific claims.
+    for loop_pass in (False, True):
+        for frame in reversed(frames):
+            for name, keys in CATEGORIES:
+                if (name == LOOP) == loop_pass and any(k in frame for k in keys):
+                    return name
+    return "other"
 
 
 def categorize(collapsed: str) -> dict[str, float]:
@@ -33,13 +44,7 @@ def categorize(collapsed: str) -> dict[str, float]:
         if not stack or not n.isdigit():
             continue
         frames = stack.split(";")
-        label = "other"
-        for frame in reversed(frames):
-            hit = next((name for name, keys in CATEGORIES if any(k in frame for k in keys)), None)
-            if hit:
-                label = hit
-                break
-        counts[label] += int(n)
+        counts[_label(frames)] += int(n)
     total = sum(counts.values()) or 1
     return {k: round(100.0 * v / total, 1) for k, v in counts.most_common()}
 

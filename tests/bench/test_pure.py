@@ -45,3 +45,14 @@ def test_bar_chart_is_svg_with_every_series() -> None:
 def test_dig_and_fmt_tolerate_missing_figures() -> None:
     assert math.isnan(dig({"a": {}}, ("a", "b")))
     assert fmt(math.nan) == "n/a" and fmt(1234.5) == "1,234.5"
+
+
+def test_categorize_gives_the_event_loop_only_what_nothing_else_claims() -> None:
+    collapsed = "\n".join(
+        [
+            "run (asyncio/base_events.py:1);read (redis/asyncio/connection.py:2);recv (asyncio/streams.py:3) 5",
+            "run (asyncio/base_events.py:1);_run_once (asyncio/base_events.py:9) 5",
+        ]
+    )
+    shares = categorize(collapsed)
+    assert shares == {"redis client (redis-py)": 50.0, "event loop (asyncio / uvloop)": 50.0}
