@@ -138,6 +138,7 @@ async def test_bad_control_headers_get_4xx_json(c: httpx.AsyncClient, name: str,
 
 async def test_bad_query_parameters_get_4xx_json(c: httpx.AsyncClient) -> None:
     assert_json_error(await c.get("/ask/stream", params={"prompt": ""}), 422)
+    assert_json_error(await c.get("/ask/stream", params={"prompt": " \t"}), 422)  # was a 500 (found by the fuzzer)
     assert_json_error(await c.get("/ask/stream", params={"prompt": "x" * 32_001}), 422)
     assert_json_error(await c.delete("/cache/entries/not-an-id!"), (400, 422))
     assert_json_error(await c.delete("/cache/clear", params={"tenant": "t" * 65}), 422)

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
 
 from semcache.api.deps import PrincipalDep, ResourcesDep
@@ -174,7 +176,11 @@ async def ask_stream_get(
     principal: PrincipalDep, resources: ResourcesDep, prompt: str = Query(min_length=1, max_length=32_000)
 ) -> EventSourceResponse:
     """The same stream for `EventSource` clients, which can only GET."""
-    return await ask_stream(AskRequest(prompt=prompt), principal, resources)
+    try:
+        body = AskRequest(prompt=prompt)
+    except ValidationError as e:  # built here, not by FastAPI: a blank prompt must be a 422, not a 500
+        raise RequestValidationError(e.errors(include_url=False)) from e
+    return await ask_stream(body, principal, resources)
 
 
 @router.post("/ask", response_model=AskResponse)
