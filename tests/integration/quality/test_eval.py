@@ -90,3 +90,11 @@ def test_sample_is_drawn_from_the_shared_data() -> None:
         pytest.skip("../shared/data is not present beside the repository")
     names = set(sources())
     assert all((SHARED / "data" / f"{n}.jsonl").is_file() for n in names)
+
+
+async def test_conversations_serve_no_wrong_answer_on_the_sample(observed: list[Observed], settings: Settings) -> None:
+    conv = per_source(observed, settings)["fow_cache_conversations"]
+    # Conversation-aware keys and the history rule (quality/context.py): shared histories and replies such
+    # as "yes please" after another offer were most of the wrong answers with flattened chats.
+    assert conv.at_default.wrong == 0 and conv.at_default.right > 0
+    assert conv.at_default_static.wrong > 0

@@ -79,6 +79,8 @@ def write_report(out: Path, results: list[FileResult], settings: Settings, *, ta
         METHOD,
         "## Summary at the shipped defaults\n",
         report.summary_table(results, target),
+        FEEDBACK,
+        report.feedback_table(results, target),
     ]
     for r in results:
         parts += [f"\n## {r.name}\n", f"![{r.name}](quality/{r.name}.svg)\n", report.curve_table(r)]
@@ -97,6 +99,23 @@ The curves come from one loose lookup per row replayed at each threshold by the 
 function (`cache.semantic.choose`), so they equal lookups made at each threshold. *Gain* is the shipped
 hit rate over that of the best static threshold whose wrong-answer rate is no higher (the issue asks
 for 1.5x).
+
+Conversations (`role: text` lines, the gateway's key for a multi-turn chat) are stored and looked up
+like any key, so through the conversation-aware path: the index holds the last user turn's vector mixed
+with 0.3 of the earlier turns' (`cache.semantic.embed_keys`), and the verifier checks question and
+history apart (`quality/context.py`). Their static curve is the threshold alone on that mixed vector.
+The gateway refuses to cache windows longer than CACHE_MAX_MESSAGES (8); the eval measures every row of
+fow_cache_conversations as if that limit were raised (120 of its 240 rows have more than 8 turns).
+"""
+
+FEEDBACK = """
+## With feedback (`POST /cache/feedback`)
+
+The same lookups replayed in file order at the shipped defaults, each served hit reported back with its
+similarity as a client would (`correct` from the labels), so every entry served wrongly is then served
+only to queries closer than that one (`quality/feedback.py`). Each row is decided with the reports of the
+rows before it only, so every first wrong answer still counts. This is the best case: it assumes every
+hit is judged; without reports the figures are those of the summary above.
 """
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from semcache.cache.semantic import Verifier
 from semcache.config import Settings
 from semcache.quality.metrics import Metrics, Observed, best_within, curve, grid, score, verdicts
+from semcache.quality.online import score_online
 from semcache.quality.pairs import Pair, has_negatives, load_pairs
 from semcache.quality.runner import Bench, observe, open_bench
 from semcache.quality.verify import build_verifier
@@ -28,6 +29,8 @@ class FileResult:
     shipped: list[Metrics]  # threshold + verifier, over `grid()`
     at_default_static: Metrics
     at_default: Metrics
+    #: At the default, replayed in order with every served hit reported back (`online.py`).
+    with_feedback: Metrics
 
     @property
     def baseline(self) -> Metrics | None:
@@ -36,10 +39,14 @@ class FileResult:
 
     @property
     def gain(self) -> float | None:
-        base = self.baseline
+        return self.gain_of(self.at_default)
+
+    def gain_of(self, m: Metrics) -> float | None:
+        """Hit rate over that of the best static threshold at no higher wrong-answer rate."""
+        base = best_within(self.static, m.wrong_rate)
         if base is None or base.hit_rate == 0:
             return None
-        return self.at_default.hit_rate / base.hit_rate
+        return m.hit_rate / base.hit_rate
 
 
 def evaluate(name: str, pairs: Sequence[Pair], observed: Sequence[Observed], verifier: Verifier | None,
@@ -50,6 +57,7 @@ def evaluate(name: str, pairs: Sequence[Pair], observed: Sequence[Observed], ver
         name, len(pairs), has_negatives(list(pairs)),
         curve(observed, plain, thresholds), curve(observed, checked, thresholds),
         score(observed, plain, default_similarity), score(observed, checked, default_similarity),
+        score_online(observed, verifier, default_similarity),
     )  # fmt: skip
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from semcache.quality.eval import FileResult
-from semcache.quality.metrics import Metrics
+from semcache.quality.metrics import Metrics, best_within
 
 _W, _H, _PAD = 420, 300, 44
 
@@ -34,6 +34,25 @@ def summary_table(results: Sequence[FileResult], target: float) -> str:
         rows.append(
             f"| {r.name} | {r.rows} | {d.exact} | {pct(s.hit_rate)} / {pct(s.wrong_rate)} | {_cells(d)} "
             f"| {base_txt} | {gain_txt} | {met} |"
+        )
+    return head + "\n".join(rows) + "\n"
+
+
+def feedback_table(results: Sequence[FileResult], target: float) -> str:
+    head = (
+        "| file | shipped: hit / wrong | with feedback: hit rate | wrong-answer rate | wrong hits reported "
+        "| best static at same wrong rate | gain | target met |\n|---|---|---:|---:|---:|---|---:|---|\n"
+    )
+    rows = []
+    for r in results:
+        d, f = r.at_default, r.with_feedback
+        base, gain = best_within(r.static, f.wrong_rate), r.gain_of(f)
+        base_txt = f"{base.threshold:.2f}, {pct(base.hit_rate)}" if base else "none reaches it"
+        gain_txt = f"{gain:.2f}x" if gain is not None else ("∞" if base is None and f.right else "n/a")
+        met = "n/a (no negatives)" if not r.has_negatives else _met(f, gain, target)
+        rows.append(
+            f"| {r.name} | {pct(d.hit_rate)} / {pct(d.wrong_rate)} | {pct(f.hit_rate)} | {pct(f.wrong_rate)} "
+            f"| {f.wrong} | {base_txt} | {gain_txt} | {met} |"
         )
     return head + "\n".join(rows) + "\n"
 

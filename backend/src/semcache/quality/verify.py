@@ -7,6 +7,7 @@ Two rules, each kept because `semcache eval` showed it pays (docs/quality.md):
 - conversations (`context.py`): the last user turns must pass the guards and the earlier turns must fit:
   a standalone question ignores them, a reply ("yes please") needs the same ones, a follow-up needs the
   same numbers, dates, names and negations in them (`CONTEXT_GUARDS`);
+- feedback (`feedback.py`): an entry reported wrong is served only to queries closer than that report;
 - nearest only: if the nearest candidate is refused, nothing is served. Falling through to the second
   candidate served mostly wrong answers: if the closest stored prompt asks something else, a farther one
   rarely asks the same.
@@ -17,6 +18,7 @@ from __future__ import annotations
 from semcache.cache.models import Candidate
 from semcache.cache.semantic import Verifier
 from semcache.config import Settings
+from semcache.quality import feedback
 from semcache.quality.context import is_conversation, refusal
 from semcache.quality.guards import ALL, Guard, check, when_minimal
 
@@ -43,6 +45,8 @@ def parse_guards(names: str, *, max_edit: int | None) -> tuple[Guard, ...]:
 def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, context_guards: tuple[Guard, ...] = ()) -> Verifier:
     def verify(prompt: str, candidate: Candidate, candidates: list[Candidate]) -> bool:
         if nearest_only and candidates and candidate is not candidates[0]:
+            return False
+        if feedback.refusal(candidate.entry.metadata, candidate.similarity) is not None:
             return False
         cached = candidate.entry.prompt
         if is_conversation(prompt) or is_conversation(cached):
