@@ -12,10 +12,10 @@ from semcache.config import Settings
 from semcache.embeddings.base import Vector
 from semcache.normalize import split_turns
 from semcache.quality.context import refusal
-from semcache.quality.verify import build_verifier, parse_guards
+from semcache.quality.verify import CONTEXT_GUARDS, build_verifier, parse_guards
 
 QUESTION = parse_guards("negation,number,date,antonym,direction,entity,swap", max_edit=1)
-CONTEXT = parse_guards("negation,number,date,entity", max_edit=None)
+CONTEXT = parse_guards(CONTEXT_GUARDS, max_edit=None)
 
 
 def chat(*turns: str) -> str:

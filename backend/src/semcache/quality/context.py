@@ -13,7 +13,7 @@ So the key is split (`normalize.split_turns`) and the two parts are checked apar
 - a *reply* ("yes please", "the second one", "ok go ahead") means nothing without the exact turns before
   it, so it is served only when the histories are the same text;
 - any other follow-up ("how long will the refund take?") is served when the histories pass the context
-  guards: the same numbers, dates, names and negations, the slots a near-miss conversation changes.
+  guards: the same numbers, dates and names, the slots a near-miss conversation changes.
 
 Every rule only refuses; none adds a hit. They favour misses: a standalone question without a name is
 treated as a follow-up, and so is refused when the histories differ in a number or a name.
