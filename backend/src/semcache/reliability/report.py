@@ -110,6 +110,10 @@ def render(figures: list[Phase], timeline: Timeline, survival: Survival, *, comm
         "",
         "## By phase",
         "",
+        "Requests by the time they were sent: *before* the kill; *during*, from the kill until the restarted",
+        "Redis had replayed its AOF and answered (a request sent in the last moments may already hit);",
+        "*after* the restart. p50/p99 are end-to-end latencies seen by the callers, hits included.",
+        "",
         "| phase | requests | 5xx | other errors | hits | bypass | p50 ms | p99 ms | hit p50 ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
