@@ -16,7 +16,11 @@ async def test_short_load_with_redis_killed_mid_run(tmp_path: Path) -> None:
     by = {p.name: p for p in result.figures}
     detail = [(p.name, p.requests, p.errors_5xx, p.hits, p.bypass) for p in result.figures]
     assert by["all"].errors_5xx == 0 and by["all"].errors_other == 0, detail
-    assert by["during"].requests > 0 and by["during"].bypass == by["during"].requests, detail
+    t = result.timeline
+    # While Redis is surely down, every answer is a bypass. (The last moments of "during" overlap the
+    # restart: Redis answers once its AOF is replayed, a little before the launcher sees it ready.)
+    down = [s for s in result.samples if t.killed_at_s <= s.at_s < t.restarted_at_s - 1.5]
+    assert down and {s.cache for s in down} == {"BYPASS"}, detail
     assert by["before"].hits > 0 and by["after"].hits > 0, detail
     assert result.survival.stored_before >= config.warm_entries
     assert result.survival.served_after == result.survival.stored_before, result.survival.missing[:5]
