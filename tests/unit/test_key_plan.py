@@ -66,3 +66,8 @@ def test_max_tokens_buckets() -> None:
         "<=16384",
         ">16384",
     ]
+
+
+def test_prompts_over_max_chars_are_not_cached() -> None:
+    plan = plan_key(req(("user", "a long question")), KeyRules(max_chars=5))
+    assert not plan.cacheable and plan.reason and "MAX_PROMPT_CHARS" in plan.reason

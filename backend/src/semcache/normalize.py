@@ -65,6 +65,7 @@ class KeyRules:
     max_messages: int = 8
     ignore_system: bool = True
     max_temperature: float = 1.0
+    max_chars: int = 32_000
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ def plan_key(request: ChatRequest, rules: KeyRules) -> KeyPlan:
     text = window[0].text() if one else "\n".join(f"{m.role}: {m.text()}" for m in window)
     if not text.strip():
         return KeyPlan(None, reason="empty prompt")
+    if len(text) > rules.max_chars:
+        return KeyPlan(None, reason=f"prompt longer than MAX_PROMPT_CHARS={rules.max_chars}")
     system_text = "\n".join(m.text() for m in system) if rules.ignore_system else ""
     return KeyPlan(text, params=params_tag(request, system_text=system_text))
 

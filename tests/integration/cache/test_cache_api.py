@@ -176,3 +176,16 @@ async def test_vector_add_and_search(client: httpx.AsyncClient) -> None:
     assert results[0]["text"] == "Redis is an in-memory database" and results[0]["metadata"] == {"len": 30}
     r = await client.post("/vector/search", json={"text": "an in-memory data store", "threshold": 0.99})
     assert r.json()["results"] == []
+
+
+async def test_max_prompt_chars_is_enforced(service_factory: ServiceFactory) -> None:
+    server = service_factory(MAX_PROMPT_CHARS=20)
+    async with httpx.AsyncClient(base_url=server.url) as c:
+        long = "x" * 21
+        for path, body in (
+            ("/cache/store", {"prompt": long, "response": "y"}),
+            ("/cache/search", {"prompt": long}),
+            ("/ask", {"prompt": long}),
+        ):
+            r = await c.post(path, json=body)
+            assert r.status_code == 422 and "MAX_PROMPT_CHARS" in r.json()["error"]["message"], path

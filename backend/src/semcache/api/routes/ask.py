@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
 
 from semcache.api.deps import PrincipalDep, ResourcesDep
-from semcache.api.routes.cache import scope_for
+from semcache.api.routes.cache import check_prompt, scope_for
 from semcache.errors import LLMError
 from semcache.flight import Flight
 from semcache.normalize import KeyPlan
@@ -56,6 +56,7 @@ def chat_request(resources: Resources, prompt: str) -> ChatRequest:
 def target_for(resources: Resources, tenant: str, body: AskRequest) -> CacheTarget:
     """/ask keys on the prompt alone under the server's own system prompt and sampling settings, so its
     entries are the ones /cache/search finds with `scope.model` set to the configured model."""
+    check_prompt(resources, body.prompt)
     scope = scope_for(resources, tenant, body.scope)
     scope.setdefault("model", resources.service.llm.model)
     return CacheTarget(KeyPlan(body.prompt), scope, tenant)

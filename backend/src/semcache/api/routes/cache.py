@@ -30,6 +30,12 @@ from semcache.schemas.cache import (
 router = APIRouter(prefix="/cache", tags=["cache"])
 
 
+def check_prompt(resources: Resources, prompt: str | None) -> None:
+    limit = resources.settings.max_prompt_chars
+    if prompt is not None and len(prompt) > limit:
+        raise InvalidInputError(f"prompt is {len(prompt)} characters; MAX_PROMPT_CHARS is {limit}")
+
+
 def scope_for(resources: Resources, tenant: str, client_scope: Mapping[str, str]) -> dict[str, str]:
     try:
         return build_scope(tenant, client_scope, extra_fields=resources.settings.extra_scope_fields)
@@ -89,6 +95,7 @@ def search_response(lookup: Lookup, elapsed_ms: float) -> SearchResponse:
 
 @router.post("/store", status_code=status.HTTP_201_CREATED, response_model=StoreResponse)
 async def store(body: StoreRequest, principal: PrincipalDep, resources: ResourcesDep) -> StoreResponse:
+    check_prompt(resources, body.prompt)
     scope = scope_for(resources, principal.tenant, body.scope)
     ttl = body.ttl if body.ttl is not None else resources.settings.cache_ttl
     entry = await resources.gate.run(
@@ -100,6 +107,7 @@ async def store(body: StoreRequest, principal: PrincipalDep, resources: Resource
 @router.post("/search", response_model=SearchResponse)
 async def search(body: SearchRequest, principal: PrincipalDep, resources: ResourcesDep) -> SearchResponse:
     started = time.perf_counter()
+    check_prompt(resources, body.prompt)
     scope = scope_for(resources, principal.tenant, body.scope)
     vector = None if body.embedding is None else client_vector(body.embedding, resources.embedder.dims)
     cache = resources.cache

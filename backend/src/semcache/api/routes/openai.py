@@ -46,7 +46,12 @@ STATUS = {
 
 def _target(resources: Resources, tenant: str, request: ChatRequest, namespace: str) -> CacheTarget:
     settings = resources.settings
-    rules = KeyRules(settings.cache_max_messages, settings.cache_ignore_system_messages, settings.cache_max_temperature)
+    rules = KeyRules(
+        settings.cache_max_messages,
+        settings.cache_ignore_system_messages,
+        settings.cache_max_temperature,
+        max_chars=settings.max_prompt_chars,
+    )
     plan = plan_key(request, rules)
     scope = scope_for(resources, tenant, {"namespace": namespace} if namespace else {})
     scope["model"] = request.model or resources.service.llm.model
