@@ -118,9 +118,7 @@ def _is_reference(node: Node) -> bool:
         return False
     if parent.type == "object_property" and parent.named_children[0] == node:
         return False
-    if parent.type == "call_expression" and parent.child_by_field_name("function") == node:
-        return False
-    return True
+    return not (parent.type == "call_expression" and parent.child_by_field_name("function") == node)
 
 
 def _collect_entries(model: BicepFile, root: Node) -> None:

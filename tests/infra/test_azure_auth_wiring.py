@@ -90,7 +90,7 @@ def test_importing_needs_no_azure_packages() -> None:
 def test_openai_uses_the_managed_identity_and_the_cognitive_services_scope(calls: list[tuple[str, Any]]) -> None:
     provider = _load().azure_openai_token_provider(SimpleNamespace(azure_client_id=CLIENT_ID))
     assert provider() == "token"
-    ((kind, (credential, scopes)),) = calls
+    ((_kind, (credential, scopes)),) = calls
     assert type(credential).__name__ == "ManagedIdentityCredential"
     assert credential.kwargs == {"client_id": CLIENT_ID}
     assert scopes == ("https://cognitiveservices.azure.com/.default",)

@@ -35,7 +35,9 @@ def test_compose_config_is_valid(profile: str | None) -> None:
     if profile:
         args += ["--profile", profile]
     # `config` only resolves and validates the model; it needs no Docker engine and no network.
-    result = subprocess.run([*args, "config", "-q"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*args, "config", "-q"], check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -29,7 +29,12 @@ def _final_stage() -> list[Instruction]:
 def test_hadolint_is_clean() -> None:
     # Picks up /.hadolint.yaml, if the repository has one, because it runs from the root.
     result = subprocess.run(
-        [_hadolint(), "--no-color", str(DOCKERFILE)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+        [_hadolint(), "--no-color", str(DOCKERFILE)],
+        check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
