@@ -24,9 +24,15 @@ CATEGORIES = (
     ("semcache own code", ("semcache/",)),
 )
 LOOP = "event loop (asyncio / uvloop)"
+LOOP_C = ("Runner.run (asyncio/runners.py", "run_until_complete", "run_forever")
+#: Innermost frames of a thread that is waiting, not working. py-spy's own idle detection missed these
+#: here (thread-pool workers parked on a Condition), so they are dropped before shares are taken.
+IDLE = ("Condition.wait", "_worker (concurrent/futures/thread.py", "select (selectors.py", "Event.wait")
 
 
 def _label(frames: list[str]) -> str:
+    if any(marker in frames[-1] for marker in LOOP_C):  # inside uvloop's C code: I/O or waiting, not Python
+        return LOOP
     # The event loop is on every stack of the loop thread: it only gets what nothing more specific claims.
     for loop_pass in (False, True):
         for frame in reversed(frames):
@@ -44,6 +50,8 @@ def categorize(collapsed: str) -> dict[str, float]:
         if not stack or not n.isdigit():
             continue
         frames = stack.split(";")
+        if any(marker in frames[-1] for marker in IDLE):
+            continue
         counts[_label(frames)] += int(n)
     total = sum(counts.values()) or 1
     return {k: round(100.0 * v / total, 1) for k, v in counts.most_common()}
@@ -55,4 +63,5 @@ def start(pid: int, out: Path, *, seconds: float, rate: int = 200) -> subprocess
     if not Path(exe).exists():
         return None
     cmd = [exe, "record", "-p", str(pid), "-d", str(max(1, int(seconds))), "-r", str(rate), "-f", "raw", "-o", str(out)]
+    cmd.append("--nonblocking")  # never pause the service: a paused service measured 10x fewer requests/s
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

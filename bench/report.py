@@ -130,6 +130,7 @@ def render(result: Result) -> str:
     out += ["", "## Memory, index build, recall", ""]
     out += storage_table(result)
     out += ["", "## Where the time goes (profile)", ""]
+    out += stages_section(result)
     out += profile_section(result)
     out += ablation_section(result)
     out += ["", "## Method", "", *METHOD]
@@ -245,6 +246,25 @@ def _previous(result: Result, size: str) -> int:
     sizes = [int(s) for s in result["sizes"]]
     smaller = [s for s in sizes if s < int(size)]
     return max(smaller) if smaller else 0
+
+
+def stages_section(result: Result) -> list[str]:
+    lines = [
+        "Sequential semantic hits in-process, per stage (`Lookup.embed_ms` / `search_ms`; the rest of the lookup "
+        "is the exact-path GET, the verifier and the hit counter):",
+        "",
+        row("size", "embed p50 / p99 ms", "KNN search p50 / p99 ms", "whole lookup p50 / p99 ms"),
+        "|---|---:|---:|---:|",
+    ]
+    for size, r in result["sizes"].items():
+        st = dig(r, ("inproc", "semantic_stages"))
+        if isinstance(st, dict):
+            cells = [f"{fmt(dig(st, (k, 'p50_ms')), 2)} / {fmt(dig(st, (k, 'p99_ms')), 2)}" for k in STAGES]
+            lines.append(row(fmt(int(size)), *cells))
+    return [*lines, ""]
+
+
+STAGES = ("embed_ms", "search_ms", "lookup_ms")
 
 
 def profile_section(result: Result) -> list[str]:

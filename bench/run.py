@@ -42,7 +42,15 @@ async def _loads(call: Any, inputs: list[str], cfg: BenchConfig, levels: tuple[i
 
 
 async def measure_inproc(ours: o.Ours, exact: list[str], semantic: list[str], cfg: BenchConfig) -> Result:
+    stages: dict[str, list[float]] = {"embed_ms": [], "search_ms": [], "lookup_ms": []}
+    for prompt in semantic[: cfg.latency_requests]:
+        t0 = time.perf_counter()
+        lookup = await ours.cache.lookup(prompt, o.SCOPE)
+        stages["lookup_ms"].append(time.perf_counter() - t0)
+        stages["embed_ms"].append(lookup.embed_ms / 1000)
+        stages["search_ms"].append(lookup.search_ms / 1000)
     return {
+        "semantic_stages": {k: summarize(v) for k, v in stages.items()},
         "exact": (await sequential(o.inproc_call(ours, "exact"), exact, n=cfg.latency_requests)).as_dict(),
         "semantic": (await sequential(o.inproc_call(ours, "semantic"), semantic, n=cfg.latency_requests)).as_dict(),
         "throughput_semantic": await _loads(o.inproc_call(ours, "semantic"), semantic, cfg, cfg.concurrency),
