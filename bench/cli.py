@@ -31,6 +31,13 @@ def _run(args: argparse.Namespace) -> int:
     from bench.report import write_all
     from bench.run import run
 
+    if args.render_only:  # re-render the report from the JSON of the last run, measuring nothing
+        import json
+
+        paths = write_all(json.loads((Path(args.out) / "benchmarks.json").read_text()), Path(args.out))
+        print("bench: re-rendered " + ", ".join(str(p) for p in paths))
+        return 0
+
     cfg = _config(args)
     result = asyncio.run(run(cfg))
     paths = write_all(result, cfg.out_dir)
@@ -47,6 +54,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--requests", type=int, help="sequential requests per latency figure (default 1000)")
     parser.add_argument("--no-peers", action="store_true", help="skip RedisVL and GPTCache")
     parser.add_argument("--no-ablation", action="store_true", help="skip the asyncio+h11 comparison")
+    parser.add_argument("--render-only", action="store_true", help="rewrite the report from benchmarks.json")
     parser.add_argument("--out", default="docs", help="where benchmarks.md/.json/.svg go (default docs/)")
     parser.add_argument("--work-dir", default=".semcache/bench", help="Redis data, logs, embedding cache")
 
