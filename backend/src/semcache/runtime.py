@@ -152,6 +152,7 @@ async def start(settings: Settings) -> Resources:
 
 async def stop(resources: Resources) -> None:
     await resources.service.drain()
+    await resources.cache.drain()
     await resources.llm.aclose()
     await resources.embedder.aclose()
     await resources.redis.aclose()

@@ -6,6 +6,7 @@ benchmarks all call it, so there is one lookup path to measure and trust.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from semcache.cache.models import Candidate, Entry, NewEntry
 from semcache.cache.query import describe_query, scope_filter, with_min_created
 from semcache.cache.redis import RedisStore
 from semcache.embeddings.base import Embedder, Vector
+from semcache.errors import CacheUnavailableError
 from semcache.normalize import entry_id, normalize_text, split_turns
 
 Source = Literal["exact", "semantic"]
@@ -106,6 +108,27 @@ class SemanticCache:
         self.distance_threshold = distance_threshold
         self.top_k = top_k
         self.verifier = verifier
+        self._counting: set[asyncio.Task[None]] = set()
+
+    def _count(self, entry_id: str | None) -> None:
+        """Hit/miss counters off the request's path: they are statistics, and a hit should cost one round
+        trip, not two (docs/benchmarks.md). `drain()` waits for them where a reader needs them exact."""
+        task = asyncio.get_running_loop().create_task(self._record(entry_id))
+        self._counting.add(task)
+        task.add_done_callback(self._counting.discard)
+
+    async def _record(self, entry_id: str | None) -> None:
+        try:
+            if entry_id is None:
+                await self.store.record_miss()
+            else:
+                await self.store.record_hit(entry_id)
+        except CacheUnavailableError:
+            pass  # a lost count is better than a failed or slower answer
+
+    async def drain(self) -> None:
+        while self._counting:
+            await asyncio.gather(*list(self._counting), return_exceptions=True)
 
     async def embed(self, text: str) -> Vector:
         return (await embed_keys(self.embedder, [text]))[0]
@@ -132,7 +155,7 @@ class SemanticCache:
             entry = await self.exact(prompt, scope, max_age_s=max_age_s)
             if entry is not None:
                 match = Candidate(entry, 0.0)
-                await self.store.record_hit(entry.id)
+                self._count(entry.id)
                 return Lookup(True, "exact", match, [match], threshold)
         t0 = time.perf_counter()
         if vector is None:
@@ -161,10 +184,7 @@ class SemanticCache:
         result.match, result.rejected_by_verifier = choose(prompt, candidates, threshold, self.verifier)
         if result.match is not None:
             result.hit, result.source = True, "semantic"
-        if result.match is not None:
-            await self.store.record_hit(result.match.entry.id)
-        else:
-            await self.store.record_miss()
+        self._count(result.match.entry.id if result.match is not None else None)
         return result
 
     async def put(

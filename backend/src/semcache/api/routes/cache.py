@@ -121,6 +121,7 @@ async def search(body: SearchRequest, principal: PrincipalDep, resources: Resour
 
 @router.get("/stats", response_model=StatsResponse)
 async def stats(principal: PrincipalDep, resources: ResourcesDep) -> StatsResponse:
+    await resources.cache.drain()  # counters of requests already answered are written before we read them
     raw = await resources.gate.run(resources.cache.store.stats)
     hits, misses = int(raw["hits"]), int(raw["misses"])  # type: ignore[call-overload]
     threshold = resources.cache.distance_threshold
