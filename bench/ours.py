@@ -19,8 +19,7 @@ from semcache.cache.semantic import SemanticCache
 from semcache.config import Settings
 from semcache.embeddings.local import LocalEmbedder
 from semcache.normalize import entry_id, normalize_text
-from semcache.quality.verify import build_verifier
-from semcache.runtime import index_specs, redis_client
+from semcache.runtime import build_cache, index_specs, redis_client
 
 #: The scope the gateway gives a one-message request for MODEL with the default tenant; /cache/search asks
 #: with {"model": MODEL} and gets the same scope, so both routes see the same entries.
@@ -54,13 +53,7 @@ async def open_ours(redis_url: str, env: dict[str, str]) -> Ours:
     spec, _ = index_specs(settings, embedder)
     store = RedisStore(client, spec)
     await store.ensure_index()
-    cache = SemanticCache(
-        store,
-        embedder,
-        distance_threshold=settings.distance_threshold,
-        top_k=settings.cache_top_k,
-        verifier=build_verifier(settings),
-    )
+    cache = build_cache(store, embedder, settings)
     return Ours(settings, client, embedder, store, cache)
 
 

@@ -77,6 +77,17 @@ def index_specs(settings: Settings, embedder: Embedder) -> tuple[IndexSpec, Inde
     return cache, vectors
 
 
+def build_cache(store: RedisStore, embedder: Embedder, settings: Settings) -> SemanticCache:
+    """The cache as the service configures it (the benchmarks build theirs here too, so they measure it)."""
+    return SemanticCache(
+        store,
+        embedder,
+        distance_threshold=settings.distance_threshold,
+        top_k=settings.cache_top_k,
+        verifier=build_verifier(settings),
+    )
+
+
 async def start(settings: Settings) -> Resources:
     keyring = load_keyring(settings)
     if keyring.open:
@@ -109,13 +120,7 @@ async def start(settings: Settings) -> Resources:
         await gate.ensure()
     except Exception as e:  # an external Redis that is down must not stop the service: it degrades
         log.warning("cache not ready at start-up, serving without it until Redis answers: %s", e)
-    cache = SemanticCache(
-        cache_store,
-        embedder,
-        distance_threshold=settings.distance_threshold,
-        top_k=settings.cache_top_k,
-        verifier=build_verifier(settings),
-    )
+    cache = build_cache(cache_store, embedder, settings)
     streams = None
     if settings.telemetry_enabled:
         streams = RedisTelemetry(

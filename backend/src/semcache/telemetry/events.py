@@ -36,8 +36,3 @@ class TelemetrySink(Protocol):
     async def record(self, event: TelemetryEvent) -> None:
         """Must never raise: telemetry failures never fail a request."""
         ...
-
-
-class NullSink:
-    async def record(self, event: TelemetryEvent) -> None:
-        return None
