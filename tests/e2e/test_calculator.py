@@ -121,7 +121,7 @@ async def test_fill_from_live_telemetry(live: LiveServer, new_page: NewPage) -> 
         pytest.skip("GET /telemetry/summary is not served yet")
     page = await new_page()
     await page.goto(live.url + "/")
-    for prompt in ("What is the capital of France?", "Which city is the capital of France?"):
+    for prompt in ("What is the capital of France?", "What is France's capital?"):
         await page.fill("#prompt", prompt)
         await page.press("#prompt", "Enter")
         await expect(page.locator(".col[data-column=raw]")).to_have_attribute("aria-busy", "false")

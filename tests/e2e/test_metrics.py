@@ -16,7 +16,7 @@ async def test_metrics_view_draws_the_summary_and_refreshes_live(live: LiveServe
     if not await has_route(live, "/telemetry/summary"):
         pytest.skip("GET /telemetry/summary is not served yet")
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as client:
-        for prompt in ("What is the capital of France?", "Which city is the capital of France?"):
+        for prompt in ("What is the capital of France?", "What is France's capital?"):
             assert (await client.post("/ask", json={"prompt": prompt})).status_code == 200
 
         page = await new_page()

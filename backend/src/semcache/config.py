@@ -168,4 +168,4 @@ class Settings(BaseSettings):
 
 
 #: Cosine similarity a semantic hit needs when neither threshold is set (see docs/quality.md).
-DEFAULT_SIMILARITY_THRESHOLD = 0.92
+DEFAULT_SIMILARITY_THRESHOLD = 0.94

@@ -63,7 +63,7 @@ async def test_stream_event_order_on_a_miss_then_a_paraphrase_hit(
     assert upstream.state.calls_for("capital of France") == 1, "one upstream call serves both columns"
     await wait_stored(client, "What is the capital of France?")
 
-    hit = await collect(client, "/ask/stream", {"prompt": "Which city is France's capital?"})
+    hit = await collect(client, "/ask/stream", {"prompt": "What is France's capital?"})
     doc = next(e.data for e in hit if e.name == "cache_document")
     assert doc["status"] == "hit" and doc["source"] == "semantic" and doc["prompt"] == "What is the capital of France?"
     assert isinstance(doc["similarity"], float) and doc["similarity"] > 0.9

@@ -74,7 +74,7 @@ async def test_summary_adds_up_after_a_scripted_run(service: LiveServer) -> None
         script = [
             stored["prompt"],
             "what is the capital of FRANCE?",
-            "Which city is France's capital?",
+            "What is France's capital?",
             "A new question",
         ]
         for prompt in script:

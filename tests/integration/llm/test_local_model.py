@@ -29,7 +29,7 @@ async def test_local_model_answers_and_a_paraphrase_is_served_from_the_cache(ser
             if search.json()["hit"]:
                 break
             await asyncio.sleep(0.05)
-        second = await collect(c, "/ask/stream", {"prompt": "Which city is France's capital?"})
+        second = await collect(c, "/ask/stream", {"prompt": "What is France's capital?"})
         done = next(e.data for e in second if e.name == "column_complete" and e.data["column"] == "cache")
         assert done["status"] == "hit" and done["source"] == "semantic"
         cached = "".join(

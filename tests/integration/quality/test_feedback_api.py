@@ -12,7 +12,7 @@ async def test_feedback_tightens_one_entry_and_refuses_unknown_ids(service_facto
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         stored = (await client.post("/cache/store", json={"prompt": "What is the capital of France?",
                                                             "response": "Paris."})).json()  # fmt: skip
-        hit = (await client.post("/cache/search", json={"prompt": "Which city is France's capital?"})).json()
+        hit = (await client.post("/cache/search", json={"prompt": "What is France's capital?"})).json()
         assert hit["hit"] and hit["match"]["id"] == stored["id"]
         similarity = hit["match"]["similarity"]
 
@@ -23,7 +23,7 @@ async def test_feedback_tightens_one_entry_and_refuses_unknown_ids(service_facto
         r = await client.post("/cache/feedback", json=body)
         assert r.status_code == 200 and r.json()["wrong"] == 1 and r.json()["min_similarity"] == similarity
 
-        again = (await client.post("/cache/search", json={"prompt": "Which city is France's capital?"})).json()
+        again = (await client.post("/cache/search", json={"prompt": "What is France's capital?"})).json()
         assert not again["hit"]
         exact = (await client.post("/cache/search", json={"prompt": "What is the capital of France?"})).json()
         assert exact["hit"] and exact["match"]["source"] == "exact"

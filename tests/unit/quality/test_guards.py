@@ -69,6 +69,7 @@ def test_entity_refuses_another_place_or_product() -> None:
     assert refuses(guards.entity, "convert 10 GBP to USD", "convert 10 EUR to USD")
     assert not refuses(guards.entity, "Capital of Canada", "What is the capital city of Canada?")
     assert not refuses(guards.entity, "How do I learn Python?", "Learning Python: where to start?")
+    assert not refuses(guards.entity, "What is France's capital?", "What is the capital of France?")
 
 
 def test_direction_refuses_the_reverse_conversion() -> None:

@@ -11,7 +11,7 @@ from semcache.cache.models import Candidate, Entry
 from semcache.config import Settings
 from semcache.quality.calibrate import recommend, write_env
 from semcache.quality.labels import Equivalence
-from semcache.quality.metrics import Observed, best_within, curve, score, verdicts
+from semcache.quality.metrics import Metrics, Observed, best_within, curve, score, verdicts
 from semcache.quality.pairs import Pair, parse_pairs, sample
 from semcache.quality.verify import build_verifier, parse_guards
 
@@ -77,6 +77,18 @@ def test_best_within_and_recommend_pick_the_highest_hit_rate_under_the_bound() -
     best = best_within(points, 0.5)
     assert best is not None and best.threshold == 0.75 and best.hit_rate == 1.0
     assert recommend([points, points], 0.4) == 0.75
+
+
+def test_recommend_averages_over_files_so_one_noisy_file_does_not_decide() -> None:
+    def point(threshold: float, served: int, right: int) -> Metrics:
+        return Metrics(threshold, exact=0, positives=10, negatives=10, served=served, served_positives=served,
+                       right=right, right_positives=right)  # fmt: skip
+
+    noisy = [point(0.90, 10, 9), point(0.95, 5, 5), point(0.99, 1, 1)]  # 10% wrong at 0.90
+    clean = [point(0.90, 10, 10), point(0.95, 5, 5), point(0.99, 1, 1)]
+    assert recommend([noisy, clean], 0.05) == 0.90  # mean wrong 5%: within, and the most hits
+    assert recommend([noisy, clean], 0.01) == 0.95  # the most hits among those within 1%
+    assert recommend([noisy, noisy], 0.0) == 0.95  # the only point with no wrong answers and hits to spare
 
 
 def test_parse_guards_rejects_unknown_names() -> None:

@@ -72,11 +72,8 @@ def write_report(out: Path, results: list[FileResult], settings: Settings, *, ta
         f"`{settings.cache_verify_guards}`, max edit {settings.cache_verify_max_edit}, nearest only "
         f"{settings.cache_verify_nearest_only}), top-k {settings.cache_top_k}, embedder "
         f"{settings.resolved_embedding_provider}. Target: wrong answers <= {report.pct(target)} of served hits.\n",
-        f"Recommended threshold for these files (most files within the target, then the highest mean hit "
-        f"rate): **{recommended:.2f}**" + (" (the shipped default)." if recommended == shipped else ".") + "\n"
-        if recommended is not None
-        else "",
-        SHIPPED_NOTE if recommended is not None and recommended > shipped else "",
+        _recommendation(recommended, shipped),
+        SHIPPED_NOTE if recommended is not None and recommended != shipped else "",
         METHOD,
         "## Summary at the shipped defaults\n",
         report.summary_table(results, target),
@@ -86,6 +83,16 @@ def write_report(out: Path, results: list[FileResult], settings: Settings, *, ta
     for r in results:
         parts += [f"\n## {r.name}\n", f"![{r.name}](quality/{r.name}.svg)\n", report.curve_table(r)]
     out.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _recommendation(recommended: float | None, shipped: float) -> str:
+    if recommended is None:
+        return ""
+    suffix = " (the shipped default)." if recommended == shipped else "."
+    return (
+        "Recommended threshold for these files (the highest mean hit rate whose mean wrong-answer rate over "
+        f"the files with negatives stays within the target): **{recommended:.2f}**{suffix}\n"
+    )
 
 
 METHOD = """
@@ -109,9 +116,8 @@ The gateway refuses to cache windows longer than CACHE_MAX_MESSAGES (8); the eva
 fow_cache_conversations as if that limit were raised (120 of its 240 rows have more than 8 turns).
 """
 
-SHIPPED_NOTE = """The shipped default stays lower: a stricter threshold refuses plain paraphrases such as "What is
-the capital of France?" / "Which city is France's capital?" (similarity 0.935), which the API tests
-require to hit; per-file thresholds are what `semcache calibrate` and feedback are for.
+SHIPPED_NOTE = """The settings in force differ from the recommendation: set SEMANTIC_SIMILARITY_THRESHOLD, or run
+`semcache calibrate` on your own labelled pairs.
 """
 
 FEEDBACK = """

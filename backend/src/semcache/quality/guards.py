@@ -108,6 +108,9 @@ def split(text: str) -> Words:
     proper: set[str] = set()
     for match in _TOKEN.finditer(text):
         raw = match.group()
+        if raw[-2:].lower() == "'s" and len(raw) > 2:
+            # "France's" is France: the clitic is a possessive or "is"/"has"/"us", never the content.
+            raw = raw[:-2]
         word = raw.lower().replace("'", "")
         if word == "no" and text[match.end() : match.end() + 1] == ",":
             continue  # "No, ..." answers a question; it does not negate one
