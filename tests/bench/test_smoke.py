@@ -30,3 +30,12 @@ def test_smoke_run_writes_the_report(tmp_path: Path) -> None:
     data = json.loads((out / "benchmarks.json").read_text())
     assert data["machine"]["cores"] and data["sizes"]
     assert (out / "benchmarks.svg").read_text().startswith("<svg")
+
+
+def test_the_console_script_finds_bench_from_the_repository_root() -> None:
+    script = Path(sys.executable).with_name("semcache")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run(
+        [str(script), "bench", "--help"], check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0 and "--smoke" in proc.stdout, proc.stderr[-2000:]
