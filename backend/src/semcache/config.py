@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = Field(default=None, alias="REDIS_URL")
     embedded_redis_port: int = Field(default=0, alias="EMBEDDED_REDIS_PORT", ge=0, le=65535)
     redis_timeout_s: float = Field(default=2.0, alias="REDIS_TIMEOUT_S", gt=0)
+    redis_max_connections: int = Field(default=64, alias="REDIS_MAX_CONNECTIONS", ge=1, le=10_000)
 
     # --- cache ---------------------------------------------------------------------------
     cache_prefix: str = Field(default="semcache", alias="CACHE_PREFIX", pattern=r"^[A-Za-z0-9_-]{1,32}$")

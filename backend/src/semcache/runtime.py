@@ -52,15 +52,21 @@ def redis_client(settings: Settings, url: str) -> aioredis.Redis:
         from semcache.azure_auth import redis_credential_provider
 
         kwargs["credential_provider"] = redis_credential_provider(settings)
-    return aioredis.Redis.from_url(
+    # Blocking pool: past REDIS_MAX_CONNECTIONS a command waits (up to REDIS_TIMEOUT_S) for a free
+    # connection. redis-py's default pool raises "Too many connections" at once instead, which turned a
+    # burst of concurrent requests into cache bypasses (seen at 64 in-process callers in `semcache bench`).
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
+        max_connections=settings.redis_max_connections,
+        timeout=settings.redis_timeout_s,
         socket_timeout=settings.redis_timeout_s,
         socket_connect_timeout=settings.redis_timeout_s,
         health_check_interval=30,
         # RESP2 pinned: redis-py 8 defaults to RESP3, whose FT.* reply shapes differ by server version.
         protocol=2,
-        **kwargs,  # type: ignore[arg-type]  # from_url forwards connection options untyped
+        **kwargs,
     )
+    return aioredis.Redis.from_pool(pool)
 
 
 def index_specs(settings: Settings, embedder: Embedder) -> tuple[IndexSpec, IndexSpec]:
