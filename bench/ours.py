@@ -17,6 +17,7 @@ from semcache.cache.models import NewEntry
 from semcache.cache.redis import RedisStore
 from semcache.cache.semantic import SemanticCache
 from semcache.config import Settings
+from semcache.embeddings.factory import local_embedder
 from semcache.embeddings.local import LocalEmbedder
 from semcache.normalize import entry_id, normalize_text
 from semcache.runtime import build_cache, index_specs, redis_client
@@ -47,12 +48,7 @@ class Ours:
 async def open_ours(redis_url: str, env: dict[str, str]) -> Ours:
     """The same settings the service process gets from `env`, built in this process."""
     settings = Settings(**{k: v for k, v in env.items() if k.isupper()})  # type: ignore[arg-type]  # aliases
-    embedder = LocalEmbedder(
-        max_batch=settings.embed_batch_max,
-        threads=settings.embed_threads,
-        int8=settings.embed_int8,
-        cache_dir=settings.model_cache_dir,
-    )
+    embedder = local_embedder(settings)
     await embedder.start()
     client = redis_client(settings, redis_url)
     spec, _ = index_specs(settings, embedder)

@@ -9,15 +9,20 @@ from semcache.embeddings.openai import OpenAIEmbedder
 from semcache.openai_clients import build_client
 
 
+def local_embedder(settings: Settings) -> LocalEmbedder:
+    """The local embedder as the settings configure it (not started)."""
+    return LocalEmbedder(
+        max_batch=settings.embed_batch_max,
+        threads=settings.embed_threads,
+        int8=settings.embed_int8,
+        cache_dir=settings.model_cache_dir,
+    )
+
+
 async def start_embedder(settings: Settings) -> Embedder:
     provider = settings.resolved_embedding_provider
     if provider == "local":
-        local = LocalEmbedder(
-            max_batch=settings.embed_batch_max,
-            threads=settings.embed_threads,
-            int8=settings.embed_int8,
-            cache_dir=settings.model_cache_dir,
-        )
+        local = local_embedder(settings)
         await local.start()
         return local
     client = build_client(settings, provider, timeout_s=30.0, max_retries=settings.llm_max_retries)
