@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -44,3 +45,14 @@ def test_int8_vectors_stay_close_to_the_float_ones_and_keep_the_order(converted:
     # The paraphrase stays far nearer than the other city in both.
     for m in (a, b):
         assert float(m[0] @ m[1]) > float(m[0] @ m[2]) + 0.2
+
+
+def test_an_unwritable_cache_folder_falls_back_to_the_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    path = int8_model(model_file(), blocker / "models")
+    assert path.is_file() and path.parent == tmp_path / "tmp" / f"semcache-models-{os.getuid()}"
+    assert "could not write the int8 embedding model" in caplog.text

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from semcache.errors import EmbeddingError
 
+log = logging.getLogger(__name__)
+
 #: Bump when the recipe below changes, so cached files from the old recipe are not reused.
 RECIPE = "fold-basic+dynamic-qint8-per-channel-v1"
 
@@ -42,20 +44,29 @@ def cache_key(source: Path) -> str:
 
 
 def int8_model(source: Path, cache_dir: Path | None = None) -> Path:
-    """The converted model's path, converting `source` first if no cached copy exists (about 3 s)."""
-    folder = cache_dir or default_cache_dir()
-    target = folder / f"{source.stem}-q8-{cache_key(source)}.onnx"
-    if target.is_file():
+    """The converted model's path, converting `source` first if no cached copy exists (about 3 s).
+
+    A cache folder that cannot be written (a read-only home in a container) falls back to one under the
+    system's temporary folder, with a warning: slower first starts, never a service that cannot start."""
+    name = f"{source.stem}-q8-{cache_key(source)}.onnx"
+    folders = [cache_dir or default_cache_dir(), Path(tempfile.gettempdir()) / f"semcache-models-{os.getuid()}"]
+    errors = []
+    for folder in folders:
+        target = folder / name
+        if target.is_file():
+            return target
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _convert(source, target)
+        except OSError as e:
+            errors.append(f"{folder}: {e}")
+            log.warning("could not write the int8 embedding model to %s (%s); set MODEL_CACHE_DIR", folder, e)
+            continue
         return target
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        _convert(source, target)
-    except OSError as e:
-        raise EmbeddingError(
-            f"could not write the int8 model to {folder} ({e}); set MODEL_CACHE_DIR to a writable folder "
-            "or EMBED_INT8=false"
-        ) from e
-    return target
+    raise EmbeddingError(
+        f"could not write the int8 model ({'; '.join(errors)}): set MODEL_CACHE_DIR to a writable folder "
+        "or EMBED_INT8=false"
+    )
 
 
 def _convert(source: Path, target: Path) -> None:
