@@ -60,11 +60,18 @@ ANTONYMS = (
     ("left", "right"), ("in", "out"), ("on", "off"), ("up", "down"), ("true", "false"), ("yes", "no"),
     ("cause", "cure"), ("symptom", "treatment"), ("import", "export"), ("send", "receive"),
 )  # fmt: skip
-_ANTONYM = {(a, b) for a, b in ANTONYMS} | {(b, a) for a, b in ANTONYMS}
-#: The same pairs as a word -> its antonyms map, so a check is a lookup per word, not a scan of pairs.
-_ANTONYM_OF: dict[str, frozenset[str]] = {
-    w: frozenset(b for a, b in _ANTONYM if a == w) for w in {a for a, _ in _ANTONYM}
-}
+
+
+def _antonym_map(pairs: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
+    """Word -> its antonyms, both directions: a check is then one lookup per word, not a scan of pairs."""
+    found: dict[str, set[str]] = {}
+    for a, b in pairs:
+        found.setdefault(a, set()).add(b)
+        found.setdefault(b, set()).add(a)
+    return {word: frozenset(others) for word, others in found.items()}
+
+
+_ANTONYM_OF = _antonym_map(ANTONYMS)
 #: Words carrying direction: "X to Y" asks the reverse of "Y to X".
 _DIRECTION = frozenset({"to", "into", "from", "vs", "versus", "than"})
 MONTHS = _words(

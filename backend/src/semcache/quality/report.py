@@ -28,12 +28,9 @@ def summary_table(results: Sequence[FileResult], target: float) -> str:
     rows = []
     for r in results:
         s, d, base, gain = r.at_default_static, r.at_default, r.baseline, r.gain
-        base_txt = f"{base.threshold:.2f}, {pct(base.hit_rate)}" if base else "none reaches it"
-        gain_txt = f"{gain:.2f}x" if gain is not None else ("∞" if base is None and d.right else "n/a")
-        met = "n/a (no negatives)" if not r.has_negatives else _met(d, gain, target)
         rows.append(
             f"| {r.name} | {r.rows} | {d.exact} | {pct(s.hit_rate)} / {pct(s.wrong_rate)} | {_cells(d)} "
-            f"| {base_txt} | {gain_txt} | {met} |"
+            f"| {_versus_static(r, d, base, gain, target)} |"
         )
     return head + "\n".join(rows) + "\n"
 
@@ -47,14 +44,19 @@ def feedback_table(results: Sequence[FileResult], target: float) -> str:
     for r in results:
         d, f = r.at_default, r.with_feedback
         base, gain = best_within(r.static, f.wrong_rate), r.gain_of(f)
-        base_txt = f"{base.threshold:.2f}, {pct(base.hit_rate)}" if base else "none reaches it"
-        gain_txt = f"{gain:.2f}x" if gain is not None else ("∞" if base is None and f.right else "n/a")
-        met = "n/a (no negatives)" if not r.has_negatives else _met(f, gain, target)
         rows.append(
             f"| {r.name} | {pct(d.hit_rate)} / {pct(d.wrong_rate)} | {pct(f.hit_rate)} | {pct(f.wrong_rate)} "
-            f"| {f.wrong} | {base_txt} | {gain_txt} | {met} |"
+            f"| {f.wrong} | {_versus_static(r, f, base, gain, target)} |"
         )
     return head + "\n".join(rows) + "\n"
+
+
+def _versus_static(r: FileResult, m: Metrics, base: Metrics | None, gain: float | None, target: float) -> str:
+    """The last three cells of a row: the best static threshold at `m`'s wrong rate, the gain, the verdict."""
+    base_txt = f"{base.threshold:.2f}, {pct(base.hit_rate)}" if base else "none reaches it"
+    gain_txt = f"{gain:.2f}x" if gain is not None else ("∞" if base is None and m.right else "n/a")
+    met = "n/a (no negatives)" if not r.has_negatives else _met(m, gain, target)
+    return f"{base_txt} | {gain_txt} | {met}"
 
 
 def _met(d: Metrics, gain: float | None, target: float) -> str:
