@@ -73,4 +73,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router, dependencies=[Depends(enforce_rate_limit)] if router in limited else None)
     pages.mount_static(app, settings)
+    _build_routes_now(app)
     return app
+
+
+def _build_routes_now(app: FastAPI) -> None:
+    """Build every route's dependant and the OpenAPI document here, on the caller's thread.
+
+    FastAPI (>= 0.16x) otherwise builds an included router's routes lazily on the first request, inside
+    `warnings.catch_warnings()`. That context manager swaps the process-wide warning filters and is not
+    thread-safe: two apps in one process (two replicas in a test, a threaded server) building at once
+    restore each other's filters, and a pydantic warning FastAPI meant to silence escapes; under
+    warnings-as-errors it became a 500 on a random first request. `openapi()` walks every route, so
+    nothing is left to build lazily (~0.1 s, once per app).
+    """
+    app.openapi()
