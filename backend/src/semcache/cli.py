@@ -26,12 +26,14 @@ def _serve(args: argparse.Namespace) -> int:
         overrides["PORT"] = args.port
     settings = Settings(**overrides)  # type: ignore[arg-type]  # aliases are valid keyword names here
     logs.configure(settings.log_level)
-    print(f"semcache: serving on http://{settings.host}:{settings.port}  (docs at /docs)", flush=True)
+    print(f"semcache: starting on http://{settings.host}:{settings.port}", flush=True)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        log_level=settings.log_level.lower(),
+        # uvicorn's own start/stop lines ("Started server process", "Waiting for application startup", ...)
+        # say less than the app's "ready on" line; its warnings and errors still come through.
+        log_level="debug" if settings.log_level.upper() == "DEBUG" else "warning",
         access_log=False,
         log_config=None,
     )  # our middleware logs each request as JSON

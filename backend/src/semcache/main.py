@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,8 @@ from semcache.api.middleware import RequestContext
 from semcache.api.routes import ask, cache, calculator, feedback, health, openai, pages, telemetry, vector
 from semcache.config import Settings
 from semcache.telemetry import otel
+
+log = logging.getLogger(__name__)
 
 #: What a browser on an allowed origin may send and read (the SDK headers and our cache controls).
 CORS_REQUEST_HEADERS = ["authorization", "api-key", "content-type", "cache-control", "x-request-id",
@@ -33,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = await runtime.start(settings)
         app.state.resources = resources
+        log.info("ready on http://%s:%s (UI at /, API docs at /docs)", settings.host, settings.port)
         try:
             yield
         finally:
