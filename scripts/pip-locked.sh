@@ -11,14 +11,19 @@ if ! "$python" -m pip cache list 'llama_cpp_python*' 2>/dev/null | grep -q llama
   echo ">>> llama-cpp-python (the local LLM server) compiles once now: about 3-5 minutes on 2 cores."
   echo ">>> pip's wheel cache keeps the result, so later installs take seconds."
 fi
-"$python" -m pip install --quiet --require-hashes --no-deps "${args[@]}" &
+# A pip.conf may name local index folders that do not exist on this machine; pip then warns once per package.
+"$python" -m pip install --quiet --require-hashes --no-deps "${args[@]}" \
+  2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) &
 pid=$!
 started=$SECONDS
+next_report=30
 while kill -0 "$pid" 2>/dev/null; do
-  sleep 5
+  sleep 1
   elapsed=$((SECONDS - started))
-  if kill -0 "$pid" 2>/dev/null && ((elapsed % 30 == 0)); then
-    echo ">>> still installing (${elapsed}s): $(pgrep -af 'cmake|ninja|cc1plus' >/dev/null && echo 'compiling llama-cpp-python' || echo 'unpacking wheels')"
+  if ((elapsed >= next_report)) && kill -0 "$pid" 2>/dev/null; then
+    next_report=$((next_report + 30))
+    if pgrep -f 'cmake|ninja|cc1plus' >/dev/null; then doing='compiling llama-cpp-python'; else doing='downloading and unpacking wheels'; fi
+    echo ">>> still installing after ${elapsed}s: ${doing}"
   fi
 done
 wait "$pid"
