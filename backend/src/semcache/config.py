@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # --- cache ---------------------------------------------------------------------------
     cache_prefix: str = Field(default="semcache", alias="CACHE_PREFIX", pattern=r"^[A-Za-z0-9_-]{1,32}$")
     cache_ttl: int | None = Field(default=86_400, alias="CACHE_TTL", ge=1)
+    cache_ttl_sliding: bool = Field(default=False, alias="CACHE_TTL_SLIDING")
+    cache_ttl_max: int | None = Field(default=None, alias="CACHE_TTL_MAX", ge=1)
     semantic_similarity_threshold: float | None = Field(
         default=None, alias="SEMANTIC_SIMILARITY_THRESHOLD", ge=0.0, le=1.0
     )

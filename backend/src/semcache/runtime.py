@@ -120,7 +120,8 @@ async def start(settings: Settings) -> Resources:
             await embedded.stop()
         raise
     cache_spec, vector_spec = index_specs(settings, embedder)
-    cache_store, vector_store = RedisStore(client, cache_spec), RedisStore(client, vector_spec)
+    cache_store = RedisStore(client, cache_spec, sliding_ttl=settings.cache_ttl_sliding, ttl_max=settings.cache_ttl_max)
+    vector_store = RedisStore(client, vector_spec)
     gate = CacheGate([cache_store, vector_store])
     try:
         await gate.ensure()

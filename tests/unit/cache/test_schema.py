@@ -16,7 +16,8 @@ def test_create_args_declare_hnsw_cosine_float32_and_scope_tags() -> None:
         assert token in args
     assert args[args.index("DIM") + 1] == 8
     assert args[args.index("EF_RUNTIME") + 1] == 50
-    assert spec.expected_attributes() == {"tenant", "model", "created_at", "embedding"}
+    assert spec.expected_attributes() == {"tenant", "model", "tags", "prompt", "created_at", "embedding"}
+    assert args[args.index("tags") + 1 : args.index("tags") + 4] == ["TAG", "SEPARATOR", ","]
 
 
 def test_entries_and_stats_keys_do_not_overlap() -> None:

@@ -17,6 +17,13 @@ class Entry:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     metadata: dict[str, object] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    #: The (tenant, namespace) generation it was stored under; older than the current one = not served.
+    generation: int = 0
+    #: The TTL it was stored with (seconds), what a sliding TTL renews to; None = no expiry.
+    ttl: int | None = None
+    last_hit_at: float | None = None
+    last_similarity: float | None = None
 
 
 @dataclass(frozen=True)
@@ -40,3 +47,4 @@ class NewEntry:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     metadata: dict[str, object] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()

@@ -91,3 +91,102 @@ def describe_query(index: str, filter_expr: str, *, k: int, ef_runtime: int) -> 
         "sortby": DISTANCE_ALIAS,
         "dialect": 2,
     }
+
+
+# --- browsing and invalidation (GET /cache/entries, DELETE /cache/clear) -------------------------------
+
+#: What a tag may be: free-form labels, but plain ones, so they are stored and queried as written. Anything
+#: else is refused at the edge (422) rather than encoded: a tag is something people type and read back.
+TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,63}$")
+MAX_TAGS = 16
+_WORD = re.compile(r"\w+")
+MAX_QUERY_WORDS = 8
+
+
+def check_tags(tags: Sequence[str]) -> tuple[str, ...]:
+    """Validated, de-duplicated tags in their given order; ValueError names the first bad one."""
+    for tag in tags:
+        if not TAG_PATTERN.fullmatch(tag):
+            raise ValueError(
+                f"tag {tag[:80]!r}: 1-64 of letters, digits and _ . : / @ - (starting with a letter or digit)"
+            )
+    unique = tuple(dict.fromkeys(tags))
+    if len(unique) > MAX_TAGS:
+        raise ValueError(f"at most {MAX_TAGS} tags per entry")
+    return unique
+
+
+def text_clause(text: str) -> str:
+    """A full-text clause over prompts from what a person typed: its words, escaped, all required; the last
+    one also matches as a prefix (a search box is usually mid-word). No query syntax gets through."""
+    words = _WORD.findall(text)[:MAX_QUERY_WORDS]
+    if not words:
+        return ""
+    terms = [escape_tag(w[:64]) for w in words]
+    if len(words[-1]) >= 2:
+        terms[-1] += "*"
+    return "@prompt:(" + " ".join(terms) + ")"
+
+
+def entries_filter(
+    *,
+    scope: Mapping[str, str],
+    tags: Sequence[str] = (),
+    text: str = "",
+    created_after: float | None = None,
+    created_before: float | None = None,
+) -> str:
+    """An FT filter for browsing and bulk deletes: only the given scope fields (unlike `scope_filter`, where a
+    missing value matches missing), every given tag, a created_at window and a text query."""
+    parts = [f"@{name}:{{{escape_tag(encode_tag(value))}}}" for name, value in scope.items()]
+    parts += [f"@tags:{{{escape_tag(tag)}}}" for tag in check_tags(tags)]
+    if created_after is not None or created_before is not None:
+        low = f"({created_after:.6f}" if created_after is not None else "-inf"
+        high = f"({created_before:.6f}" if created_before is not None else "+inf"
+        parts.append(f"@created_at:[{low} {high}]")
+    clause = text_clause(text)
+    if clause:
+        parts.append(clause)
+    return "(" + " ".join(parts) + ")" if parts else "*"
+
+
+#: Sort keys of GET /cache/entries -> (field, direction). `hits` is not in the index (a hit would re-index
+#: the entry's vector), so that sort loads the field from each matching HASH: fine for an operator's page.
+SORTS: dict[str, tuple[str, str]] = {
+    "-created_at": ("created_at", "DESC"),
+    "created_at": ("created_at", "ASC"),
+    "-hits": ("hits", "DESC"),
+    "hits": ("hits", "ASC"),
+}
+
+
+def browse_args(
+    index: str, filter_expr: str, *, sort: str, offset: int, limit: int, fields: Sequence[str]
+) -> list[str | int]:
+    """`FT.AGGREGATE` for one page of entries: sorted (ties by key, so pages never overlap), then the
+    fields loaded for that page only."""
+    field, direction = SORTS[sort]
+    head: list[str | int] = ["FT.AGGREGATE", index, filter_expr, "LOAD", 1, "@__key"]
+    head += ["LOAD", 1, f"@{field}"]  # every entry is stored with hits (0 at first)
+    return [
+        *head,
+        "SORTBY",
+        4,
+        f"@{field}",
+        direction,
+        "@__key",
+        "ASC",
+        "LIMIT",
+        offset,
+        limit,
+        "LOAD",
+        len(fields),
+        *[f"@{f}" for f in fields],
+        "DIALECT",
+        2,
+    ]
+
+
+def ids_args(index: str, filter_expr: str, *, batch: int) -> list[str | int]:
+    """`FT.SEARCH ... NOCONTENT`: the keys matching a filter, a batch at a time (bulk deletes)."""
+    return ["FT.SEARCH", index, filter_expr, "NOCONTENT", "LIMIT", 0, batch, "DIALECT", 2]

@@ -18,7 +18,10 @@ from redis.exceptions import RedisError, ResponseError
 
 from semcache.cache.models import Candidate, Entry, NewEntry
 from semcache.cache.query import (
+    browse_args,
     encode_tag,
+    entries_filter,
+    ids_args,
     knn_search_args,
     scope_filter,
     with_min_created,
@@ -39,7 +42,34 @@ _RETURN = (
     "prompt_tokens",
     "completion_tokens",
     "metadata",
+    "tags",
+    "gen",
+    "ttl",
+    "last_hit_at",
+    "last_similarity",
 )
+
+# One hit, counted where it happened: the entry's own counters and, with a sliding TTL, its expiry renewed
+# to the TTL it was stored with, but never past created_at + CACHE_TTL_MAX. One call, off the request's path
+# (SemanticCache counts hits in the background), so sliding adds no round trip to a hit. A missing entry is
+# left alone: HINCRBY on it would create a TTL-less orphan.
+_HIT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HINCRBY', KEYS[1], 'hits', 1)
+redis.call('HSET', KEYS[1], 'last_hit_at', ARGV[1], 'last_similarity', ARGV[2])
+if ARGV[3] == '1' then
+  local ttl = tonumber(redis.call('HGET', KEYS[1], 'ttl') or '')
+  if ttl and ttl > 0 then
+    local cap = tonumber(ARGV[4]) or 0
+    if cap > 0 then
+      local created = tonumber(redis.call('HGET', KEYS[1], 'created_at') or '') or 0
+      ttl = math.min(ttl, math.floor(created + cap - tonumber(ARGV[1])))
+    end
+    if ttl > redis.call('TTL', KEYS[1]) then redis.call('EXPIRE', KEYS[1], ttl) end
+  end
+end
+return 1
+"""
 
 
 def _s(value: object) -> str:
@@ -48,7 +78,14 @@ def _s(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _opt_float(value: object) -> float | None:
+    text = _s(value)
+    return float(text) if text else None
+
+
 def _entry(entry_id: str, fields: Mapping[str, object]) -> Entry:
+    tags = _s(fields.get("tags"))
+    ttl = _s(fields.get("ttl"))
     return Entry(
         id=entry_id,
         prompt=_s(fields.get("prompt")),
@@ -60,7 +97,17 @@ def _entry(entry_id: str, fields: Mapping[str, object]) -> Entry:
         prompt_tokens=int(_s(fields.get("prompt_tokens")) or 0),
         completion_tokens=int(_s(fields.get("completion_tokens")) or 0),
         metadata=json.loads(_s(fields.get("metadata")) or "{}"),
+        tags=tuple(tags.split(",")) if tags else (),
+        generation=int(_s(fields.get("gen")) or 0),
+        ttl=int(ttl) if ttl and ttl != "0" else None,
+        last_hit_at=_opt_float(fields.get("last_hit_at")),
+        last_similarity=_opt_float(fields.get("last_similarity")),
     )
+
+
+def generation_field(scope: Mapping[str, str]) -> str:
+    """The field of a (tenant, namespace) in the generations HASH; a unit separator occurs in neither."""
+    return f"{scope.get('tenant', '')}\x1f{scope.get('namespace', '')}"
 
 
 def module_names(raw: list[Any]) -> set[str]:
@@ -82,9 +129,13 @@ def _pairs(flat: Any) -> dict[str, object]:
 class RedisStore:
     """Cache entries in HASHes under one index. Content-addressed ids make the exact path one HMGET."""
 
-    def __init__(self, client: aioredis.Redis, spec: IndexSpec) -> None:
+    def __init__(
+        self, client: aioredis.Redis, spec: IndexSpec, *, sliding_ttl: bool = False, ttl_max: int | None = None
+    ) -> None:
         self.client = client
         self.spec = spec
+        self.sliding_ttl = sliding_ttl
+        self.ttl_max = ttl_max
 
     async def _cmd(self, *args: str | int | bytes) -> Any:
         # FT.* have no typed wrappers that return raw replies; this is the one untyped call site.
@@ -124,14 +175,24 @@ class RedisStore:
         except RedisError as e:
             raise CacheUnavailableError(f"Redis unreachable: {type(e).__name__}") from e
 
-    async def get(self, entry_id: str) -> Entry | None:
+    async def get(self, entry_id: str, *, scope: Mapping[str, str] | None = None) -> Entry | None:
+        """The entry, or None. With `scope` (a lookup), an entry of an older generation of that scope's
+        namespace is None too; its generation is read in the same round trip."""
         try:
-            values = await self.client.hmget(self.spec.entry_key(entry_id), list(_RETURN))
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.hmget(self.spec.entry_key(entry_id), list(_RETURN))
+                if scope is not None:
+                    pipe.hget(self.spec.generations_key, generation_field(scope))
+                replies = await pipe.execute()
         except RedisError as e:
             raise CacheUnavailableError(f"cache read failed: {e}") from e
+        values = replies[0]
         if values[2] is None:  # no response field: no entry (or it expired between calls)
             return None
-        return _entry(entry_id, dict(zip(_RETURN, values, strict=True)))
+        entry = _entry(entry_id, dict(zip(_RETURN, values, strict=True)))
+        if scope is not None and entry.generation < int(_s(replies[1]) or 0):
+            return None
+        return entry
 
     async def search(
         self, vector: Vector, scope: Mapping[str, str], *, k: int, min_created_at: float | None = None
@@ -146,20 +207,30 @@ class RedisStore:
             return_fields=_RETURN,
         )
         try:
-            raw = await self._cmd(*args)
+            # The namespace's generation rides in the same round trip; entries of older ones are skipped.
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.hget(self.spec.generations_key, generation_field(scope))
+                pipe.execute_command(*args)
+                current, raw = await pipe.execute()
         except RedisError as e:
             raise CacheUnavailableError(f"vector search failed: {e}") from e
+        generation = int(_s(current) or 0)
         candidates = []
         for i in range(1, len(raw) - 1, 2):
             key, fields = _s(raw[i]), _pairs(raw[i + 1])
             # A key can expire between the KNN and the field load; it then comes back without fields.
-            if "response" not in fields:
+            if "response" not in fields or int(_s(fields.get("gen")) or 0) < generation:
                 continue
             entry_id = key.removeprefix(self.spec.key_prefix)
             candidates.append(Candidate(_entry(entry_id, fields), float(_s(fields["distance"]))))
         return candidates
 
     async def put(self, entry_id: str, new: NewEntry, vector: Vector, *, ttl: int | None) -> Entry:
+        try:
+            # Read before the write: a bump in between leaves this entry in the old generation (a miss).
+            generation = int(_s(await self.client.hget(self.spec.generations_key, generation_field(new.scope))) or 0)
+        except RedisError as e:
+            raise CacheUnavailableError(f"cache write failed: {e}") from e
         now = time.time()
         mapping: dict[str | bytes, str | bytes | float | int] = {
             "prompt": new.prompt,
@@ -172,6 +243,9 @@ class RedisStore:
             "prompt_tokens": new.prompt_tokens,
             "completion_tokens": new.completion_tokens,
             "metadata": json.dumps(new.metadata),
+            "tags": ",".join(new.tags),
+            "gen": generation,
+            "ttl": ttl or 0,
         }
         for name in self.spec.scope_fields:
             mapping[name] = encode_tag(new.scope.get(name, ""))
@@ -196,17 +270,23 @@ class RedisStore:
             new.prompt_tokens,
             new.completion_tokens,
             dict(new.metadata),
+            tags=new.tags,
+            generation=generation,
+            ttl=ttl or None,
         )
 
-    async def record_hit(self, entry_id: str) -> None:
+    async def record_hit(self, entry_id: str, similarity: float = 1.0) -> None:
         try:
             async with self.client.pipeline(transaction=False) as pipe:
                 pipe.hincrby(self.spec.stats_key, "hits", 1)
-                # HINCRBY on a missing key would create a TTL-less orphan: only bump live entries.
                 pipe.eval(
-                    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HINCRBY', KEYS[1], 'hits', 1) end",
+                    _HIT,
                     1,
                     self.spec.entry_key(entry_id),
+                    f"{time.time():.6f}",
+                    f"{similarity:.6f}",
+                    "1" if self.sliding_ttl else "0",
+                    self.ttl_max or 0,
                 )
                 await pipe.execute()
         except RedisError as e:
@@ -275,6 +355,89 @@ class RedisStore:
         except RedisError as e:
             raise CacheUnavailableError(f"cache clear failed: {e}") from e
         return deleted
+
+    # --- browsing and invalidation ---------------------------------------------------------------------
+
+    async def browse(
+        self, filter_expr: str, *, sort: str, offset: int, limit: int
+    ) -> tuple[int, list[tuple[Entry, int | None]]]:
+        """(how many match, one page of (entry, seconds of TTL left or None)), sorted by `query.SORTS[sort]`."""
+        fields = [f for f in _RETURN if f not in ("text",)]
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.execute_command("FT.SEARCH", self.spec.name, filter_expr, "LIMIT", 0, 0, "DIALECT", 2)
+                pipe.execute_command(
+                    *browse_args(self.spec.name, filter_expr, sort=sort, offset=offset, limit=limit, fields=fields)
+                )
+                counted, rows = await pipe.execute()
+            page: list[Entry] = []
+            for row in rows[1:]:
+                values = _pairs(row)
+                if "response" in values:  # expired between the sort and the load
+                    page.append(_entry(_s(values.get("__key")).removeprefix(self.spec.key_prefix), values))
+            ttls = await self._ttls([e.id for e in page])
+        except RedisError as e:
+            raise CacheUnavailableError(f"cache browse failed: {e}") from e
+        return int(counted[0]), list(zip(page, ttls, strict=True))
+
+    async def _ttls(self, entry_ids: list[str]) -> list[int | None]:
+        async with self.client.pipeline(transaction=False) as pipe:
+            for entry_id in entry_ids:
+                pipe.ttl(self.spec.entry_key(entry_id))
+            replies = await pipe.execute()
+        return [int(t) if int(t) >= 0 else None for t in replies]
+
+    async def ttl_left(self, entry_id: str) -> int | None:
+        try:
+            return (await self._ttls([entry_id]))[0]
+        except RedisError as e:
+            raise CacheUnavailableError(f"cache read failed: {e}") from e
+
+    async def embedding(self, entry_id: str) -> Vector | None:
+        try:
+            raw = await self.client.hget(self.spec.entry_key(entry_id), "embedding")
+        except RedisError as e:
+            raise CacheUnavailableError(f"cache read failed: {e}") from e
+        return None if not isinstance(raw, bytes) else np.frombuffer(raw, dtype=np.float32)
+
+    async def delete_where(
+        self,
+        *,
+        scope: Mapping[str, str],
+        tags: tuple[str, ...] = (),
+        older_than_s: float | None = None,
+        batch: int = 500,
+    ) -> int:
+        """Delete the entries matching given scope values, all given tags and/or an age, through the index
+        (one query per batch, no scan). Returns how many were deleted."""
+        created_before = time.time() - older_than_s if older_than_s is not None else None
+        filter_expr = entries_filter(scope=scope, tags=tags, created_before=created_before)
+        deleted = 0
+        try:
+            while True:
+                raw = await self._cmd(*ids_args(self.spec.name, filter_expr, batch=batch))
+                keys = [_s(k) for k in raw[1:]]
+                if not keys:
+                    return deleted
+                removed = int(await self.client.unlink(*keys))
+                deleted += removed
+                if removed == 0:  # listed by the index but gone already: do not spin on stale results
+                    return deleted
+        except RedisError as e:
+            raise CacheUnavailableError(f"cache delete failed: {e}") from e
+
+    async def bump_generation(self, scope: Mapping[str, str]) -> int:
+        """O(1) invalidation of a (tenant, namespace): its entries stop matching at once and age out by TTL."""
+        try:
+            return int(await self.client.hincrby(self.spec.generations_key, generation_field(scope), 1))
+        except RedisError as e:
+            raise CacheUnavailableError(f"generation bump failed: {e}") from e
+
+    async def generation(self, scope: Mapping[str, str]) -> int:
+        try:
+            return int(_s(await self.client.hget(self.spec.generations_key, generation_field(scope))) or 0)
+        except RedisError as e:
+            raise CacheUnavailableError(f"cache read failed: {e}") from e
 
     async def stats(self) -> dict[str, object]:
         try:

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from semcache.cache.query import VECTOR_FIELD
 
 BASE_SCOPE_FIELDS = ("tenant", "namespace", "model", "locale", "params")
+#: Free-form labels an entry is stored with (`tags` in /cache/store, `x-semcache-tags` on the gateway);
+#: one TAG field holding them comma-separated, so invalidation by tag is one indexed query.
+TAGS_FIELD = "tags"
+#: The prompt as full text, for browsing (`GET /cache/entries?q=`); not used by lookups.
+PROMPT_FIELD = "prompt"
 
 
 def slug(text: str) -> str:
@@ -43,6 +48,11 @@ class IndexSpec:
     def stats_key(self) -> str:
         return f"{self.prefix}:{self.kind}:{slug(self.fingerprint)}:stats"
 
+    @property
+    def generations_key(self) -> str:
+        """One HASH of (tenant, namespace) -> generation; outside the entry prefix, so never indexed."""
+        return f"{self.prefix}:{self.kind}:{slug(self.fingerprint)}:gens"
+
     def entry_key(self, entry_id: str) -> str:
         return self.key_prefix + entry_id
 
@@ -58,8 +68,18 @@ class IndexSpec:
             "PREFIX",
             1,
             self.key_prefix,
+            # Prompts are searched as written ("what is" included), so no stop words.
+            "STOPWORDS",
+            0,
             "SCHEMA",
             *tags,
+            TAGS_FIELD,
+            "TAG",
+            "SEPARATOR",
+            ",",
+            "CASESENSITIVE",
+            PROMPT_FIELD,
+            "TEXT",
             "created_at",
             "NUMERIC",
             "SORTABLE",
@@ -82,4 +102,6 @@ class IndexSpec:
         ]
 
     def expected_attributes(self) -> set[str]:
-        return {*self.scope_fields, "created_at", VECTOR_FIELD}
+        # A stored index missing any of these (an index made by an older semcache) is re-created over the
+        # same keys by RedisStore.ensure_index: entries stay, RediSearch re-indexes them in the background.
+        return {*self.scope_fields, TAGS_FIELD, PROMPT_FIELD, "created_at", VECTOR_FIELD}

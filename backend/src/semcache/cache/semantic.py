@@ -110,19 +110,19 @@ class SemanticCache:
         self.verifier = verifier
         self._counting: set[asyncio.Task[None]] = set()
 
-    def _count(self, entry_id: str | None) -> None:
+    def _count(self, entry_id: str | None, similarity: float = 1.0) -> None:
         """Hit/miss counters off the request's path: they are statistics, and a hit should cost one round
         trip, not two (docs/benchmarks.md). `drain()` waits for them where a reader needs them exact."""
-        task = asyncio.get_running_loop().create_task(self._record(entry_id))
+        task = asyncio.get_running_loop().create_task(self._record(entry_id, similarity))
         self._counting.add(task)
         task.add_done_callback(self._counting.discard)
 
-    async def _record(self, entry_id: str | None) -> None:
+    async def _record(self, entry_id: str | None, similarity: float) -> None:
         try:
             if entry_id is None:
                 await self.store.record_miss()
             else:
-                await self.store.record_hit(entry_id)
+                await self.store.record_hit(entry_id, similarity)
         except CacheUnavailableError:
             pass  # a lost count is better than a failed or slower answer
 
@@ -134,7 +134,7 @@ class SemanticCache:
         return (await embed_keys(self.embedder, [text]))[0]
 
     async def exact(self, prompt: str, scope: Mapping[str, str], *, max_age_s: float | None = None) -> Entry | None:
-        entry = await self.store.get(entry_id(normalize_text(prompt), scope))
+        entry = await self.store.get(entry_id(normalize_text(prompt), scope), scope=scope)
         if entry is None or (max_age_s is not None and time.time() - entry.created_at > max_age_s):
             return None
         return entry
@@ -184,7 +184,10 @@ class SemanticCache:
         result.match, result.rejected_by_verifier = choose(prompt, candidates, threshold, self.verifier)
         if result.match is not None:
             result.hit, result.source = True, "semantic"
-        self._count(result.match.entry.id if result.match is not None else None)
+        if result.match is not None:
+            self._count(result.match.entry.id, result.match.similarity)
+        else:
+            self._count(None)
         return result
 
     async def put(
@@ -198,9 +201,12 @@ class SemanticCache:
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
         metadata: Mapping[str, object] | None = None,
+        tags: tuple[str, ...] = (),
     ) -> Entry:
         text = normalize_text(prompt)
         if vector is None:
             vector = await self.embed(prompt)
-        new = NewEntry(prompt, text, response, dict(scope), prompt_tokens, completion_tokens, dict(metadata or {}))
+        new = NewEntry(
+            prompt, text, response, dict(scope), prompt_tokens, completion_tokens, dict(metadata or {}), tags
+        )
         return await self.store.put(entry_id(text, scope), new, vector, ttl=ttl)

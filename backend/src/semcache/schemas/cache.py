@@ -17,6 +17,7 @@ class StoreRequest(StrictModel):
     scope: dict[str, ScopeValue] = Field(default_factory=dict, max_length=16)
     ttl: int | None = Field(default=None, ge=1, le=31_536_000, description="seconds; default CACHE_TTL")
     metadata: Metadata = Field(default_factory=dict, max_length=64)
+    tags: list[str] = Field(default_factory=list, max_length=16, description="free-form labels, for invalidation")
 
 
 class EntryOut(BaseModel):
@@ -29,6 +30,7 @@ class EntryOut(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     metadata: Metadata
+    tags: list[str] = Field(default_factory=list)
 
 
 class StoreResponse(EntryOut):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, status
 
 from semcache.api.deps import AdminDep, PrincipalDep, ResourcesDep
 from semcache.cache.models import Candidate, Entry
+from semcache.cache.query import check_tags
 from semcache.cache.semantic import Lookup
 from semcache.embeddings.base import Vector
 from semcache.errors import InvalidInputError, NotFoundError
@@ -39,6 +40,13 @@ def check_prompt(resources: Resources, prompt: str | None) -> None:
 def scope_for(resources: Resources, tenant: str, client_scope: Mapping[str, str]) -> dict[str, str]:
     try:
         return build_scope(tenant, client_scope, extra_fields=resources.settings.extra_scope_fields)
+    except ValueError as e:
+        raise InvalidInputError(str(e)) from e
+
+
+def valid_tags(tags: list[str]) -> tuple[str, ...]:
+    try:
+        return check_tags(tags)
     except ValueError as e:
         raise InvalidInputError(str(e)) from e
 
@@ -98,8 +106,9 @@ async def store(body: StoreRequest, principal: PrincipalDep, resources: Resource
     check_prompt(resources, body.prompt)
     scope = scope_for(resources, principal.tenant, body.scope)
     ttl = body.ttl if body.ttl is not None else resources.settings.cache_ttl
+    tags = valid_tags(body.tags)
     entry = await resources.gate.run(
-        lambda: resources.cache.put(body.prompt, body.response, scope, ttl=ttl, metadata=body.metadata)
+        lambda: resources.cache.put(body.prompt, body.response, scope, ttl=ttl, metadata=body.metadata, tags=tags)
     )
     return StoreResponse(**entry_out(entry).model_dump(), ttl=ttl)
 
@@ -144,10 +153,20 @@ async def clear(
     model: str | None = Query(default=None, max_length=256),
     locale: str | None = Query(default=None, max_length=256),
     pattern: str | None = Query(default=None, max_length=512, description="glob over prompts, e.g. *france*"),
+    tag: str | None = Query(default=None, max_length=64, description="entries stored with this tag"),
+    older_than: int | None = Query(default=None, ge=0, le=10**9, description="entries older than N seconds"),
 ) -> ClearResponse:
-    """Delete every entry, or those matching the given scope values and/or prompt pattern."""
+    """Delete every entry, or those matching the given scope values, tag, age and/or prompt pattern."""
     given = {"tenant": tenant, "namespace": namespace, "model": model, "locale": locale}
     scope = {k: v for k, v in given.items() if v is not None}
+    if (tag is not None or older_than is not None) and pattern is None:
+        # Through the index: one query per batch instead of a scan of every key.
+        tags = valid_tags([tag]) if tag is not None else ()
+        store = resources.cache.store
+        deleted = await resources.gate.run(lambda: store.delete_where(scope=scope, tags=tags, older_than_s=older_than))
+        return ClearResponse(deleted=deleted)
+    if tag is not None or older_than is not None:
+        raise InvalidInputError("`pattern` cannot be combined with `tag` or `older_than`")
     deleted = await resources.gate.run(lambda: resources.cache.store.clear(scope=scope or None, pattern=pattern))
     return ClearResponse(deleted=deleted)
 

@@ -1,0 +1,210 @@
+"""/cache/entries and /cache/generations: see what is cached, probe an entry, forget a namespace at once.
+
+Tenants see and probe their own entries; the admin sees every tenant's (and may filter by one). Another
+tenant's entry is reported as missing, never as forbidden: ids must not reveal what others have cached.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, Path, Query
+
+from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.api.routes.cache import check_prompt
+from semcache.auth import Principal
+from semcache.cache.models import Entry
+from semcache.cache.query import entries_filter
+from semcache.cache.semantic import choose
+from semcache.errors import BadRequestError, ForbiddenError, InvalidInputError, NotFoundError
+from semcache.normalize import entry_id as content_id
+from semcache.normalize import normalize_text
+from semcache.paging import CursorError, decode_cursor, encode_cursor, query_digest
+from semcache.quality.feedback import read as read_feedback
+from semcache.runtime import Resources
+from semcache.schemas.common import ScopeValue
+from semcache.schemas.entries import (
+    EntryDetail,
+    EntryPage,
+    EntryRow,
+    FeedbackCounts,
+    GenerationRequest,
+    GenerationResponse,
+    ProbeRequest,
+    ProbeResponse,
+    Sort,
+)
+
+router = APIRouter(prefix="/cache", tags=["entries"])
+EntryId = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$", description="the entry's id")]
+PREVIEW = 200
+
+
+def _row(entry: Entry, ttl_s: int | None, now: float) -> EntryRow:
+    return EntryRow(
+        id=entry.id,
+        prompt=entry.prompt,
+        response_preview=entry.response[:PREVIEW],
+        response_chars=len(entry.response),
+        scope=entry.scope,
+        tags=list(entry.tags),
+        hits=entry.hits,
+        created_at=entry.created_at,
+        age_s=max(0.0, now - entry.created_at),
+        ttl_s=ttl_s,
+        last_hit_at=entry.last_hit_at,
+        last_similarity=entry.last_similarity,
+    )
+
+
+def _tenant_filter(principal: Principal, tenant: str | None) -> str | None:
+    """The tenant a listing is limited to: the caller's own, or for the admin the one asked for (or all)."""
+    if principal.is_admin:
+        return tenant
+    if tenant is not None and tenant != principal.tenant:
+        raise ForbiddenError("only the admin key may list another tenant's entries")
+    return principal.tenant
+
+
+async def _visible(resources: Resources, principal: Principal, entry_id: str) -> Entry:
+    entry = await resources.gate.run(lambda: resources.cache.store.get(entry_id))
+    if entry is None or (not principal.is_admin and entry.scope.get("tenant") != principal.tenant):
+        raise NotFoundError(f"no entry {entry_id}")
+    return entry
+
+
+@router.get("/entries", response_model=EntryPage)
+async def list_entries(
+    principal: PrincipalDep,
+    resources: ResourcesDep,
+    namespace: Annotated[ScopeValue | None, Query()] = None,
+    model: Annotated[ScopeValue | None, Query()] = None,
+    locale: Annotated[ScopeValue | None, Query()] = None,
+    tenant: Annotated[ScopeValue | None, Query(description="admin only")] = None,
+    tag: Annotated[list[str], Query(max_length=16, description="entries carrying every given tag")] = [],  # noqa: B006  # FastAPI copies Query defaults
+    q: Annotated[str, Query(max_length=200, description="words of the prompt (the last one as a prefix)")] = "",
+    created_after: Annotated[float | None, Query(ge=0)] = None,
+    created_before: Annotated[float | None, Query(ge=0)] = None,
+    sort: Annotated[Sort, Query(description="-created_at (newest first), created_at, -hits, hits")] = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> EntryPage:
+    scope = {"tenant": _tenant_filter(principal, tenant), "namespace": namespace, "model": model, "locale": locale}
+    given = {k: v for k, v in scope.items() if v is not None}
+    try:
+        filter_expr = entries_filter(
+            scope=given, tags=tag, text=q, created_after=created_after, created_before=created_before
+        )
+    except ValueError as e:
+        raise InvalidInputError(str(e)) from e
+    owner = "*admin" if principal.is_admin else principal.tenant
+    digest = query_digest({"filter": filter_expr, "sort": sort, "limit": limit})
+    try:
+        offset = decode_cursor(cursor, tenant=owner, digest=digest) if cursor else 0
+    except CursorError as e:
+        raise BadRequestError(str(e)) from e
+    store = resources.cache.store
+    total, page = await resources.gate.run(lambda: store.browse(filter_expr, sort=sort, offset=offset, limit=limit))
+    now = time.time()
+    following = offset + limit
+    more = following < total and len(page) > 0
+    return EntryPage(
+        entries=[_row(entry, ttl, now) for entry, ttl in page],
+        total=total,
+        next_cursor=encode_cursor(tenant=owner, digest=digest, offset=following) if more else None,
+    )
+
+
+@router.get("/entries/{entry_id}", response_model=EntryDetail)
+async def get_entry(principal: PrincipalDep, resources: ResourcesDep, entry_id: EntryId) -> EntryDetail:
+    entry = await _visible(resources, principal, entry_id)
+    store = resources.cache.store
+    ttl_s = await resources.gate.run(lambda: store.ttl_left(entry_id))
+    current = await resources.gate.run(lambda: store.generation(entry.scope))
+    verdicts = read_feedback(entry.metadata)
+    row = _row(entry, ttl_s, time.time())
+    return EntryDetail(
+        **row.model_dump(),
+        response=entry.response,
+        ttl=entry.ttl,
+        prompt_tokens=entry.prompt_tokens,
+        completion_tokens=entry.completion_tokens,
+        metadata=entry.metadata,
+        feedback=FeedbackCounts(right=verdicts.right, wrong=verdicts.wrong, min_similarity=verdicts.bar),
+        generation=entry.generation,
+        current_generation=current,
+        stale=entry.generation < current,
+    )
+
+
+@router.post("/entries/{entry_id}/probe", response_model=ProbeResponse)
+async def probe_entry(
+    body: ProbeRequest, principal: PrincipalDep, resources: ResourcesDep, entry_id: EntryId
+) -> ProbeResponse:
+    """What would a request with this prompt, in this entry's scope, be served? Nothing is counted or stored."""
+    check_prompt(resources, body.prompt)
+    entry = await _visible(resources, principal, entry_id)
+    cache, store = resources.cache, resources.cache.store
+    threshold = cache.distance_threshold
+    vector = await resources.gate.run(lambda: cache.embed(body.prompt))
+    stored = await resources.gate.run(lambda: store.embedding(entry_id))
+    similarity = float(np.dot(vector, stored)) if stored is not None and len(stored) == len(vector) else 0.0
+    within = 1.0 - similarity <= threshold
+    base = ProbeResponse(
+        would_hit=False,
+        source=None,
+        similarity=similarity,
+        similarity_threshold=1.0 - threshold,
+        within_threshold=within,
+        served_id=None,
+        served_similarity=None,
+        reason="",
+    )
+    exact = await resources.gate.run(
+        lambda: store.get(content_id(normalize_text(body.prompt), entry.scope), scope=entry.scope)
+    )
+    if exact is not None:
+        why = "the same prompt after normalisation: the exact path serves it"
+        if exact.id != entry_id:
+            why = "the exact path serves another entry with this prompt"
+        update = {"would_hit": exact.id == entry_id, "source": "exact", "served_id": exact.id, "reason": why}
+        return base.model_copy(update={**update, "served_similarity": 1.0})
+    candidates = await resources.gate.run(lambda: store.search(vector, entry.scope, k=cache.top_k))
+    match, rejected = choose(body.prompt, candidates, threshold, cache.verifier)
+    served_id = match.entry.id if match is not None else None
+    if served_id == entry_id:
+        reason = "a semantic hit on this entry"
+    elif match is not None:
+        reason = "another entry in the same scope is nearer and would be served instead"
+    elif not within:
+        reason = "below the similarity threshold"
+    elif all(c.entry.id != entry_id for c in candidates):
+        reason = "not among the nearest candidates of its scope (or of an older generation: no longer served)"
+    else:
+        reason = f"within the threshold, but the verifier rejected it ({rejected} candidate(s) rejected)"
+    return base.model_copy(
+        update={
+            "would_hit": served_id == entry_id,
+            "source": "semantic" if served_id == entry_id else None,
+            "served_id": served_id,
+            "served_similarity": match.similarity if match is not None else None,
+            "reason": reason,
+        }
+    )
+
+
+@router.post("/generations", response_model=GenerationResponse)
+async def bump_generation(
+    body: GenerationRequest, principal: PrincipalDep, resources: ResourcesDep
+) -> GenerationResponse:
+    """Forget a namespace at once: its entries stop matching now and age out by their TTL. O(1)."""
+    tenant = principal.tenant
+    if body.tenant is not None and body.tenant != principal.tenant:
+        if not principal.is_admin:
+            raise ForbiddenError("only the admin key may bump another tenant's namespace")
+        tenant = body.tenant
+    scope = {"tenant": tenant, "namespace": body.namespace}
+    generation = await resources.gate.run(lambda: resources.cache.store.bump_generation(scope))
+    return GenerationResponse(tenant=tenant, namespace=body.namespace, generation=generation)
