@@ -3,6 +3,7 @@
 Cache-Control: no-cache (skip the lookup, still store), no-store (do not store), max-age=N (only entries
 younger than N seconds). x-semcache-ttl: N seconds for the stored entry. x-semcache-threshold: a cosine
 similarity that may only tighten the server's threshold. x-semcache-namespace: an extra hard scope.
+x-semcache-tags: comma-separated labels stored with the answer (for DELETE /cache/clear?tag=).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from semcache.cache.query import check_tags
 from semcache.service import Controls
 
 _NAMESPACE = re.compile(r"^[\w.:@/-]{1,128}$")
@@ -48,6 +50,11 @@ def parse_controls(headers: Mapping[str, str]) -> tuple[Controls, str]:
     namespace = headers.get("x-semcache-namespace", "")
     if namespace and not _NAMESPACE.match(namespace):
         raise ValueError("x-semcache-namespace: 1-128 of letters, digits and _ . : @ / -")
+    raw_tags = [t.strip() for t in headers.get("x-semcache-tags", "").split(",") if t.strip()]
+    try:
+        tags = check_tags(raw_tags)
+    except ValueError as e:
+        raise ValueError(f"x-semcache-tags: {e}") from e
     return Controls(
-        no_cache=no_cache, no_store=no_store, max_age_s=max_age, ttl=ttl, distance_threshold=distance
+        no_cache=no_cache, no_store=no_store, max_age_s=max_age, ttl=ttl, distance_threshold=distance, tags=tags
     ), namespace

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 #: What a browser on an allowed origin may send and read (the SDK headers and our cache controls).
 CORS_REQUEST_HEADERS = ["authorization", "api-key", "content-type", "cache-control", "x-request-id",
-                        "x-semcache-ttl", "x-semcache-threshold", "x-semcache-namespace"]  # fmt: skip
+                        "x-semcache-ttl", "x-semcache-threshold", "x-semcache-namespace",
+                        "x-semcache-tags"]  # fmt: skip
 CORS_RESPONSE_HEADERS = ["x-request-id", "x-semcache-status", "x-semcache-similarity", "x-semcache-entry",
                          "x-semcache-reason", "retry-after", "age"]  # fmt: skip
 

@@ -43,6 +43,7 @@ class Controls:
     max_age_s: float | None = None
     ttl: int | None = None
     distance_threshold: float | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass
@@ -341,6 +342,7 @@ class CompletionService:
                         prompt_tokens=tokens[0],
                         completion_tokens=tokens[1],
                         metadata={"model": result.model},
+                        tags=controls.tags,
                     )
                 )
             except (CacheUnavailableError, EmbeddingError) as e:

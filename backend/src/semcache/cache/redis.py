@@ -226,6 +226,8 @@ class RedisStore:
         return candidates
 
     async def put(self, entry_id: str, new: NewEntry, vector: Vector, *, ttl: int | None) -> Entry:
+        if self.ttl_max is not None:  # CACHE_TTL_MAX: the longest any entry lives, sliding or not
+            ttl = min(ttl, self.ttl_max) if ttl else self.ttl_max
         try:
             # Read before the write: a bump in between leaves this entry in the old generation (a miss).
             generation = int(_s(await self.client.hget(self.spec.generations_key, generation_field(new.scope))) or 0)

@@ -110,7 +110,7 @@ async def store(body: StoreRequest, principal: PrincipalDep, resources: Resource
     entry = await resources.gate.run(
         lambda: resources.cache.put(body.prompt, body.response, scope, ttl=ttl, metadata=body.metadata, tags=tags)
     )
-    return StoreResponse(**entry_out(entry).model_dump(), ttl=ttl)
+    return StoreResponse(**entry_out(entry).model_dump(), ttl=entry.ttl)
 
 
 @router.post("/search", response_model=SearchResponse)
