@@ -59,6 +59,11 @@ async def metrics_page(request: Request, settings: SettingsDep) -> HTMLResponse:
     return _render(request, settings, "metrics.html", "metrics")
 
 
+@router.get("/entries", response_class=HTMLResponse)
+async def entries_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    return _render(request, settings, "entries.html", "entries")
+
+
 @router.get("/calculator", response_class=HTMLResponse)
 async def calculator_page(request: Request, settings: SettingsDep) -> HTMLResponse:
     table = sku_table()
