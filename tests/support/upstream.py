@@ -11,6 +11,9 @@ real model cannot produce on demand. Directives in the last user message steer i
   [[slowchunks:S]]                  wait S seconds between chunks
 
 Otherwise the answer is `answers[prompt]` if a test set one, else "Answer to: <prompt>".
+
+It also speaks the Responses API (`POST /v1/responses`, streaming and not) for what semcache forwards there
+untouched: with function tools it calls the first one; `[[status:N]]` works as above.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ _DIRECTIVE = re.compile(r"\[\[(\w+)(?::([\d.]+))?\]\]")
 class UpstreamState:
     answers: dict[str, str] = field(default_factory=dict)
     calls: list[dict[str, object]] = field(default_factory=list)
+    response_calls: list[dict[str, object]] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
     cancelled: int = 0
     completed: int = 0
@@ -123,7 +127,69 @@ def build_app(state: UpstreamState) -> FastAPI:
             media_type="text/event-stream",
         )
 
+    @app.post("/v1/responses", response_model=None)
+    async def responses(request: Request) -> Response:
+        body = await request.json()
+        state.response_calls.append(body)
+        prompt = _responses_text(body)
+        directives = {name: value for name, value in _DIRECTIVE.findall(prompt)}
+        if "status" in directives:
+            return _error(int(directives["status"]), "scripted failure")
+        tools = body.get("tools") or []
+        if tools:
+            item: dict[str, object] = {
+                "type": "function_call",
+                "id": "fc_" + uuid.uuid4().hex[:12],
+                "call_id": "call_" + uuid.uuid4().hex[:12],
+                "name": tools[0].get("name", "tool"),
+                "arguments": "{}",
+                "status": "completed",
+            }
+        else:
+            answer = state.answers.get(prompt, f"Answer to: {prompt}")
+            content = [{"type": "output_text", "text": answer, "annotations": []}]
+            item = {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant", "content": content}
+        response = {
+            "id": "resp_" + uuid.uuid4().hex[:12],
+            "object": "response",
+            "created_at": int(time.time()),
+            "status": "completed",
+            "model": str(body.get("model") or state.model),
+            "output": [item],
+            "parallel_tool_calls": True,
+            "tool_choice": body.get("tool_choice", "auto"),
+            "tools": tools,
+            "usage": {"input_tokens": 11, "output_tokens": 3, "total_tokens": 14},
+        }
+        if not body.get("stream"):
+            return JSONResponse(response)
+
+        async def events() -> AsyncIterator[bytes]:
+            sequence = [
+                {"type": "response.created", "response": {**response, "status": "in_progress", "output": []}},
+                {"type": "response.output_item.done", "output_index": 0, "item": item},
+                {"type": "response.completed", "response": response},
+            ]
+            for n, event in enumerate(sequence):
+                yield f"event: {event['type']}\ndata: {json.dumps({**event, 'sequence_number': n})}\n\n".encode()
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
     return app
+
+
+def _responses_text(body: dict[str, object]) -> str:
+    """The text of the last user input of a Responses request."""
+    value = body.get("input")
+    if isinstance(value, str):
+        return value
+    for item in reversed(value if isinstance(value, list) else []):
+        if isinstance(item, dict) and item.get("role") == "user":
+            content = item.get("content")
+            if isinstance(content, str):
+                return content
+            return " ".join(str(p.get("text", "")) for p in content or [] if isinstance(p, dict))
+    return ""
 
 
 async def _stream(

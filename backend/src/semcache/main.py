@@ -14,7 +14,19 @@ from semcache.api import errors
 from semcache.api.deps import enforce_rate_limit
 from semcache.api.limits import BodySizeLimit, UnicodeGuard
 from semcache.api.middleware import RequestContext
-from semcache.api.routes import ask, cache, calculator, entries, feedback, health, openai, pages, telemetry, vector
+from semcache.api.routes import (
+    ask,
+    cache,
+    calculator,
+    entries,
+    feedback,
+    health,
+    openai,
+    pages,
+    responses,
+    telemetry,
+    vector,
+)
 from semcache.config import Settings
 from semcache.telemetry import otel
 
@@ -64,10 +76,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     app.add_middleware(RequestContext)
-    limited = (ask.router, openai.router, cache.router, entries.router, feedback.router, vector.router)
+    limited = (
+        ask.router,
+        openai.router,
+        responses.router,
+        cache.router,
+        entries.router,
+        feedback.router,
+        vector.router,
+    )
     for router in (
         ask.router,
         openai.router,
+        responses.router,
         cache.router,
         entries.router,
         feedback.router,

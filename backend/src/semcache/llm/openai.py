@@ -62,10 +62,17 @@ class OpenAICompatibleLLM:
     def model(self) -> str:
         return self._model
 
-    def _kwargs(self, request: ChatRequest) -> dict[str, object]:
+    @property
+    def client(self) -> AsyncOpenAI:
+        """The SDK client, for what is forwarded as sent (Responses API requests semcache does not cache)."""
+        return self._client
+
+    def upstream_model(self, requested: str | None) -> str:
         # Azure routes by deployment name; other servers honour the requested model when it is given.
-        model = self._model if self._provider in ("azure", "local") or not request.model else request.model
-        return request.upstream_kwargs(model=model, extra_body=self._extra_body)
+        return self._model if self._provider in ("azure", "local") or not requested else requested
+
+    def _kwargs(self, request: ChatRequest) -> dict[str, object]:
+        return request.upstream_kwargs(model=self.upstream_model(request.model), extra_body=self._extra_body)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatCompletionChunk]:
         try:

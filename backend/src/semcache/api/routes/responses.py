@@ -1,0 +1,151 @@
+"""OpenAI Responses API: `POST /v1/responses`, streaming and not, through the same cache flow as chat.
+
+A request is translated to the chat request it means (semcache/responses.py) and answered by the service's
+cache column, so keys, scopes, controls (Cache-Control, x-semcache-*), single flight and response headers are
+the chat gateway's; entries are shared with /v1/chat/completions. Requests that cannot be keyed faithfully
+(tools, previous_response_id, non-text items) go to the upstream's own /responses untouched (BYPASS).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import openai
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.api.errors import error_body
+from semcache.api.routes.openai import _error_response, _headers, _rest, _target, _until_document
+from semcache.controls import parse_controls
+from semcache.errors import InvalidInputError, LLMError
+from semcache.flight import Flight
+from semcache.llm.openai import OpenAICompatibleLLM, map_error
+from semcache.responses import EventWriter, Usage, new_ids, response_object, to_chat
+from semcache.runtime import Resources
+from semcache.schemas.responses import ResponsesRequest
+from semcache.service import CacheDocument, ColumnDone, ColumnEvent, Delta
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+
+@router.post("/responses", response_model=None)
+async def create_response(
+    body: ResponsesRequest, principal: PrincipalDep, resources: ResourcesDep, request: Request
+) -> Response:
+    try:
+        controls, namespace = parse_controls(request.headers)
+    except ValueError as e:
+        raise InvalidInputError(str(e)) from e
+    translation = to_chat(body)
+    if translation.chat is None:
+        return await _forward(resources, body, translation.reason or "not cacheable")
+    chat = translation.chat
+    service = resources.service
+    target = _target(resources, principal.tenant, chat, namespace)
+
+    async def upstream() -> Flight:
+        return await service.join_flight(target, chat)
+
+    events = service.cache_column(chat, target, controls, upstream, path="gateway").__aiter__()
+    doc = await _until_document(events)
+    headers = _headers(doc)
+    first = await anext(events)
+    if isinstance(first, ColumnDone) and first.result.status == "error":
+        await events.aclose()  # type: ignore[attr-defined]  # an async generator underneath
+        return _error_response(first.result.error, headers)
+    model = body.model or _entry_model(doc) or service.llm.model
+    if body.stream:
+        writer = EventWriter(body, model=model)
+        return StreamingResponse(_sse(events, first, writer, doc), media_type="text/event-stream", headers=headers)
+    return await _collect(events, first, body, model, headers)
+
+
+def _entry_model(doc: CacheDocument) -> str:
+    match = doc.lookup.match if doc.lookup is not None else None
+    return str(match.entry.metadata.get("model", "")) if match is not None else ""
+
+
+def _usage(doc: CacheDocument, prompt_tokens: int, completion_tokens: int) -> Usage:
+    # A hit costs no tokens, as on the chat gateway.
+    hit = doc.lookup is not None and doc.lookup.hit
+    return Usage() if hit else Usage(prompt_tokens, completion_tokens)
+
+
+async def _sse(
+    events: AsyncIterator[ColumnEvent], first: ColumnEvent, writer: EventWriter, doc: CacheDocument
+) -> AsyncIterator[bytes]:
+    yield writer.start()
+    async for event in _rest(events, first):
+        if isinstance(event, Delta) and event.text:
+            yield writer.delta(event.text)
+        elif isinstance(event, ColumnDone):
+            result = event.result
+            if result.status == "error":
+                err = result.error or {}
+                yield writer.fail(err.get("code", "llm_error"), err.get("message", "the LLM failed"))
+                return
+            usage = _usage(doc, result.prompt_tokens, result.completion_tokens)
+            yield writer.finish(finish_reason=result.finish_reason or "stop", usage=usage)
+
+
+async def _collect(
+    events: AsyncIterator[ColumnEvent], first: ColumnEvent, body: ResponsesRequest, model: str, headers: dict[str, str]
+) -> Response:
+    parts: list[str] = []
+    started = time.time()
+    async for event in _rest(events, first):
+        if isinstance(event, Delta):
+            parts.append(event.text)
+        elif isinstance(event, ColumnDone):
+            result = event.result
+            if result.status == "error":
+                return _error_response(result.error, headers)
+            # A hit costs no tokens, as on the chat gateway.
+            usage = Usage() if result.status == "hit" else Usage(result.prompt_tokens, result.completion_tokens)
+            answer = response_object(
+                body,
+                ids=new_ids(),
+                model=model,
+                created_at=started,
+                text="".join(parts),
+                finish_reason=result.finish_reason or "stop",
+                usage=usage,
+            )
+            return JSONResponse(answer, headers=headers)
+    raise LLMError("the cache column ended without a result")
+
+
+# --- requests we do not cache: the upstream's own /responses, as sent ----------------------------------
+
+
+async def _forward(resources: Resources, body: ResponsesRequest, reason: str) -> Response:
+    headers = {"x-semcache-status": "BYPASS", "x-semcache-reason": reason.encode("ascii", "replace").decode()[:200]}
+    llm = resources.service.llm
+    if not isinstance(llm, OpenAICompatibleLLM):
+        return JSONResponse(error_body("llm_error", "no upstream LLM is configured"), 503, headers=headers)
+    payload = body.model_dump(exclude_none=True)
+    payload["model"] = llm.upstream_model(body.model)
+    try:
+        if not body.stream:
+            raw = await llm.client.responses.with_raw_response.create(extra_body=payload)
+            content = await raw.http_response.aread()
+            return Response(content, raw.http_response.status_code, headers=headers, media_type="application/json")
+        stream = llm.client.responses.with_streaming_response.create(extra_body=payload)
+        upstream = await stream.__aenter__()
+    except openai.APIStatusError as e:
+        # The upstream's own error, as it sent it: the caller asked for its API.
+        return Response(e.response.content, e.status_code, headers=headers, media_type="application/json")
+    except Exception as e:
+        err = map_error(e)
+        return _error_response({"code": err.code, "message": err.message}, headers)
+
+    async def relay() -> AsyncIterator[bytes]:
+        try:
+            async for piece in upstream.http_response.aiter_bytes():
+                yield piece
+        finally:
+            await stream.__aexit__(None, None, None)
+
+    return StreamingResponse(relay(), media_type="text/event-stream", headers=headers)
