@@ -92,7 +92,7 @@ def _plugins() -> list[ModuleType]:
     if Path("bench", "cli.py").is_file() and not any(Path(p or ".").resolve() == Path.cwd() for p in sys.path):
         sys.path.append(str(Path.cwd()))
     found: list[ModuleType] = []
-    for name in ("semcache.quality.cli", "semcache.reliability.cli", "bench.cli"):
+    for name in ("semcache.quality.cli", "semcache.reliability.cli", "semcache.transfer_cli", "bench.cli"):
         try:
             found.append(importlib.import_module(name))
         except ModuleNotFoundError as e:

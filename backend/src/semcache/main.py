@@ -25,6 +25,7 @@ from semcache.api.routes import (
     pages,
     responses,
     telemetry,
+    transfer,
     vector,
 )
 from semcache.config import Settings
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses.router,
         cache.router,
         entries.router,
+        transfer.router,
         feedback.router,
         vector.router,
     )
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses.router,
         cache.router,
         entries.router,
+        transfer.router,
         feedback.router,
         telemetry.router,
         vector.router,

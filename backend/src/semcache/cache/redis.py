@@ -428,6 +428,47 @@ class RedisStore:
         except RedisError as e:
             raise CacheUnavailableError(f"cache delete failed: {e}") from e
 
+    async def dump(
+        self, *, tenant: str | None, vectors: bool, batch: int = 200
+    ) -> AsyncIterator[tuple[Entry, Vector | None, int | None]]:
+        """Every live entry (of one tenant, or all), with its vector if asked and its TTL left: a SCAN, so
+        it reaches every key however many there are, in batches of one pipelined round trip each."""
+        fields = [*_RETURN, "embedding"] if vectors else list(_RETURN)
+        keys: list[bytes] = []
+        try:
+            async for key in self._scan_keys():
+                keys.append(key)
+                if len(keys) >= batch:
+                    async for item in self._dump_batch(keys, fields, tenant):
+                        yield item
+                    keys = []
+            async for item in self._dump_batch(keys, fields, tenant):
+                yield item
+        except RedisError as e:
+            raise CacheUnavailableError(f"cache export failed: {e}") from e
+
+    async def _dump_batch(
+        self, keys: list[bytes], fields: list[str], tenant: str | None
+    ) -> AsyncIterator[tuple[Entry, Vector | None, int | None]]:
+        if not keys:
+            return
+        async with self.client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hmget(key, fields)
+                pipe.ttl(key)
+            replies = await pipe.execute()
+        for i, key in enumerate(keys):
+            values, ttl = replies[2 * i], int(replies[2 * i + 1])
+            row = dict(zip(fields, values, strict=True))
+            if row["response"] is None or ttl == -2:  # expired between the SCAN and the read
+                continue
+            entry = _entry(_s(key).removeprefix(self.spec.key_prefix), row)
+            if tenant is not None and entry.scope.get("tenant") != tenant:
+                continue
+            blob = row.get("embedding")
+            vector = np.frombuffer(blob, dtype=np.float32) if isinstance(blob, bytes) else None
+            yield entry, vector, ttl if ttl >= 0 else None
+
     async def bump_generation(self, scope: Mapping[str, str]) -> int:
         """O(1) invalidation of a (tenant, namespace): its entries stop matching at once and age out by TTL."""
         try:

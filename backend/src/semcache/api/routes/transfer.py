@@ -1,0 +1,103 @@
+"""/cache/import and /cache/export: warm a cache from JSON Lines, and move one between Redis instances or
+embedders (`semcache import` / `semcache export` drive these in batches)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.cache.semantic import embed_keys
+from semcache.errors import ForbiddenError, InvalidInputError
+from semcache.schemas.common import ScopeValue
+from semcache.schemas.transfer import ImportReport, Refused
+from semcache.transfer import MAX_LINES, Parsed, export_line, parse_lines, reusable_vector, scope_of
+
+router = APIRouter(prefix="/cache", tags=["entries"])
+#: Entries written concurrently per import request: enough to hide Redis round trips, few enough to leave
+#: connections for live traffic.
+WRITERS = 16
+
+
+@router.post(
+    "/import",
+    response_model=ImportReport,
+    openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+)
+async def import_entries(request: Request, principal: PrincipalDep, resources: ResourcesDep) -> ImportReport:
+    """JSON Lines, one entry per line (the shape `GET /cache/export` writes; `prompt` and `response` are enough).
+    Bad lines are refused and reported, never fatal; good lines are embedded in batches and stored."""
+    try:
+        body = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InvalidInputError("the body is not UTF-8 text") from e
+    parsed, refused = parse_lines(body)
+    if len(parsed) + len(refused) > MAX_LINES:
+        raise InvalidInputError(f"at most {MAX_LINES} lines per request (semcache import sends batches)")
+    settings, cache = resources.settings, resources.cache
+    fields = cache.store.spec.scope_fields
+    ready: list[tuple[Parsed, dict[str, str]]] = []
+    for item in parsed:
+        try:
+            if len(item.line.prompt) > settings.max_prompt_chars:
+                raise ValueError(f"prompt longer than MAX_PROMPT_CHARS={settings.max_prompt_chars}")
+            ready.append(
+                (item, scope_of(item.line, tenant=principal.tenant, is_admin=principal.is_admin, fields=fields))
+            )
+        except ValueError as e:
+            refused.append(Refused(line=item.number, reason=str(e)))
+    embedder = resources.embedder
+    vectors = [reusable_vector(p.line, fingerprint=embedder.fingerprint, dims=embedder.dims) for p, _ in ready]
+    missing = [i for i, v in enumerate(vectors) if v is None]
+    fresh = await resources.gate.run(lambda: embed_keys(embedder, [ready[i][0].line.prompt for i in missing]))
+    for i, vector in zip(missing, fresh, strict=True):
+        vectors[i] = vector
+    limit = asyncio.Semaphore(WRITERS)
+
+    async def put(item: Parsed, scope: dict[str, str], index: int) -> None:
+        line = item.line
+        ttl = line.ttl if line.ttl is not None else settings.cache_ttl
+        async with limit:
+            await resources.gate.run(
+                lambda: cache.put(
+                    line.prompt,
+                    line.response,
+                    scope,
+                    ttl=ttl,
+                    vector=vectors[index],
+                    metadata=line.metadata,
+                    tags=item.tags,
+                )
+            )
+
+    await asyncio.gather(*(put(item, scope, i) for i, (item, scope) in enumerate(ready)))
+    return ImportReport(
+        imported=len(ready),
+        refused=sorted(refused, key=lambda r: r.line),
+        reembedded=len(missing),
+        vectors_reused=len(ready) - len(missing),
+    )
+
+
+@router.get("/export", response_class=StreamingResponse)
+async def export_entries(
+    principal: PrincipalDep,
+    resources: ResourcesDep,
+    vectors: Annotated[bool, Query(description="include each entry's embedding")] = False,
+    tenant: Annotated[ScopeValue | None, Query(description="admin only; default: every tenant")] = None,
+) -> StreamingResponse:
+    """Every live entry of the caller's tenant (the admin: all, or `tenant`) as JSON Lines."""
+    if not principal.is_admin and tenant is not None and tenant != principal.tenant:
+        raise ForbiddenError("only the admin key may export another tenant's entries")
+    owner = tenant if principal.is_admin else principal.tenant
+    store, fingerprint = resources.cache.store, resources.embedder.fingerprint
+
+    async def lines() -> AsyncIterator[bytes]:
+        async for entry, vector, ttl in store.dump(tenant=owner, vectors=vectors):
+            yield export_line(entry, ttl=ttl, fingerprint=fingerprint, vector=vector).encode()
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
