@@ -26,7 +26,9 @@ WRITERS = 16
 @router.post(
     "/import",
     response_model=ImportReport,
-    openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+    # Declared as text/plain (any content type is read as JSON Lines; the CLI sends application/x-ndjson), a
+    # media type every OpenAPI client can serialise.
+    openapi_extra={"requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
 async def import_entries(request: Request, principal: PrincipalDep, resources: ResourcesDep) -> ImportReport:
     """JSON Lines, one entry per line (the shape `GET /cache/export` writes; `prompt` and `response` are enough).
