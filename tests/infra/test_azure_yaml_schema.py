@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import bicep_ast
 import jsonschema
 import pytest
 import yaml
-from app_settings import REPO_ROOT
+
+from tests.infra import bicep_ast
+from tests.infra.app_settings import REPO_ROOT
 
 SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "azure.yaml.schema.v1.offline.json"
 

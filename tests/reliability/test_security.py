@@ -4,13 +4,13 @@ limits in Redis, CORS closed by default, secrets never logged or returned, no an
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 
 import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from semcache import auth
 from semcache.auth import KeyRing
 from semcache.ratelimit import bucket_key
 from tests.conftest import ServiceFactory, unique_prefix
@@ -31,13 +31,13 @@ def chat(prompt: str) -> dict[str, object]:
 
 def test_every_key_is_compared_in_constant_time_whatever_matches(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[bytes, bytes]] = []
-    real = auth.hmac.compare_digest
+    real = hmac.compare_digest
 
     def counting(a: bytes, b: bytes) -> bool:
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(auth.hmac, "compare_digest", counting)
+    monkeypatch.setattr(hmac, "compare_digest", counting)  # the module semcache.auth calls
     ring = KeyRing({"key-a-000001": "a", "key-b-000002": "b", "key-c-000003": "c"}, "admin-key-0001")
     for token in ("key-a-000001", "key-c-000003", "admin-key-0001", "wrong-key-000", "k"):
         calls.clear()

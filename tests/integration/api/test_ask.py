@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -14,9 +15,9 @@ from tests.support.upstream import Upstream
 
 
 @pytest.fixture
-async def client(service: LiveServer) -> httpx.AsyncClient:
+async def client(service: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=service.url, timeout=30) as c:
-        yield c  # type: ignore[misc]
+        yield c
 
 
 def by_column(evs: list[Event], column: str) -> list[Event]:

@@ -9,6 +9,7 @@ import httpx
 import openai
 import pytest
 from openai import AsyncOpenAI, OpenAI
+from openai.types.chat import ChatCompletionMessageParam
 
 from tests.conftest import ServiceFactory
 from tests.support.live import LiveServer
@@ -17,7 +18,7 @@ from tests.support.upstream import Upstream
 Q = "What is the capital of France?"
 
 
-def user(text: str) -> list[dict[str, str]]:
+def user(text: str) -> list[ChatCompletionMessageParam]:
     return [{"role": "user", "content": text}]
 
 
@@ -66,13 +67,12 @@ async def test_miss_then_exact_then_semantic_hit_non_streaming(aclient: AsyncOpe
 async def test_a_cached_stream_parses_like_a_fresh_one(aclient: AsyncOpenAI, upstream: Upstream) -> None:
     upstream.state.answers[Q] = "The capital of France is Paris."
 
-    async def read(**kw: object) -> tuple[str, str | None, object, str]:
+    async def read() -> tuple[str, str | None, object, str]:
         async with aclient.chat.completions.with_streaming_response.create(
             model="m",
             messages=user(Q),
             stream=True,
             stream_options={"include_usage": True},
-            **kw,  # type: ignore[arg-type]
         ) as response:
             status = response.headers["x-semcache-status"]
             stream = await response.parse()
@@ -104,7 +104,7 @@ def _sync_checks(client: OpenAI) -> None:
         c.choices[0].delta.content or ""
         for c in client.chat.completions.create(model="m", messages=user("Sync question"), stream=True)
         if c.choices
-    )  # type: ignore[arg-type]
+    )
     assert text == "Answer to: Sync question"
     assert client.models.list().data[0].id
     emb = client.embeddings.create(model="any", input=["a", "b"])
@@ -176,8 +176,10 @@ async def test_tenants_and_admin(service_factory: ServiceFactory) -> None:
         await wrong.models.list()
     async with httpx.AsyncClient(base_url=server.url) as c:
         assert (await c.delete("/cache/clear", headers={"Authorization": "Bearer key-acme-0001"})).status_code == 403
-        r = await c.delete("/cache/clear", params={"tenant": "acme"}, headers={"Authorization": "Bearer admin-key-99"})
-        assert r.json()["deleted"] >= 1
+        cleared = await c.delete(
+            "/cache/clear", params={"tenant": "acme"}, headers={"Authorization": "Bearer admin-key-99"}
+        )
+        assert cleared.json()["deleted"] >= 1
     for client in (acme, globex, wrong):
         await client.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 import httpx
 import openai
@@ -29,7 +30,8 @@ async def settle(c: httpx.AsyncClient, expected_events: int) -> None:
 async def stream_events(redis_url: str, prefix: str) -> list[dict[str, str]]:
     client = aioredis.Redis.from_url(redis_url, decode_responses=True)
     try:
-        return [fields for _, fields in await client.xrange(f"{prefix}:telemetry")]
+        entries = cast(list[tuple[str, dict[str, str]]], await client.xrange(f"{prefix}:telemetry"))
+        return [fields for _, fields in entries]
     finally:
         await client.aclose()
 

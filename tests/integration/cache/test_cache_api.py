@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -15,9 +16,9 @@ FRANCE = "What is the capital of France?"
 
 
 @pytest.fixture
-async def client(service: LiveServer) -> httpx.AsyncClient:
+async def client(service: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=service.url, timeout=30) as c:
-        yield c  # type: ignore[misc]
+        yield c
 
 
 async def store(client: httpx.AsyncClient, prompt: str, response: str, **extra: object) -> dict[str, object]:
