@@ -58,10 +58,8 @@ async def own_redis(tmp_path: Path) -> AsyncIterator[KillableRedis]:
 
 
 def server_loop(server: LiveServer) -> asyncio.AbstractEventLoop:
-    """The event loop a LiveServer's uvicorn runs on (its listening socket knows it)."""
-    servers = server.server.servers
-    assert servers, "the live server is not listening"
-    return servers[0].get_loop()
+    """The event loop a LiveServer's uvicorn runs on."""
+    return server.loop()
 
 
 def in_server(server: LiveServer, coro: Coroutine[Any, Any, T], timeout_s: float = 10.0) -> T:

@@ -16,6 +16,7 @@ from semcache.ratelimit import bucket_key
 from tests.conftest import ServiceFactory, unique_prefix
 from tests.reliability.conftest import KillableRedis
 from tests.support.upstream import Upstream
+from tests.support.wait import drained
 
 KEYS = "key-acme-0001=acme,key-globex-01=globex"
 ADMIN = "admin-key-99"
@@ -75,7 +76,7 @@ async def test_tenant_comes_from_the_key_and_answers_never_cross_tenants(
         assert {r.status_code for r in results} == {200}
         assert upstream.state.calls_for("Q2 in flight") == 2
         upstream.state.delay_s = 0.0
-        await asyncio.sleep(0.3)
+        await drained(server)  # both leaders' stores are done
         entries = set()
         for h, tenant in ((acme, "acme"), (globex, "globex")):
             r = await c.post("/cache/search", headers=h, json={"prompt": "Q2 in flight", "scope": {"model": "m"}})
