@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -17,7 +16,6 @@ from tests.support.live import LiveServer
 from tests.support.upstream import Upstream
 
 _counter = itertools.count()
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 @pytest.fixture(scope="session")

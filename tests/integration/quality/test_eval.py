@@ -19,7 +19,8 @@ from semcache.quality.metrics import Observed, served, verdicts
 from semcache.quality.pairs import Pair, parse_pairs
 from semcache.quality.runner import Bench, observe, open_bench
 from semcache.quality.verify import build_verifier
-from tests.conftest import SHARED, make_settings
+from tests.conftest import make_settings
+from tests.support.shared import require_shared
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "quality_sample.jsonl"
 SCOPE = {"tenant": "eval", "namespace": "sample"}
@@ -86,10 +87,9 @@ async def test_figures_on_the_fixed_sample_are_stable(observed: list[Observed], 
 
 
 def test_sample_is_drawn_from_the_shared_data() -> None:
-    if not (SHARED / "data").is_dir():
-        pytest.skip("../shared/data is not present beside the repository")
+    data = require_shared("data")
     names = set(sources())
-    assert all((SHARED / "data" / f"{n}.jsonl").is_file() for n in names)
+    assert all((data / f"{n}.jsonl").is_file() for n in names)
 
 
 async def test_conversations_serve_no_wrong_answer_on_the_sample(observed: list[Observed], settings: Settings) -> None:
