@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import ServiceFactory
 from tests.support.live import LiveServer
+from tests.support.paraphrases import FRANCE_PARAPHRASE
 from tests.support.sse import Event, collect, events
 from tests.support.upstream import Upstream
 from tests.support.wait import drained, eventually
@@ -56,7 +57,7 @@ async def test_stream_event_order_on_a_miss_then_a_paraphrase_hit(
     assert upstream.state.calls_for("capital of France") == 1, "one upstream call serves both columns"
     assert await is_stored(service, client, "What is the capital of France?")
 
-    hit = await collect(client, "/ask/stream", {"prompt": "What is France's capital?"})
+    hit = await collect(client, "/ask/stream", {"prompt": FRANCE_PARAPHRASE})
     doc = next(e.data for e in hit if e.name == "cache_document")
     assert doc["status"] == "hit" and doc["source"] == "semantic" and doc["prompt"] == "What is the capital of France?"
     assert isinstance(doc["similarity"], float) and doc["similarity"] > 0.9

@@ -13,6 +13,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from tests.conftest import ServiceFactory
 from tests.support.live import LiveServer
+from tests.support.paraphrases import FRANCE_PARAPHRASE
 from tests.support.upstream import Upstream
 from tests.support.wait import drained, eventually
 
@@ -43,9 +44,7 @@ async def test_miss_then_exact_then_semantic_hit_non_streaming(
     assert r.headers["x-semcache-status"] == "HIT-EXACT" and hit.choices[0].message.content == "Paris."
     assert hit.choices[0].finish_reason == "stop" and hit.object == "chat.completion" and hit.id.startswith("chatcmpl-")
     assert hit.usage is not None and hit.usage.total_tokens == 0 and int(r.headers["age"]) >= 0
-    r = await aclient.chat.completions.with_raw_response.create(
-        model="gpt-4o-mini", messages=user("What is France's capital?")
-    )
+    r = await aclient.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=user(FRANCE_PARAPHRASE))
     assert r.headers["x-semcache-status"] == "HIT-SEMANTIC" and float(r.headers["x-semcache-similarity"]) > 0.9
     assert (
         r.headers["x-semcache-entry"]
@@ -134,11 +133,9 @@ async def test_cache_controls(service: LiveServer, aclient: AsyncOpenAI, upstrea
     # The threshold header: a paraphrase served at the default threshold is a miss at 0.99.
     await create(model="m", messages=user(Q))
     await drained(service)
-    r = await create(model="m", messages=user("What is France's capital?"))
+    r = await create(model="m", messages=user(FRANCE_PARAPHRASE))
     assert r.headers["x-semcache-status"] == "HIT-SEMANTIC" and float(r.headers["x-semcache-similarity"]) < 0.99
-    r = await create(
-        model="m", messages=user("What is France's capital?"), extra_headers={"x-semcache-threshold": "0.99"}
-    )
+    r = await create(model="m", messages=user(FRANCE_PARAPHRASE), extra_headers={"x-semcache-threshold": "0.99"})
     assert r.headers["x-semcache-status"] == "MISS"
     for bad in (
         {"x-semcache-ttl": "soon"},

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ServiceFactory
 from tests.support.live import LiveServer
+from tests.support.paraphrases import FRANCE_PARAPHRASE
 from tests.support.wait import drained
 
 
@@ -71,7 +72,7 @@ async def test_summary_adds_up_after_a_scripted_run(service: LiveServer) -> None
         script = [
             stored["prompt"],
             "what is the capital of FRANCE?",
-            "What is France's capital?",
+            FRANCE_PARAPHRASE,
             "A new question",
         ]
         for prompt in script:

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.conftest import ServiceFactory
+from tests.support.paraphrases import FRANCE_PARAPHRASE
 from tests.support.sse import collect
 from tests.support.wait import drained
 
@@ -26,7 +27,7 @@ async def test_local_model_answers_and_a_paraphrase_is_served_from_the_cache(ser
             json={"prompt": "What is the capital of France?", "scope": {"model": "smollm2-135m-instruct"}},
         )
         assert search.json()["hit"] is True
-        second = await collect(c, "/ask/stream", {"prompt": "What is France's capital?"})
+        second = await collect(c, "/ask/stream", {"prompt": FRANCE_PARAPHRASE})
         done = next(e.data for e in second if e.name == "column_complete" and e.data["column"] == "cache")
         assert done["status"] == "hit" and done["source"] == "semantic"
         cached = "".join(
