@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -16,7 +16,6 @@ from tests.support.live import LiveServer
 from tests.support.upstream import Upstream
 
 _counter = itertools.count()
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +44,8 @@ def make_settings(redis_url: str, **env: object) -> Settings:
         "LLM_BASE_URL": "http://127.0.0.1:9/v1",
     }
     values.update(env)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    # Settings takes its aliases as keyword names; values of any type are validated there.
+    return Settings(_env_file=None, **cast(dict[str, Any], values))
 
 
 ServiceFactory = Callable[..., LiveServer]

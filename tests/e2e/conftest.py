@@ -106,7 +106,8 @@ async def screenshot(page: Page, name: str) -> None:
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-async def has_route(server: LiveServer, path: str) -> bool:
-    """Whether the live app serves GET `path` (asked over HTTP: included routers do not list their routes)."""
+async def assert_serves(server: LiveServer, path: str) -> None:
+    """GET `path` answers 200 with JSON (asked over HTTP: included routers do not list their routes)."""
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
-        return (await client.get(path)).status_code != 404
+        r = await client.get(path)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json"), (path, r.status_code)

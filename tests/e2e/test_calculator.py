@@ -6,8 +6,9 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import NewPage, has_route, screenshot
+from tests.e2e.conftest import NewPage, assert_serves, screenshot
 from tests.support.live import LiveServer
+from tests.support.paraphrases import FRANCE_PARAPHRASE
 
 pytestmark = pytest.mark.e2e
 
@@ -117,11 +118,10 @@ async def test_dark_theme_and_phone_layout(live: LiveServer, new_page: NewPage) 
 
 
 async def test_fill_from_live_telemetry(live: LiveServer, new_page: NewPage) -> None:
-    if not await has_route(live, "/telemetry/summary"):
-        pytest.skip("GET /telemetry/summary is not served yet")
+    await assert_serves(live, "/telemetry/summary")  # the page reads it: a missing route is a failure
     page = await new_page()
     await page.goto(live.url + "/")
-    for prompt in ("What is the capital of France?", "What is France's capital?"):
+    for prompt in ("What is the capital of France?", FRANCE_PARAPHRASE):
         await page.fill("#prompt", prompt)
         await page.press("#prompt", "Enter")
         await expect(page.locator(".col[data-column=raw]")).to_have_attribute("aria-busy", "false")

@@ -9,6 +9,7 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import NewPage, screenshot
 from tests.support.live import LiveServer
+from tests.support.paraphrases import FRANCE_PARAPHRASE
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +62,7 @@ async def test_question_streams_both_columns_then_a_paraphrase_hits_first(live: 
     await expect(page.locator(f"{CACHE} [data-role=foot]")).to_contain_text("Stored as")
 
     await page.evaluate(WATCH_FINISH)
-    await ask(page, "What is France's capital?")
+    await ask(page, FRANCE_PARAPHRASE)
     await wait_both_done(page)
     assert await page.evaluate("window.__finished") == ["cache", "raw"]
     await expect(page.locator(f"{CACHE} [data-role=badge-text]")).to_contain_text("HIT · semantic")
@@ -77,7 +78,7 @@ async def test_hover_card_shows_the_cache_metadata(live: LiveServer, new_page: N
     await page.goto(live.url + "/")
     await ask(page, "What is the capital of France?")
     await wait_both_done(page)
-    await ask(page, "What is France's capital?")
+    await ask(page, FRANCE_PARAPHRASE)
     await wait_both_done(page)
 
     card = page.locator("#hovercard")

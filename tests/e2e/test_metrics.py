@@ -6,17 +6,17 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.e2e.conftest import NewPage, has_route, screenshot
+from tests.e2e.conftest import NewPage, assert_serves, screenshot
 from tests.support.live import LiveServer
+from tests.support.paraphrases import FRANCE_PARAPHRASE
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_metrics_view_draws_the_summary_and_refreshes_live(live: LiveServer, new_page: NewPage) -> None:
-    if not await has_route(live, "/telemetry/summary"):
-        pytest.skip("GET /telemetry/summary is not served yet")
+    await assert_serves(live, "/telemetry/summary")  # the page reads it: a missing route is a failure
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as client:
-        for prompt in ("What is the capital of France?", "What is France's capital?"):
+        for prompt in ("What is the capital of France?", FRANCE_PARAPHRASE):
             assert (await client.post("/ask", json={"prompt": prompt})).status_code == 200
 
         page = await new_page()

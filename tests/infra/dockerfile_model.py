@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from app_settings import REPO_ROOT
+from tests.infra.app_settings import REPO_ROOT
 
 DOCKERFILE = REPO_ROOT / "backend" / "Dockerfile"
 

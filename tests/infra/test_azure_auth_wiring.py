@@ -15,7 +15,8 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
-from app_settings import REPO_ROOT
+
+from tests.infra.app_settings import REPO_ROOT
 
 AZURE_AUTH = REPO_ROOT / "backend" / "src" / "semcache" / "azure_auth.py"
 CLIENT_ID = "00000000-0000-0000-0000-00000000c11d"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import bicep_ast
 import jsonschema
-import pytest
 import yaml
-from app_settings import REPO_ROOT
 
-SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "azure.yaml.schema.v1.offline.json"
+from tests.infra import bicep_ast
+from tests.infra.app_settings import REPO_ROOT
+from tests.support.shared import require_shared
 
 
 def _azure_yaml() -> dict[str, Any]:
@@ -20,9 +19,7 @@ def _azure_yaml() -> dict[str, Any]:
 
 
 def test_matches_the_azd_schema() -> None:
-    if not SCHEMA.is_file():
-        pytest.skip(f"azd schema not available offline at {SCHEMA}")
-    schema = json.loads(SCHEMA.read_text())
+    schema = json.loads(require_shared("schemas/azure.yaml.schema.v1.offline.json").read_text())
     validator = jsonschema.Draft201909Validator(schema)
     errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(_azure_yaml())]
     assert not errors, errors

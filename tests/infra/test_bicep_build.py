@@ -7,7 +7,8 @@ import shutil
 import subprocess
 
 import pytest
-from app_settings import REPO_ROOT
+
+from tests.infra.app_settings import REPO_ROOT
 
 
 def test_bicep_build() -> None:

@@ -7,9 +7,10 @@ import json
 import re
 from pathlib import Path
 
-import bicep_ast
 import pytest
-from app_settings import REPO_ROOT
+
+from tests.infra import bicep_ast
+from tests.infra.app_settings import REPO_ROOT
 
 INFRA = REPO_ROOT / "infra"
 CALLERS = sorted(p for p in INFRA.rglob("*.bicep") if bicep_ast.parse(p).modules)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import bicep_ast
 import pytest
-from app_settings import REPO_ROOT
+
+from tests.infra import bicep_ast
+from tests.infra.app_settings import REPO_ROOT
 
 BICEP_FILES = sorted((REPO_ROOT / "infra").rglob("*.bicep"))
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
-from app_settings import REPO_ROOT
+
+from tests.infra.app_settings import REPO_ROOT
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 

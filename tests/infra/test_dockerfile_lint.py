@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from app_settings import REPO_ROOT
-from dockerfile_model import DOCKERFILE, Instruction, env_names, exec_form, instructions
+
+from tests.infra.app_settings import REPO_ROOT
+from tests.infra.dockerfile_model import DOCKERFILE, Instruction, env_names, exec_form, instructions
 
 
 def _hadolint() -> str:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import bicep_ast
 import pytest
 import yaml
-from app_settings import REPO_ROOT, SDK_VARIABLES, Alias, aliases
-from dockerfile_model import env_names
+
+from tests.infra import bicep_ast
+from tests.infra.app_settings import REPO_ROOT, SDK_VARIABLES, Alias, aliases
+from tests.infra.dockerfile_model import env_names
 
 #: Set in the image for Python and pip themselves.
 RUNTIME_VARIABLES = {"PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PIP_DISABLE_PIP_VERSION_CHECK"}

@@ -4,10 +4,10 @@ data directory), and helpers to look inside a live service's event loop."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -58,15 +58,13 @@ async def own_redis(tmp_path: Path) -> AsyncIterator[KillableRedis]:
 
 
 def server_loop(server: LiveServer) -> asyncio.AbstractEventLoop:
-    """The event loop a LiveServer's uvicorn runs on (its listening socket knows it)."""
-    servers = server.server.servers
-    assert servers, "the live server is not listening"
-    return servers[0].get_loop()
+    """The event loop a LiveServer's uvicorn runs on."""
+    return server.loop()
 
 
-def in_server(server: LiveServer, coro: Awaitable[T], timeout_s: float = 10.0) -> T:
+def in_server(server: LiveServer, coro: Coroutine[Any, Any, T], timeout_s: float = 10.0) -> T:
     """Run a coroutine on the server's loop (thread-safe) and wait for its result."""
-    future = asyncio.run_coroutine_threadsafe(coro, server_loop(server))  # type: ignore[arg-type]
+    future = asyncio.run_coroutine_threadsafe(coro, server_loop(server))
     return future.result(timeout_s)
 
 

@@ -11,6 +11,7 @@ import pytest
 from tests.reliability.conftest import standalone_service
 from tests.support.live import LiveServer
 
+JSON = {"content-type": "application/json"}
 LIMIT = 200_000  # MAX_BODY_BYTES for these tests: above the largest valid prompt, far below the default
 
 
@@ -150,16 +151,11 @@ async def test_bad_query_parameters_get_4xx_json(c: httpx.AsyncClient) -> None:
         "Ĉu vi parolas Esperanton? 日本語 العربية 🙂‍↔️",
         "zero\u200bwidth and RTL \u202eoverride",
         "NUL \x00 inside",
-        "lone surrogate \ud800 here",
         "ﬁ ligature and Å angstrom and ＦＵＬＬＷＩＤＴＨ",
     ],
 )
-async def test_unicode_prompts_are_answered_not_crashed(c: httpx.AsyncClient, prompt: str) -> None:
-    async def post(path: str, body: object) -> httpx.Response:
-        # ensure_ascii: a lone surrogate travels as the JSON escape \ud800, as a buggy client would send it
-        raw = json.dumps(body, ensure_ascii=True).encode()
-        return await c.post(path, content=raw, headers={"content-type": "application/json"})
-
+async def test_valid_unicode_prompts_are_answered_stored_and_found(c: httpx.AsyncClient, prompt: str) -> None:
+    """Valid Unicode, however unusual, is a prompt like any other: never a 4xx, never a 500."""
     for path, body, ok in (
         ("/v1/chat/completions", {"model": "m", "messages": msgs(1, prompt)}, 200),
         ("/ask", {"prompt": prompt}, 200),
@@ -167,10 +163,24 @@ async def test_unicode_prompts_are_answered_not_crashed(c: httpx.AsyncClient, pr
         ("/cache/search", {"prompt": prompt}, 200),
         ("/vector/add", {"text": prompt}, 201),
     ):
-        r = await post(path, body)
-        assert r.status_code in (ok, 400, 422), (path, r.text[:300])
-        if r.status_code != ok:
-            assert_json_error(r, (400, 422))
+        r = await c.post(path, content=json.dumps(body, ensure_ascii=True).encode(), headers=JSON)
+        assert r.status_code == ok, (path, r.text[:300])
+        if path == "/cache/search":
+            assert r.json()["hit"] is True and r.json()["match"]["response"] == "ok", r.text[:300]
+
+
+async def test_a_lone_surrogate_prompt_is_refused_on_every_route(c: httpx.AsyncClient) -> None:
+    prompt = "lone surrogate \ud800 here"  # ensure_ascii: it travels as the JSON escape, as a buggy client sends it
+    for path, body in (
+        ("/v1/chat/completions", {"model": "m", "messages": msgs(1, prompt)}),
+        ("/ask", {"prompt": prompt}),
+        ("/cache/store", {"prompt": prompt, "response": "ok"}),
+        ("/cache/search", {"prompt": prompt}),
+        ("/vector/add", {"text": prompt}),
+    ):
+        r = await c.post(path, content=json.dumps(body, ensure_ascii=True).encode(), headers=JSON)
+        assert_json_error(r, 422)
+        assert "surrogate" in r.json()["error"]["message"], (path, r.text[:300])
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from tests.conftest import ServiceFactory
 from tests.reliability.conftest import KillableRedis
 from tests.support.sse import collect
 from tests.support.upstream import Upstream
+from tests.support.wait import eventually
 
 MODEL = "m"
 
@@ -38,6 +39,12 @@ async def wait_for(c: httpx.AsyncClient, prompt: str, want: str, *, timeout_s: f
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"{prompt!r}: still {seen!r} after {timeout_s}s, wanted {want}")
+
+
+def every_kind(log: list[tuple[float, str, int, str]], *, since: float, n: int) -> bool:
+    """Whether each kind of caller has logged `n` answers sent after `since`."""
+    seen = Counter(kind for t, kind, _, _ in log if t > since)
+    return all(seen[k] >= n for k in KINDS)
 
 
 async def one_call(c: httpx.AsyncClient, kind: str, prompt: str) -> tuple[int, str]:
@@ -88,10 +95,12 @@ async def test_redis_killed_mid_traffic_bypasses_then_reconnects_by_itself(
 
         stop = asyncio.Event()
         load = asyncio.create_task(traffic(c, stop, log))
-        await asyncio.sleep(1.0)
+        await eventually(lambda: every_kind(log, since=0.0, n=2), what="traffic of every kind before the kill")
         killed_at = time.monotonic()
         await own_redis.kill()
-        await asyncio.sleep(1.5)
+        await eventually(
+            lambda: every_kind(log, since=killed_at + 0.1, n=2), what="traffic of every kind during the outage"
+        )
 
         # Meanwhile: every kind still answers, from the LLM, and says it bypassed the cache.
         for kind in KINDS:
@@ -109,7 +118,9 @@ async def test_redis_killed_mid_traffic_bypasses_then_reconnects_by_itself(
         # No restart of the service: the entry written before the crash is served again by itself.
         await wait_for(c, "Stored before the crash", "HIT-EXACT", timeout_s=10)
         recovered_s = time.monotonic() - restarted_at
-        await asyncio.sleep(1.0)
+        await eventually(
+            lambda: every_kind(log, since=restarted_at + recovered_s, n=2), what="traffic of every kind after it"
+        )
         stop.set()
         await load
 

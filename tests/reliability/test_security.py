@@ -4,18 +4,19 @@ limits in Redis, CORS closed by default, secrets never logged or returned, no an
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 
 import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from semcache import auth
 from semcache.auth import KeyRing
 from semcache.ratelimit import bucket_key
 from tests.conftest import ServiceFactory, unique_prefix
 from tests.reliability.conftest import KillableRedis
 from tests.support.upstream import Upstream
+from tests.support.wait import drained
 
 KEYS = "key-acme-0001=acme,key-globex-01=globex"
 ADMIN = "admin-key-99"
@@ -31,13 +32,13 @@ def chat(prompt: str) -> dict[str, object]:
 
 def test_every_key_is_compared_in_constant_time_whatever_matches(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[bytes, bytes]] = []
-    real = auth.hmac.compare_digest
+    real = hmac.compare_digest
 
     def counting(a: bytes, b: bytes) -> bool:
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(auth.hmac, "compare_digest", counting)
+    monkeypatch.setattr(hmac, "compare_digest", counting)  # the module semcache.auth calls
     ring = KeyRing({"key-a-000001": "a", "key-b-000002": "b", "key-c-000003": "c"}, "admin-key-0001")
     for token in ("key-a-000001", "key-c-000003", "admin-key-0001", "wrong-key-000", "k"):
         calls.clear()
@@ -75,7 +76,7 @@ async def test_tenant_comes_from_the_key_and_answers_never_cross_tenants(
         assert {r.status_code for r in results} == {200}
         assert upstream.state.calls_for("Q2 in flight") == 2
         upstream.state.delay_s = 0.0
-        await asyncio.sleep(0.3)
+        await drained(server)  # both leaders' stores are done
         entries = set()
         for h, tenant in ((acme, "acme"), (globex, "globex")):
             r = await c.post("/cache/search", headers=h, json={"prompt": "Q2 in flight", "scope": {"model": "m"}})

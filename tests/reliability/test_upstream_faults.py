@@ -4,7 +4,6 @@ no task, flight, upstream call or connection is left behind."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
@@ -13,6 +12,7 @@ from tests.conftest import ServiceFactory
 from tests.reliability.conftest import task_count
 from tests.support.live import LiveServer
 from tests.support.upstream import Upstream
+from tests.support.wait import drained, eventually
 
 FAULTS = [
     ("Busy [[status:429]]", 429, "llm_rate_limited"),
@@ -38,17 +38,18 @@ def tcp_states_to(port: int) -> list[str]:
     return states
 
 
-async def settled(server: LiveServer, upstream: Upstream, *, timeout_s: float = 5.0) -> None:
+async def settled(server: LiveServer, upstream: Upstream) -> None:
     """Wait until the service has nothing pending: stores, flights, upstream calls."""
     service = server.app.state.resources.service
-    for _ in range(int(timeout_s / 0.05)):
-        if not service.background and not len(service.flights) and not upstream.state.in_flight:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(
-        f"left behind: {len(service.background)} background tasks, {len(service.flights)} flights, "
-        f"{upstream.state.in_flight} upstream calls"
+    await drained(server)
+    await eventually(
+        lambda: not service.background and not len(service.flights) and not upstream.state.in_flight,
+        what="the service settling (no background task, flight or upstream call left)",
     )
+
+
+async def _at_most(server: LiveServer, tasks: int) -> bool:
+    return await task_count(server) <= tasks
 
 
 async def stored(c: httpx.AsyncClient, prompt: str) -> bool:
@@ -74,11 +75,8 @@ async def fault_round(c: httpx.AsyncClient, upstream: Upstream, round_no: int) -
         async for line in s.aiter_lines():
             if '"content"' in line:
                 break
-    for _ in range(100):
-        if upstream.state.cancelled > round_no:
-            break
-        await asyncio.sleep(0.05)
-    assert upstream.state.cancelled == round_no + 1, "the hang-up did not cancel the upstream call"
+    await eventually(lambda: upstream.state.cancelled > round_no, what="the hang-up cancelling the upstream call")
+    assert upstream.state.cancelled == round_no + 1
 
 
 async def test_upstream_faults_give_clear_errors_store_nothing_and_leak_nothing(
@@ -103,7 +101,10 @@ async def test_upstream_faults_give_clear_errors_store_nothing_and_leak_nothing(
                 assert not await stored(c, f"{prompt} round {round_no}"), prompt
             assert not await stored(c, f"Cut me off [[cut]] {round_no}")
             assert not await stored(c, f"Count slowly [[slowchunks:0.2]] {round_no}")
-        await asyncio.sleep(0.3)  # let the server loop retire the handlers of the last responses
+        # The handlers of the last responses retire on the server's loop after the client has them.
+        await eventually(
+            lambda: _at_most(server, tasks_before + 1), what="the server's tasks going back to where they were"
+        )
         tasks_after = await task_count(server)
         states = tcp_states_to(upstream_port)
 

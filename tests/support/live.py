@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -36,6 +37,12 @@ class LiveServer:
             if time.monotonic() > deadline:
                 raise TimeoutError("the live server did not start")
             time.sleep(0.02)
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop uvicorn serves on (its listening socket knows it)."""
+        servers = self.server.servers
+        assert servers, "the live server is not listening"
+        return servers[0].get_loop()
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -18,7 +18,7 @@ class Event:
 
 
 async def events(response: httpx.Response) -> AsyncIterator[Event]:
-    name, data = "message", []
+    name, data = "message", list[str]()
     async for line in response.aiter_lines():
         if line == "":
             if data:

@@ -29,7 +29,7 @@ def catch_warnings_entries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str
 
 
 async def test_first_requests_build_no_routes(catch_warnings_entries: list[str]) -> None:
-    app = create_app(Settings(_env_file=None, REDIS_URL="redis://127.0.0.1:9"))  # type: ignore[call-arg]
+    app = create_app(Settings(_env_file=None, REDIS_URL="redis://127.0.0.1:9"))
     built_at_create = len(catch_warnings_entries)
     assert built_at_create > 0  # the route dependants and the OpenAPI document were built just now
     # No lifespan: the routes fail on missing resources, after FastAPI matched them and solved their params.

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from tests.conftest import ServiceFactory
 from tests.support.live import LiveServer
+from tests.support.paraphrases import FRANCE_PARAPHRASE
 from tests.support.sse import Event, collect, events
 from tests.support.upstream import Upstream
+from tests.support.wait import drained, eventually
 
 
 @pytest.fixture
-async def client(service: LiveServer) -> httpx.AsyncClient:
+async def client(service: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=service.url, timeout=30) as c:
-        yield c  # type: ignore[misc]
+        yield c
 
 
 def by_column(evs: list[Event], column: str) -> list[Event]:
@@ -27,23 +29,15 @@ def done(evs: list[Event], column: str) -> dict[str, object]:
     return next(e.data for e in evs if e.name == "column_complete" and e.data["column"] == column)
 
 
-async def wait_stored(client: httpx.AsyncClient, prompt: str, model: str = "default") -> None:
-    for _ in range(50):
-        r = await client.post("/cache/search", json={"prompt": prompt, "scope": {"model": model}})
-        if r.json()["hit"]:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{prompt!r} was never stored")
-
-
-async def not_stored(client: httpx.AsyncClient, prompt: str) -> bool:
-    await asyncio.sleep(0.2)  # stores run after the response; give one the chance to (wrongly) happen
-    r = await client.post("/cache/search", json={"prompt": prompt, "scope": {"model": "default"}})
-    return r.json()["hit"] is False
+async def is_stored(server: LiveServer, client: httpx.AsyncClient, prompt: str, model: str = "default") -> bool:
+    """Whether `prompt` is in the cache once the service has finished its stores (no guessing how long)."""
+    await drained(server)
+    r = await client.post("/cache/search", json={"prompt": prompt, "scope": {"model": model}})
+    return bool(r.json()["hit"])
 
 
 async def test_stream_event_order_on_a_miss_then_a_paraphrase_hit(
-    client: httpx.AsyncClient, upstream: Upstream
+    service: LiveServer, client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
     upstream.state.answers["What is the capital of France?"] = "The capital of France is Paris."
     evs = await collect(client, "/ask/stream", {"prompt": "What is the capital of France?"})
@@ -61,9 +55,9 @@ async def test_stream_event_order_on_a_miss_then_a_paraphrase_hit(
     miss = done(evs, "cache")
     assert miss["status"] == "miss" and miss["stored"] is True
     assert upstream.state.calls_for("capital of France") == 1, "one upstream call serves both columns"
-    await wait_stored(client, "What is the capital of France?")
+    assert await is_stored(service, client, "What is the capital of France?")
 
-    hit = await collect(client, "/ask/stream", {"prompt": "What is France's capital?"})
+    hit = await collect(client, "/ask/stream", {"prompt": FRANCE_PARAPHRASE})
     doc = next(e.data for e in hit if e.name == "cache_document")
     assert doc["status"] == "hit" and doc["source"] == "semantic" and doc["prompt"] == "What is the capital of France?"
     assert isinstance(doc["similarity"], float) and doc["similarity"] > 0.9
@@ -87,14 +81,14 @@ async def test_a_hit_finishes_before_the_raw_columns_first_token(client: httpx.A
     assert evs.index(cache_done) < evs.index(raw_first)
 
 
-async def test_ask_returns_both_columns_with_metadata(client: httpx.AsyncClient) -> None:
+async def test_ask_returns_both_columns_with_metadata(service: LiveServer, client: httpx.AsyncClient) -> None:
     r = await client.post("/ask", json={"prompt": "Name a primary colour."})
     assert r.status_code == 200
     body = r.json()
     assert body["raw"]["text"] == body["cache"]["text"] == "Answer to: Name a primary colour."
     assert body["cache"]["status"] == "miss" and body["cache"]["document"]["status"] == "miss"
     assert body["raw"]["prompt_tokens"] == 11 and body["raw"]["completion_tokens"] == 6
-    await wait_stored(client, "Name a primary colour.")
+    assert await is_stored(service, client, "Name a primary colour.")
     again = (await client.post("/ask", json={"prompt": "Name a primary colour."})).json()
     assert again["cache"]["status"] == "hit" and again["cache"]["source"] == "exact"
     assert again["cache"]["similarity"] == 1.0 and again["cache"]["document"]["doc_id"] == again["cache"]["entry_id"]
@@ -120,16 +114,18 @@ async def test_upstream_failures_are_reported_and_never_stored(
             result = done(evs, column)
             assert result["status"] == status and result["error"]["code"] == code  # type: ignore[index]
             assert result["stored"] is False
-        assert await not_stored(c, prompt)
+        assert not await is_stored(server, c, prompt)
 
 
 @pytest.mark.parametrize("directive", ["[[refuse]]", "[[length]]", "[[empty]]"])
-async def test_refused_truncated_or_empty_answers_are_not_stored(client: httpx.AsyncClient, directive: str) -> None:
+async def test_refused_truncated_or_empty_answers_are_not_stored(
+    service: LiveServer, client: httpx.AsyncClient, directive: str
+) -> None:
     prompt = f"Tell me something {directive}"
     body = (await client.post("/ask", json={"prompt": prompt})).json()
     assert body["cache"]["status"] == "miss" and body["cache"]["stored"] is False
     assert body["cache"]["reason"].startswith("not stored")
-    assert await not_stored(client, prompt)
+    assert not await is_stored(service, client, prompt)
 
 
 async def test_retries_on_5xx_then_succeeds(service_factory: ServiceFactory, upstream: Upstream) -> None:
@@ -140,19 +136,18 @@ async def test_retries_on_5xx_then_succeeds(service_factory: ServiceFactory, ups
 
 
 async def test_client_disconnect_cancels_the_upstream_and_stores_nothing(
-    client: httpx.AsyncClient, upstream: Upstream
+    service: LiveServer, client: httpx.AsyncClient, upstream: Upstream
 ) -> None:
     prompt = "Count slowly to ten [[slowchunks:0.3]]"
     async with client.stream("POST", "/ask/stream", json={"prompt": prompt}) as response:
         async for event in events(response):
             if event.name == "content_chunk":
                 break  # hang up mid-answer
-    for _ in range(50):
-        if upstream.state.cancelled and not upstream.state.in_flight:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(
+        lambda: upstream.state.cancelled > 0 and not upstream.state.in_flight, what="the upstream call was cancelled"
+    )
     assert upstream.state.cancelled == 1 and upstream.state.completed == 0
-    assert await not_stored(client, prompt)
+    assert not await is_stored(service, client, prompt)
 
 
 async def test_redis_down_bypasses_the_cache_and_still_answers(service_factory: ServiceFactory) -> None:
@@ -173,13 +168,13 @@ async def test_redis_down_bypasses_the_cache_and_still_answers(service_factory: 
         assert health.status_code == 503 and health.json()["status"] == "degraded"
 
 
-async def test_no_cache_and_no_store_options(client: httpx.AsyncClient) -> None:
+async def test_no_cache_and_no_store_options(service: LiveServer, client: httpx.AsyncClient) -> None:
     body = (await client.post("/ask", json={"prompt": "Colour of the sky?", "no_store": True})).json()
     assert body["cache"]["status"] == "miss" and body["cache"]["stored"] is False
-    assert await not_stored(client, "Colour of the sky?")
+    assert not await is_stored(service, client, "Colour of the sky?")
     body = (await client.post("/ask", json={"prompt": "Colour of the sky?", "no_cache": True})).json()
     assert body["cache"]["status"] == "bypass" and body["cache"]["stored"] is True
-    await wait_stored(client, "Colour of the sky?")
+    assert await is_stored(service, client, "Colour of the sky?")
     body = (await client.post("/ask", json={"prompt": "Colour of the sky?", "no_cache": True})).json()
     assert body["cache"]["status"] == "bypass"
 

@@ -9,15 +9,18 @@ import httpx
 import openai
 import pytest
 from openai import AsyncOpenAI, OpenAI
+from openai.types.chat import ChatCompletionMessageParam
 
 from tests.conftest import ServiceFactory
 from tests.support.live import LiveServer
+from tests.support.paraphrases import FRANCE_PARAPHRASE
 from tests.support.upstream import Upstream
+from tests.support.wait import drained, eventually
 
 Q = "What is the capital of France?"
 
 
-def user(text: str) -> list[dict[str, str]]:
+def user(text: str) -> list[ChatCompletionMessageParam]:
     return [{"role": "user", "content": text}]
 
 
@@ -27,30 +30,21 @@ async def aclient(service: LiveServer) -> AsyncIterator[AsyncOpenAI]:
         yield client
 
 
-async def wait_for_entry(c: AsyncOpenAI, text: str, model: str = "m") -> None:
-    for _ in range(60):
-        r = await c.chat.completions.with_raw_response.create(model=model, messages=user(text))
-        if r.headers["x-semcache-status"].startswith("HIT"):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("never stored")
-
-
-async def test_miss_then_exact_then_semantic_hit_non_streaming(aclient: AsyncOpenAI, upstream: Upstream) -> None:
+async def test_miss_then_exact_then_semantic_hit_non_streaming(
+    service: LiveServer, aclient: AsyncOpenAI, upstream: Upstream
+) -> None:
     upstream.state.answers[Q] = "Paris."
     r = await aclient.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=user(Q))
     miss = r.parse()
     assert r.headers["x-semcache-status"] == "MISS" and miss.choices[0].message.content == "Paris."
     assert miss.usage is not None and miss.usage.completion_tokens == 1 and miss.model == "gpt-4o-mini"
-    await wait_for_entry(aclient, Q, "gpt-4o-mini")
+    await drained(service)
     r = await aclient.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=user(Q.upper()))
     hit = r.parse()
     assert r.headers["x-semcache-status"] == "HIT-EXACT" and hit.choices[0].message.content == "Paris."
     assert hit.choices[0].finish_reason == "stop" and hit.object == "chat.completion" and hit.id.startswith("chatcmpl-")
     assert hit.usage is not None and hit.usage.total_tokens == 0 and int(r.headers["age"]) >= 0
-    r = await aclient.chat.completions.with_raw_response.create(
-        model="gpt-4o-mini", messages=user("What is France's capital?")
-    )
+    r = await aclient.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=user(FRANCE_PARAPHRASE))
     assert r.headers["x-semcache-status"] == "HIT-SEMANTIC" and float(r.headers["x-semcache-similarity"]) > 0.9
     assert (
         r.headers["x-semcache-entry"]
@@ -63,16 +57,17 @@ async def test_miss_then_exact_then_semantic_hit_non_streaming(aclient: AsyncOpe
     assert upstream.state.calls_for(Q) == 2
 
 
-async def test_a_cached_stream_parses_like_a_fresh_one(aclient: AsyncOpenAI, upstream: Upstream) -> None:
+async def test_a_cached_stream_parses_like_a_fresh_one(
+    service: LiveServer, aclient: AsyncOpenAI, upstream: Upstream
+) -> None:
     upstream.state.answers[Q] = "The capital of France is Paris."
 
-    async def read(**kw: object) -> tuple[str, str | None, object, str]:
+    async def read() -> tuple[str, str | None, object, str]:
         async with aclient.chat.completions.with_streaming_response.create(
             model="m",
             messages=user(Q),
             stream=True,
             stream_options={"include_usage": True},
-            **kw,  # type: ignore[arg-type]
         ) as response:
             status = response.headers["x-semcache-status"]
             stream = await response.parse()
@@ -88,7 +83,7 @@ async def test_a_cached_stream_parses_like_a_fresh_one(aclient: AsyncOpenAI, ups
 
     fresh = await read()
     assert fresh[0] == "The capital of France is Paris." and fresh[1] == "stop" and fresh[3] == "MISS"
-    await wait_for_entry(aclient, Q)
+    await drained(service)
     cached = await read()
     assert cached[:2] == fresh[:2] and cached[3] == "HIT-EXACT"
     assert cached[2] is not None and cached[2].completion_tokens == 0  # type: ignore[attr-defined]
@@ -104,31 +99,44 @@ def _sync_checks(client: OpenAI) -> None:
         c.choices[0].delta.content or ""
         for c in client.chat.completions.create(model="m", messages=user("Sync question"), stream=True)
         if c.choices
-    )  # type: ignore[arg-type]
+    )
     assert text == "Answer to: Sync question"
     assert client.models.list().data[0].id
     emb = client.embeddings.create(model="any", input=["a", "b"])
     assert len(emb.data) == 2 and len(emb.data[0].embedding) == 384
 
 
-async def test_cache_controls(aclient: AsyncOpenAI, upstream: Upstream) -> None:
+async def test_cache_controls(service: LiveServer, aclient: AsyncOpenAI, upstream: Upstream) -> None:
     create = aclient.chat.completions.with_raw_response.create
     r = await create(model="m", messages=user("Control me"), extra_headers={"Cache-Control": "no-store"})
     assert r.headers["x-semcache-status"] == "MISS"
-    await asyncio.sleep(0.2)
+    await drained(service)  # whatever it would store is stored by now
     r = await create(model="m", messages=user("Control me"), extra_headers={"Cache-Control": "no-store"})
     assert r.headers["x-semcache-status"] == "MISS", "no-store must not store"
     r = await create(model="m", messages=user("Control me"))
-    await wait_for_entry(aclient, "Control me")
+    await drained(service)
     r = await create(model="m", messages=user("Control me"), extra_headers={"Cache-Control": "no-cache"})
     assert r.headers["x-semcache-status"] == "BYPASS"
-    await asyncio.sleep(1.1)
+    await drained(service)  # no-cache still stores: the entry is renewed now
+    r = await create(model="m", messages=user("Control me"), extra_headers={"Cache-Control": "max-age=3600"})
+    assert r.headers["x-semcache-status"] == "HIT-EXACT", "younger than max-age"
+
+    async def two_seconds_old() -> bool:
+        r = await create(model="m", messages=user("Control me"))
+        return r.headers["x-semcache-status"] == "HIT-EXACT" and int(r.headers["age"]) >= 2
+
+    await eventually(two_seconds_old, what="the entry's Age header reaching 2 s", every_s=0.25)
     r = await create(model="m", messages=user("Control me"), extra_headers={"Cache-Control": "max-age=1"})
     assert r.headers["x-semcache-status"] == "MISS", "older than max-age"
     r = await create(model="m", messages=user("Control me"), extra_headers={"x-semcache-namespace": "team-a"})
     assert r.headers["x-semcache-status"] == "MISS", "another namespace is another scope"
-    r = await create(model="m", messages=user("Control  me!"), extra_headers={"x-semcache-threshold": "0.999"})
-    assert r.headers["x-semcache-status"] in ("MISS", "HIT-EXACT")
+    # The threshold header: a paraphrase served at the default threshold is a miss at 0.99.
+    await create(model="m", messages=user(Q))
+    await drained(service)
+    r = await create(model="m", messages=user(FRANCE_PARAPHRASE))
+    assert r.headers["x-semcache-status"] == "HIT-SEMANTIC" and float(r.headers["x-semcache-similarity"]) < 0.99
+    r = await create(model="m", messages=user(FRANCE_PARAPHRASE), extra_headers={"x-semcache-threshold": "0.99"})
+    assert r.headers["x-semcache-status"] == "MISS"
     for bad in (
         {"x-semcache-ttl": "soon"},
         {"x-semcache-threshold": "2"},
@@ -139,17 +147,13 @@ async def test_cache_controls(aclient: AsyncOpenAI, upstream: Upstream) -> None:
             await create(model="m", messages=user("x"), extra_headers=bad)
 
 
-async def test_system_and_window_rules(aclient: AsyncOpenAI, upstream: Upstream) -> None:
+async def test_system_and_window_rules(service: LiveServer, aclient: AsyncOpenAI, upstream: Upstream) -> None:
     create = aclient.chat.completions.with_raw_response.create
     fr = [{"role": "system", "content": "Answer in French."}, *user("Greet me")]
     en = [{"role": "system", "content": "Answer in English."}, *user("Greet me")]
     await create(model="m", messages=fr)  # type: ignore[arg-type]
-    for _ in range(40):
-        if (await create(model="m", messages=fr)).headers["x-semcache-status"] == "HIT-EXACT":  # type: ignore[arg-type]
-            break
-        await asyncio.sleep(0.05)
-    else:
-        raise AssertionError("the French answer was never cached")
+    await drained(service)
+    assert (await create(model="m", messages=fr)).headers["x-semcache-status"] == "HIT-EXACT"  # type: ignore[arg-type]
     assert (await create(model="m", messages=en)).headers["x-semcache-status"] == "MISS"  # type: ignore[arg-type]
     long = [*[m for i in range(5) for m in (*user(f"turn {i}"), {"role": "assistant", "content": "ok"})], *user("last")]
     r = await create(model="m", messages=long)  # type: ignore[arg-type]
@@ -169,15 +173,19 @@ async def test_tenants_and_admin(service_factory: ServiceFactory) -> None:
     globex = AsyncOpenAI(base_url=server.url + "/v1", api_key="key-globex-01", max_retries=0)
     wrong = AsyncOpenAI(base_url=server.url + "/v1", api_key="wrong-key-000", max_retries=0)
     await acme.chat.completions.create(model="m", messages=user(Q))
-    await wait_for_entry(acme, Q)
+    await drained(server)
+    r = await acme.chat.completions.with_raw_response.create(model="m", messages=user(Q))
+    assert r.headers["x-semcache-status"] == "HIT-EXACT"
     r = await globex.chat.completions.with_raw_response.create(model="m", messages=user(Q))
     assert r.headers["x-semcache-status"] == "MISS"
     with pytest.raises(openai.AuthenticationError):
         await wrong.models.list()
     async with httpx.AsyncClient(base_url=server.url) as c:
         assert (await c.delete("/cache/clear", headers={"Authorization": "Bearer key-acme-0001"})).status_code == 403
-        r = await c.delete("/cache/clear", params={"tenant": "acme"}, headers={"Authorization": "Bearer admin-key-99"})
-        assert r.json()["deleted"] >= 1
+        cleared = await c.delete(
+            "/cache/clear", params={"tenant": "acme"}, headers={"Authorization": "Bearer admin-key-99"}
+        )
+        assert cleared.json()["deleted"] >= 1
     for client in (acme, globex, wrong):
         await client.close()
 

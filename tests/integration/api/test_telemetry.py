@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from typing import cast
 
 import httpx
 import openai
@@ -14,22 +14,22 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ServiceFactory
 from tests.support.live import LiveServer
+from tests.support.paraphrases import FRANCE_PARAPHRASE
+from tests.support.wait import drained
 
 
-async def settle(c: httpx.AsyncClient, expected_events: int) -> None:
-    for _ in range(100):
-        info = (await c.get("/telemetry/stream-info")).json()
-        assert "length" in info, info
-        if info["length"] >= expected_events:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("telemetry events did not land")
+async def settle(server: LiveServer, c: httpx.AsyncClient, expected_events: int) -> None:
+    """Every telemetry write of the requests made so far has happened: exactly this many events landed."""
+    await drained(server)
+    info = (await c.get("/telemetry/stream-info")).json()
+    assert info["length"] == expected_events, info
 
 
 async def stream_events(redis_url: str, prefix: str) -> list[dict[str, str]]:
     client = aioredis.Redis.from_url(redis_url, decode_responses=True)
     try:
-        return [fields for _, fields in await client.xrange(f"{prefix}:telemetry")]
+        entries = cast(list[tuple[str, dict[str, str]]], await client.xrange(f"{prefix}:telemetry"))
+        return [fields for _, fields in entries]
     finally:
         await client.aclose()
 
@@ -43,17 +43,15 @@ async def test_events_for_hit_miss_bypass_and_error(service_factory: ServiceFact
     ):
         prefix = server.app.state.resources.settings.cache_prefix
         await ai.chat.completions.create(model="m", messages=[{"role": "user", "content": "Telemetry one"}])
-        for _ in range(40):
-            r = await ai.chat.completions.with_raw_response.create(
-                model="m", messages=[{"role": "user", "content": "Telemetry one"}]
-            )
-            if r.headers["x-semcache-status"] == "HIT-EXACT":
-                break
-            await asyncio.sleep(0.05)
+        await drained(server)
+        r = await ai.chat.completions.with_raw_response.create(
+            model="m", messages=[{"role": "user", "content": "Telemetry one"}]
+        )
+        assert r.headers["x-semcache-status"] == "HIT-EXACT"
         await ai.chat.completions.create(model="m", messages=[{"role": "user", "content": "Pick"}], n=2, stream=True)
         with pytest.raises(openai.InternalServerError):
             await ai.chat.completions.create(model="m", messages=[{"role": "user", "content": "Oops [[status:500]]"}])
-        await settle(c, 4)
+        await settle(server, c, 4)
     events = await stream_events(redis_url, prefix)
     statuses = {e["status"] for e in events if e["path"] == "gateway"}
     assert {"miss", "hit", "bypass", "error"} <= statuses
@@ -74,13 +72,13 @@ async def test_summary_adds_up_after_a_scripted_run(service: LiveServer) -> None
         script = [
             stored["prompt"],
             "what is the capital of FRANCE?",
-            "What is France's capital?",
+            FRANCE_PARAPHRASE,
             "A new question",
         ]
         for prompt in script:
             r = await c.post("/ask", json={"prompt": prompt})
             assert r.status_code == 200
-        await settle(c, 2 * len(script))
+        await settle(service, c, 2 * len(script))
         s = (await c.get("/telemetry/summary")).json()
     all_time, window = s["all_time"], s["window"]
     assert all_time["requests"] == 4 and all_time["raw_requests"] == 4
@@ -103,11 +101,8 @@ async def test_per_tenant_summaries(service_factory: ServiceFactory) -> None:
         await c.post("/ask", json={"prompt": "Acme question"}, headers=acme)
         await c.post("/ask", json={"prompt": "Globex question"}, headers=globex)
         await c.post("/ask", json={"prompt": "Globex question two"}, headers=globex)
-        for _ in range(100):
-            s = (await c.get("/telemetry/summary", headers=admin)).json()
-            if s["all_time"]["requests"] == 3:
-                break
-            await asyncio.sleep(0.05)
+        await drained(server)
+        assert (await c.get("/telemetry/summary", headers=admin)).json()["all_time"]["requests"] == 3
         assert (await c.get("/telemetry/summary", headers=acme)).json()["all_time"]["requests"] == 1
         assert (await c.get("/telemetry/summary", params={"tenant": "globex"}, headers=admin)).json()["all_time"][
             "requests"
@@ -121,7 +116,7 @@ async def test_per_tenant_summaries(service_factory: ServiceFactory) -> None:
 async def test_prometheus_exposition_parses(service: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=service.url, timeout=30) as c:
         await c.post("/ask", json={"prompt": "Prometheus?"})
-        await asyncio.sleep(0.2)
+        await drained(service)
         text = (await c.get("/metrics/prometheus")).text
     families = {f.name: f for f in text_string_to_metric_families(text)}
     assert {"semcache_requests", "semcache_request_latency_seconds", "semcache_tokens_saved"} <= set(families)
@@ -152,8 +147,8 @@ async def test_telemetry_failure_never_fails_a_request(service: LiveServer, redi
         for _ in range(3):
             r = await c.post("/ask", json={"prompt": "Still answered?"})
             assert r.status_code == 200 and r.json()["raw"]["text"]
-        await asyncio.sleep(0.2)
-        assert (await c.get("/telemetry/stream-info")).json()["dropped_events"] >= 3
+        await drained(service)
+        assert (await c.get("/telemetry/stream-info")).json()["dropped_events"] == 6  # 3 requests x 2 columns
 
 
 async def test_readiness_checks_every_dependency(service: LiveServer, service_factory: ServiceFactory) -> None:

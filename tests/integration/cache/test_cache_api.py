@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -10,14 +10,16 @@ import pytest
 from semcache.config import DEFAULT_SIMILARITY_THRESHOLD
 from tests.conftest import ServiceFactory
 from tests.support.live import LiveServer
+from tests.support.paraphrases import FRANCE_PARAPHRASE
+from tests.support.wait import eventually
 
 FRANCE = "What is the capital of France?"
 
 
 @pytest.fixture
-async def client(service: LiveServer) -> httpx.AsyncClient:
+async def client(service: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=service.url, timeout=30) as c:
-        yield c  # type: ignore[misc]
+        yield c
 
 
 async def store(client: httpx.AsyncClient, prompt: str, response: str, **extra: object) -> dict[str, object]:
@@ -39,7 +41,7 @@ async def test_health_reports_redis_modules_and_index(client: httpx.AsyncClient)
 
 async def test_paraphrase_hits_and_near_miss_does_not(client: httpx.AsyncClient) -> None:
     stored = await store(client, FRANCE, "Paris.")
-    hit = await search(client, "What is France's capital?")
+    hit = await search(client, FRANCE_PARAPHRASE)
     assert hit["hit"] and hit["match"]["source"] == "semantic" and hit["match"]["response"] == "Paris."  # type: ignore[index]
     assert hit["match"]["id"] == stored["id"]  # type: ignore[index]
     assert 0.9 < hit["match"]["similarity"] <= 1.0  # type: ignore[index]
@@ -56,7 +58,7 @@ async def test_exact_fast_path_ignores_case_and_spacing(client: httpx.AsyncClien
 
 async def test_request_can_only_tighten_the_threshold(client: httpx.AsyncClient) -> None:
     await store(client, FRANCE, "Paris.")
-    strict = await search(client, "What is France's capital?", similarity_threshold=0.99)
+    strict = await search(client, FRANCE_PARAPHRASE, similarity_threshold=0.99)
     assert not strict["hit"] and strict["similarity_threshold"] == pytest.approx(0.99)
     loose = await search(client, "What is the capital of Germany?", similarity_threshold=0.1)
     assert not loose["hit"] and loose["similarity_threshold"] == pytest.approx(DEFAULT_SIMILARITY_THRESHOLD)
@@ -79,7 +81,7 @@ async def test_tenants_never_see_each_other(service_factory: ServiceFactory) -> 
         b = {"Authorization": "Bearer key-bbbbbbbb"}
         r = await c.post("/cache/store", json={"prompt": FRANCE, "response": "acme's Paris"}, headers=a)
         assert r.status_code == 201
-        for prompt in (FRANCE, "What is France's capital?"):
+        for prompt in (FRANCE, FRANCE_PARAPHRASE):
             r = await c.post("/cache/search", json={"prompt": prompt}, headers=b)
             assert r.json()["hit"] is False
         r = await c.post("/cache/search", json={"prompt": FRANCE}, headers=a)
@@ -96,9 +98,12 @@ async def test_tenants_never_see_each_other(service_factory: ServiceFactory) -> 
 async def test_ttl_expiry(client: httpx.AsyncClient) -> None:
     await store(client, FRANCE, "Paris.", ttl=1)
     assert (await search(client, FRANCE))["hit"]
-    await asyncio.sleep(2.2)
-    gone = await search(client, FRANCE)
-    assert not gone["hit"] and gone["candidates"] == []
+
+    async def expired() -> bool:  # Redis expires the key itself: poll the outcome, bounded by a deadline
+        gone = await search(client, FRANCE)
+        return not gone["hit"] and gone["candidates"] == []
+
+    await eventually(expired, what="the entry stored with ttl=1 expiring", every_s=0.2)
 
 
 async def test_hostile_scope_values_neither_break_nor_widen_the_query(client: httpx.AsyncClient) -> None:
@@ -109,7 +114,7 @@ async def test_hostile_scope_values_neither_break_nor_widen_the_query(client: ht
         hit = await search(client, FRANCE, scope={"namespace": value})
         assert hit["hit"] and hit["match"]["response"] == f"answer for {value}"  # type: ignore[index]
         assert len(hit["candidates"]) == 1  # type: ignore[arg-type]
-    assert not (await search(client, "What is France's capital?"))["hit"]
+    assert not (await search(client, FRANCE_PARAPHRASE))["hit"]
 
 
 async def test_stats_clear_and_delete(client: httpx.AsyncClient) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
 from tests.conftest import ServiceFactory
+from tests.support.paraphrases import FRANCE_PARAPHRASE
 from tests.support.sse import collect
+from tests.support.wait import drained
 
 pytestmark = pytest.mark.llm
 
@@ -21,15 +21,13 @@ async def test_local_model_answers_and_a_paraphrase_is_served_from_the_cache(ser
         first = await collect(c, "/ask/stream", {"prompt": "What is the capital of France?"})
         raw = "".join(str(e.data["text"]) for e in first if e.name == "content_chunk" and e.data["column"] == "raw")
         assert "Paris" in raw
-        for _ in range(50):
-            search = await c.post(
-                "/cache/search",
-                json={"prompt": "What is the capital of France?", "scope": {"model": "smollm2-135m-instruct"}},
-            )
-            if search.json()["hit"]:
-                break
-            await asyncio.sleep(0.05)
-        second = await collect(c, "/ask/stream", {"prompt": "What is France's capital?"})
+        await drained(server)
+        search = await c.post(
+            "/cache/search",
+            json={"prompt": "What is the capital of France?", "scope": {"model": "smollm2-135m-instruct"}},
+        )
+        assert search.json()["hit"] is True
+        second = await collect(c, "/ask/stream", {"prompt": FRANCE_PARAPHRASE})
         done = next(e.data for e in second if e.name == "column_complete" and e.data["column"] == "cache")
         assert done["status"] == "hit" and done["source"] == "semantic"
         cached = "".join(

@@ -1,4 +1,5 @@
 import httpx
+import httpx2
 import openai
 
 from semcache.errors import (
@@ -9,11 +10,12 @@ from semcache.errors import (
 )
 from semcache.llm.openai import map_error
 
-REQ = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
+# openai builds its errors from httpx2 (its own HTTP stack), not httpx.
+REQ = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
 
 
 def status(code: int) -> openai.APIStatusError:
-    response = httpx.Response(code, request=REQ, json={"error": {"message": "nope sk-secret", "type": "x"}})
+    response = httpx2.Response(code, request=REQ, json={"error": {"message": "nope sk-secret", "type": "x"}})
     cls = {429: openai.RateLimitError, 400: openai.BadRequestError}.get(code, openai.InternalServerError)
     return cls("nope", response=response, body={"error": {"message": "nope", "type": "x"}})
 

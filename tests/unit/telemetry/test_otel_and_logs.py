@@ -7,8 +7,8 @@ from semcache.telemetry import otel
 
 
 def test_azure_monitor_is_not_configured_without_a_connection_string() -> None:
-    assert otel.configure_if_set(Settings(_env_file=None)) is False  # type: ignore[call-arg]
-    assert otel.configure_if_set(Settings(_env_file=None, APPLICATIONINSIGHTS_CONNECTION_STRING="  ")) is False  # type: ignore[call-arg]
+    assert otel.configure_if_set(Settings(_env_file=None)) is False
+    assert otel.configure_if_set(Settings(_env_file=None, APPLICATIONINSIGHTS_CONNECTION_STRING="  ")) is False
 
 
 def test_json_log_lines_carry_the_request_id_and_extras() -> None:

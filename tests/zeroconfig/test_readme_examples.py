@@ -1,0 +1,131 @@
+"""The default path, as a new user meets it: `semcache serve` in an empty folder with no configuration at
+all (embedded Redis, local embedder, local model, all started by the service itself), then the README's
+curl examples exactly as README.md writes them, in README order, each checked against the output the
+README shows under it (tests/support/readme.py says how a shown output reads).
+
+The only change to a command is the address: localhost:8000 becomes this test's free port.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from semcache.local.process import free_port
+from tests.support.readme import (
+    Example,
+    in_order,
+    mismatches,
+    parse_shown_json,
+    readme_examples,
+    shown_events,
+    sse_event_names,
+)
+
+pytestmark = pytest.mark.llm
+
+# The console script beside the interpreter running the tests (.venv/bin/semcache under make test).
+SEMCACHE = Path(sys.executable).parent / "semcache"
+START_TIMEOUT_S = 300.0  # a cold machine converts the int8 model and loads the GGUF on 2 shared cores
+
+
+def clean_env() -> dict[str, str]:
+    """Only what any shell has: no REDIS_URL, no LLM settings, nothing of the test run's own."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER")
+    return {k: v for k, v in os.environ.items() if k in keep}
+
+
+class Served:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.log = folder / "serve.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(SEMCACHE), "serve", "--port", str(self.port)],
+                cwd=self.folder,
+                env=clean_env(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"semcache serve exited:\n{self.log.read_text()[-3000:]}"
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"semcache serve was not healthy in {START_TIMEOUT_S:.0f} s:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    server = Served(tmp_path_factory.mktemp("zero-config"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def run(example: Example, port: int) -> str:
+    done = subprocess.run(
+        ["bash", "-c", example.for_port(port)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean_env(),
+        check=False,
+    )
+    assert done.returncode == 0, (example.command, done.returncode, done.stderr[-2000:])
+    return done.stdout
+
+
+def check(example: Example, output: str) -> None:
+    if example.shown.startswith("event:"):
+        names = sse_event_names(output)
+        assert in_order(shown_events(example.shown), names), (example.command, names)
+        return
+    actual = json.loads(output)
+    if example.shown:
+        wrong = mismatches(parse_shown_json(example.shown), actual)
+        assert not wrong, f"{example.command}\nREADME shows: {example.shown}\ngot: {output[:1500]}\n" + "\n".join(wrong)
+    else:  # no output shown: it must at least be an answer, not an error
+        assert isinstance(actual, dict) and "error" not in actual, (example.command, output[:1500])
+        assert all(v is not None for v in actual.values()), (example.command, output[:1500])
+
+
+def test_the_readme_examples_run_as_written_on_a_service_with_no_configuration(served: Served) -> None:
+    found = readme_examples()
+    paths = [e.command.split("localhost:8000", 1)[1].split()[0] for e in found]
+    # The blocks this test reads (README.md: Quick start, Examples, the calculator); losing one is a failure.
+    assert {"/health", "/cache/store", "/cache/search", "/ask", "/ask/stream", "/calculator/estimate"} <= set(paths)
+    for tool in ("curl", "jq"):
+        assert shutil.which(tool), f"the README's examples need {tool}"
+    for example in found:
+        check(example, run(example, served.port))
+    # Everything ran inside the empty folder: the embedded Redis keeps its data in .semcache/redis.
+    assert (served.folder / ".semcache" / "redis").is_dir()
