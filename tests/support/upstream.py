@@ -26,6 +26,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -149,7 +150,7 @@ def build_app(state: UpstreamState) -> FastAPI:
             answer = state.answers.get(prompt, f"Answer to: {prompt}")
             content = [{"type": "output_text", "text": answer, "annotations": []}]
             item = {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant", "content": content}
-        response = {
+        response: dict[str, Any] = {
             "id": "resp_" + uuid.uuid4().hex[:12],
             "object": "response",
             "created_at": int(time.time()),
@@ -165,7 +166,7 @@ def build_app(state: UpstreamState) -> FastAPI:
             return JSONResponse(response)
 
         async def events() -> AsyncIterator[bytes]:
-            sequence = [
+            sequence: list[dict[str, Any]] = [
                 {"type": "response.created", "response": {**response, "status": "in_progress", "output": []}},
                 {"type": "response.output_item.done", "output_index": 0, "item": item},
                 {"type": "response.completed", "response": response},

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import openai
 import pytest
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, AsyncStream
 
 from tests.support.live import LiveServer
 from tests.support.upstream import Upstream
@@ -120,13 +120,19 @@ async def test_tools_and_untranslatable_requests_go_to_the_upstream_responses_ap
     called = r.parse()
     assert r.headers["x-semcache-status"] == "BYPASS" and "tool" in r.headers["x-semcache-reason"]
     assert called.output[0].type == "function_call" and called.output[0].name == "get_weather"
-    stream = await client.responses.create(model="m", input="Weather in Paris?", tools=[tool], stream=True)  # type: ignore[list-item]
+    stream = await client.responses.create(
+        model="m",
+        input="Weather in Paris?",
+        tools=[tool],  # type: ignore[list-item]  # a plain dict for the FunctionToolParam TypedDict
+        stream=True,
+    )
+    assert isinstance(stream, AsyncStream)  # the ignore above leaves mypy with both overloads' return types
     kinds = [event.type async for event in stream]
     assert kinds == ["response.created", "response.output_item.done", "response.completed"]
     image = {"type": "input_image", "image_url": "data:image/png;base64,AAAA"}
     r = await client.responses.with_raw_response.create(
         model="m",
-        input=[{"role": "user", "content": [{"type": "input_text", "text": "What is this?"}, image]}],  # type: ignore[list-item]
+        input=[{"role": "user", "content": [{"type": "input_text", "text": "What is this?"}, image]}],  # type: ignore[list-item, misc]
     )
     assert r.headers["x-semcache-status"] == "BYPASS" and "non-text" in r.headers["x-semcache-reason"]
     r = await client.responses.with_raw_response.create(model="m", input="Go on.", previous_response_id="resp_1")

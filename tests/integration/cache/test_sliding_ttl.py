@@ -10,6 +10,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
 
 from semcache.cache.schema import slug
 from tests.conftest import ServiceFactory, unique_prefix
@@ -70,11 +71,11 @@ async def test_gateway_stores_x_semcache_tags(service_factory: ServiceFactory, u
     server = service_factory()
     upstream.state.answers[FRANCE] = "Paris."
     async with AsyncOpenAI(base_url=server.url + "/v1", api_key="k", max_retries=0) as client:
-        messages = [{"role": "user", "content": FRANCE}]
+        messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": FRANCE}]
         await client.chat.completions.create(
             model="m",
             messages=messages,
-            extra_headers={"x-semcache-tags": "docs-v1, faq"},  # type: ignore[arg-type]
+            extra_headers={"x-semcache-tags": "docs-v1, faq"},
         )
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as c:
             for _ in range(100):  # the answer is stored after it is sent
@@ -88,6 +89,6 @@ async def test_gateway_stores_x_semcache_tags(service_factory: ServiceFactory, u
             await client.chat.completions.create(
                 model="m",
                 messages=messages,
-                extra_headers={"x-semcache-tags": "ok, a} | @tenant:{*"},  # type: ignore[arg-type]
+                extra_headers={"x-semcache-tags": "ok, a} | @tenant:{*"},
             )
         assert getattr(bad.value, "status_code", None) == 422 and "x-semcache-tags" in str(bad.value)
