@@ -34,6 +34,10 @@ class SingleFlight:
         self._lock_ttl_s = lock_ttl_s
         self._poll_s = poll_s
         self._local: dict[str, asyncio.Future[Flight | None]] = {}
+        # Locks a leader could not release because Redis was down. Left alone they would live out their TTL
+        # (the LLM timeout) after Redis came back, and every identical request would wait for an entry its
+        # dead leader never stored; they are released at the next join instead.
+        self._unreleased: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._local)
@@ -60,6 +64,7 @@ class SingleFlight:
         return flight
 
     async def _lead_or_wait(self, key: str, start: Callable[[], SharedStream]) -> Flight:
+        await self._release_unreleased()
         token = uuid.uuid4().hex
         deadline = time.monotonic() + self._lock_ttl_s
         while True:
@@ -90,10 +95,17 @@ class SingleFlight:
         if future is not None and future.done() and future.result() is flight:
             self._forget(flight.key, future)
         if flight.token is not None:
+            self._unreleased[flight.key] = flight.token
+            await self._release_unreleased()
+
+    async def _release_unreleased(self) -> None:
+        for key, token in list(self._unreleased.items()):
             try:
-                await self._store.release_flight(flight.key, flight.token)
+                await self._store.release_flight(key, token)  # token-checked: never frees a successor's lock
             except CacheUnavailableError:
-                pass  # the lock expires by itself
+                return  # Redis is still away: the next join tries again, and the lock's TTL bounds the rest
+            if self._unreleased.get(key) == token:
+                del self._unreleased[key]
 
     def _forget(self, key: str, future: asyncio.Future[Flight | None]) -> None:
         if self._local.get(key) is future:
