@@ -93,6 +93,8 @@ async def test_list_filters_sorts_and_pages(client: httpx.AsyncClient) -> None:
         ({"limit": 0}, 422, "limit"),
         ({"cursor": "not-a-cursor"}, 400, "cursor"),
         ({"created_after": "yesterday"}, 422, "created_after"),
+        ({"created_before": "inf"}, 422, "created_before"),
+        ({"created_after": "nan"}, 422, "created_after"),
         ({"q": "x" * 300}, 422, "q"),
     ],
 )
@@ -106,7 +108,9 @@ async def test_bad_list_input_is_a_clear_4xx(
 
 async def test_hostile_text_queries_are_words_only(client: httpx.AsyncClient) -> None:
     await store(client, FRANCE, "Paris.")
-    for q in ("*", "@tenant:{x}", "a) | (b", '"', "-", "$BLOB", "~capital%%"):
+    await store(client, "Où est le café?", "Ici.")
+    assert prompts(await entries(client, q="café")) == ["Où est le café?"]
+    for q in ("*", "@tenant:{x}", "a) | (b", '"', "-", "$BLOB", "~capital%%", "\\", "é\x00", "日本語"):
         r = await client.get("/cache/entries", params={"q": q})
         assert r.status_code == 200, (q, r.text)
     assert prompts(await entries(client, q="(capital)* | @")) == [FRANCE]

@@ -85,8 +85,8 @@ async def list_entries(
     tenant: Annotated[ScopeValue | None, Query(description="admin only")] = None,
     tag: Annotated[list[str], Query(max_length=16, description="entries carrying every given tag")] = [],  # noqa: B006  # FastAPI copies Query defaults
     q: Annotated[str, Query(max_length=200, description="words of the prompt (the last one as a prefix)")] = "",
-    created_after: Annotated[float | None, Query(ge=0)] = None,
-    created_before: Annotated[float | None, Query(ge=0)] = None,
+    created_after: Annotated[float | None, Query(ge=0, le=1e11, description="Unix seconds")] = None,
+    created_before: Annotated[float | None, Query(ge=0, le=1e11, description="Unix seconds")] = None,
     sort: Annotated[Sort, Query(description="-created_at (newest first), created_at, -hits, hits")] = "-created_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
