@@ -177,26 +177,42 @@ class RedisStore:
 
     async def get(self, entry_id: str, *, scope: Mapping[str, str] | None = None) -> Entry | None:
         """The entry, or None. With `scope` (a lookup), an entry of an older generation of that scope's
-        namespace is None too; its generation is read in the same round trip."""
+        namespace is None too."""
+        if scope is None:
+            try:
+                values = await self.client.hmget(self.spec.entry_key(entry_id), list(_RETURN))
+            except RedisError as e:
+                raise CacheUnavailableError(f"cache read failed: {e}") from e
+            return None if values[2] is None else _entry(entry_id, dict(zip(_RETURN, values, strict=True)))
+        return (await self.get_current(entry_id, scope))[0]
+
+    async def get_current(self, entry_id: str, scope: Mapping[str, str]) -> tuple[Entry | None, int]:
+        """(the entry unless it is of an older generation, the current generation of its scope's namespace):
+        one round trip; a lookup hands the generation on to `search`, which then needs no read of its own."""
         try:
             async with self.client.pipeline(transaction=False) as pipe:
                 pipe.hmget(self.spec.entry_key(entry_id), list(_RETURN))
-                if scope is not None:
-                    pipe.hget(self.spec.generations_key, generation_field(scope))
-                replies = await pipe.execute()
+                pipe.hget(self.spec.generations_key, generation_field(scope))
+                values, current = await pipe.execute()
         except RedisError as e:
             raise CacheUnavailableError(f"cache read failed: {e}") from e
-        values = replies[0]
+        generation = int(_s(current) or 0)
         if values[2] is None:  # no response field: no entry (or it expired between calls)
-            return None
+            return None, generation
         entry = _entry(entry_id, dict(zip(_RETURN, values, strict=True)))
-        if scope is not None and entry.generation < int(_s(replies[1]) or 0):
-            return None
-        return entry
+        return (entry if entry.generation >= generation else None), generation
 
     async def search(
-        self, vector: Vector, scope: Mapping[str, str], *, k: int, min_created_at: float | None = None
+        self,
+        vector: Vector,
+        scope: Mapping[str, str],
+        *,
+        k: int,
+        min_created_at: float | None = None,
+        generation: int | None = None,
     ) -> list[Candidate]:
+        """The k nearest entries in the scope, skipping those of an older generation of its namespace (read
+        in the same round trip unless the caller already has it)."""
         filter_expr = with_min_created(scope_filter(scope, self.spec.scope_fields), min_created_at)
         args = knn_search_args(
             self.spec.name,
@@ -207,14 +223,16 @@ class RedisStore:
             return_fields=_RETURN,
         )
         try:
-            # The namespace's generation rides in the same round trip; entries of older ones are skipped.
-            async with self.client.pipeline(transaction=False) as pipe:
-                pipe.hget(self.spec.generations_key, generation_field(scope))
-                pipe.execute_command(*args)
-                current, raw = await pipe.execute()
+            if generation is None:
+                async with self.client.pipeline(transaction=False) as pipe:
+                    pipe.hget(self.spec.generations_key, generation_field(scope))
+                    pipe.execute_command(*args)
+                    current, raw = await pipe.execute()
+                generation = int(_s(current) or 0)
+            else:
+                raw = await self._cmd(*args)
         except RedisError as e:
             raise CacheUnavailableError(f"vector search failed: {e}") from e
-        generation = int(_s(current) or 0)
         candidates = []
         for i in range(1, len(raw) - 1, 2):
             key, fields = _s(raw[i]), _pairs(raw[i + 1])
