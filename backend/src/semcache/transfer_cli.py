@@ -68,6 +68,9 @@ async def run_export(args: Any, target: IO[bytes], out: IO[str]) -> int:
             out.write(f"semcache export: HTTP {r.status_code} {(await r.aread())[:300]!r}\n")
             return 1
         async for line in r.aiter_lines():
+            if line.startswith('{"error"'):  # the server could not finish (Redis failed mid-export)
+                out.write(f"semcache export: {line}\nexported {count} entries before the failure\n")
+                return 1
             if line:
                 target.write(line.encode() + b"\n")
                 count += 1
