@@ -67,3 +67,12 @@ async def test_entries_page_browses_judges_probes_and_deletes(live: LiveServer, 
     await dark.select_option("#f-sort", "-hits")
     await expect(dark.locator("#entries-body tr")).to_have_count(1)
     await screenshot(dark, "entries-dark")
+
+    phone = await new_page(viewport={"width": 390, "height": 844})
+    await phone.goto(live.url + "/entries")
+    await expect(phone.locator("#entries-body tr")).to_have_count(1)
+    overflow = await phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the entries page scrolls sideways by {overflow}px on a phone"
+    await phone.locator("#entries-body tr").first.click()
+    await expect(phone.locator("#drawer")).to_be_visible()
+    await screenshot(phone, "entries-mobile")

@@ -206,6 +206,7 @@ async function probe(event) {
   event.preventDefault();
   const box = $("probe-result");
   const prompt = $("probe-prompt").value;
+  if (!prompt.trim()) return;
   try {
     const r = await postJSON(`/cache/entries/${encodeURIComponent(current.id)}/probe`, { prompt });
     box.replaceChildren();
