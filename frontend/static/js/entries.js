@@ -1,7 +1,7 @@
 // Entries page: browse GET /cache/entries, open one (GET /cache/entries/{id}) in a drawer, judge it
 // (POST /cache/feedback), delete it (DELETE /cache/entries/{id}, admin key) or probe it (POST .../probe).
 import * as fmt from "./format.js";
-import { authHeaders, getJSON, httpError, postJSON, setApiKey } from "./api.js";
+import { apiKeyButton, authHeaders, getJSON, httpError, postJSON } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const FILTERS = ["q", "namespace", "model", "locale", "tag", "sort"];
@@ -86,20 +86,7 @@ function showError(box, err) {
   const strong = document.createElement("strong");
   strong.textContent = err.code || "error";
   div.append(strong, document.createTextNode(`: ${err.message} `));
-  if (err.status === 401) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "link-btn";
-    b.textContent = "Enter an API key";
-    b.addEventListener("click", () => {
-      const key = window.prompt("API key for this server (kept for this tab only)");
-      if (key) {
-        setApiKey(key);
-        load();
-      }
-    });
-    div.append(b);
-  }
+  if (err.status === 401) div.append(apiKeyButton(() => load()));
   box.append(div);
 }
 
