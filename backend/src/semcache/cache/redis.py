@@ -28,7 +28,7 @@ from semcache.cache.query import (
 )
 from semcache.cache.schema import IndexSpec
 from semcache.embeddings.base import Vector
-from semcache.errors import CacheUnavailableError
+from semcache.errors import BadRequestError, CacheUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -396,6 +396,10 @@ class RedisStore:
                 if "response" in values:  # expired between the sort and the load
                     page.append(_entry(_s(values.get("__key")).removeprefix(self.spec.key_prefix), values))
             ttls = await self._ttls([e.id for e in page])
+        except ResponseError as e:
+            # Redis is up and refused this query (e.g. a sort over too many entries timed out): the caller's
+            # query to narrow, not a reason to take the cache out of service.
+            raise BadRequestError(f"Redis refused the listing ({e}); narrow the filters") from e
         except RedisError as e:
             raise CacheUnavailableError(f"cache browse failed: {e}") from e
         return int(counted[0]), list(zip(page, ttls, strict=True))
