@@ -4,12 +4,15 @@ embedded Redis and the real local embedder, over real HTTP."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 
-from tests.conftest import ServiceFactory
+from semcache.cache.schema import slug
+from tests.conftest import ServiceFactory, unique_prefix
 from tests.support.live import LiveServer
 
 FRANCE = "What is the capital of France?"
@@ -175,19 +178,27 @@ async def test_detail_feedback_and_probe(client: httpx.AsyncClient) -> None:
     assert (await client.get("/cache/entries/abc123")).status_code == 404
 
 
-async def test_delete_by_tag_and_age(client: httpx.AsyncClient) -> None:
+async def test_delete_by_tag_and_age(service_factory: ServiceFactory, redis_url: str) -> None:
+    prefix = unique_prefix()
+    server = service_factory(CACHE_PREFIX=prefix)
+    client = httpx.AsyncClient(base_url=server.url, timeout=30)
     await store(client, FRANCE, "Paris.", tags=["docs-v1"])
     await store(client, "How tall is Mount Everest?", "8,849 m", tags=["docs-v1", "geo"])
-    await store(client, "Who wrote Hamlet?", "Shakespeare.", tags=["docs-v2"])
+    hamlet = await store(client, "Who wrote Hamlet?", "Shakespeare.", tags=["docs-v2"])
     assert (await client.delete("/cache/clear", params={"tag": "geo"})).json() == {"deleted": 1}
     assert (await client.delete("/cache/clear", params={"tag": "docs-v1"})).json() == {"deleted": 1}
     assert (await client.delete("/cache/clear", params={"older_than": 3600})).json() == {"deleted": 0}
-    await asyncio.sleep(1.1)  # entries must be older than the cut-off below
+    # Two hours old, as far as the index knows (no sleeping: the cut-off below is an hour).
+    fingerprint = (await client.get("/cache/stats")).json()["embedder"]
+    redis = aioredis.Redis.from_url(redis_url)
+    await redis.hset(f"{prefix}:cache:{slug(fingerprint)}:e:{hamlet['id']}", "created_at", time.time() - 7200)
+    await redis.aclose()
     await store(client, "What is the capital of Spain?", "Madrid.")
-    assert (await client.delete("/cache/clear", params={"older_than": 1})).json() == {"deleted": 1}
+    assert (await client.delete("/cache/clear", params={"older_than": 3600})).json() == {"deleted": 1}
     assert prompts(await entries(client)) == ["What is the capital of Spain?"]
     r = await client.delete("/cache/clear", params={"tag": "x", "pattern": "*"})
     assert r.status_code == 422
+    await client.aclose()
 
 
 async def test_generation_bump_forgets_a_namespace_at_once(client: httpx.AsyncClient) -> None:
