@@ -99,11 +99,17 @@ async def export_entries(
         raise ForbiddenError("only the admin key may export another tenant's entries")
     owner = tenant if principal.is_admin else principal.tenant
     store, fingerprint = resources.cache.store, resources.embedder.fingerprint
-    await resources.gate.ensure()  # a Redis that is down is a 503 before the first line, not an empty export
+    rows = store.dump(tenant=owner, vectors=vectors).__aiter__()
+    # The first batch is read before the status line is sent: a Redis that is down is a 503, not an empty 200.
+    first = await resources.gate.run(lambda: anext(rows, None))
 
     async def lines() -> AsyncIterator[bytes]:
+        if first is None:
+            return
         try:
-            async for entry, vector, ttl in store.dump(tenant=owner, vectors=vectors):
+            entry, vector, ttl = first
+            yield export_line(entry, ttl=ttl, fingerprint=fingerprint, vector=vector).encode()
+            async for entry, vector, ttl in rows:
                 yield export_line(entry, ttl=ttl, fingerprint=fingerprint, vector=vector).encode()
         except CacheUnavailableError as e:
             # The status line is long gone: the last line says the export is incomplete (the CLI exits 1).
