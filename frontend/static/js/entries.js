@@ -44,13 +44,23 @@ function row(entry) {
   tr.tabIndex = 0;
   tr.dataset.id = entry.id;
   const prompt = cell(entry.prompt, "prompt");
-  if (entry.tags.length) {
+  if (entry.stale) {
+    tr.classList.add("stale");
+    tr.title = "An older generation of its namespace: no longer served; it ages out by its TTL";
+  }
+  if (entry.tags.length || entry.stale) {
     const tags = document.createElement("span");
     tags.className = "entry-tags";
     for (const tag of entry.tags) {
       const chip = document.createElement("span");
       chip.className = "entry-tag";
       chip.textContent = tag;
+      tags.append(chip);
+    }
+    if (entry.stale) {
+      const chip = document.createElement("span");
+      chip.className = "entry-tag entry-stale";
+      chip.textContent = "stale";
       tags.append(chip);
     }
     prompt.append(tags);
@@ -209,6 +219,23 @@ async function probe(event) {
   }
 }
 
+async function forgetNamespace() {
+  const namespace = window.prompt(
+    "Forget which namespace? Its entries stop being served now and age out by their TTL. (Empty: entries without a namespace.)",
+    $("f-namespace").value.trim(),
+  );
+  if (namespace === null) return;
+  try {
+    const r = await postJSON("/cache/generations", { namespace: namespace.trim() });
+    const note = $("entries-note");
+    note.textContent = `Namespace “${r.namespace || "(none)"}” is now at generation ${r.generation}: its earlier entries are no longer served.`;
+    note.hidden = false;
+    load();
+  } catch (err) {
+    showError($("entries-error"), err);
+  }
+}
+
 let typing = null;
 $("entries-filters").addEventListener("input", () => {
   clearTimeout(typing);
@@ -219,6 +246,7 @@ $("entries-filters").addEventListener("submit", (e) => {
   load();
 });
 $("entries-refresh").addEventListener("click", () => load());
+$("entries-forget").addEventListener("click", forgetNamespace);
 $("entries-more").addEventListener("click", () => load({ more: true }));
 $("drawer-close").addEventListener("click", closeDrawer);
 $("drawer-backdrop").addEventListener("click", closeDrawer);

@@ -215,6 +215,8 @@ async def test_generation_bump_forgets_a_namespace_at_once(client: httpx.AsyncCl
     assert (await client.post("/cache/search", json={"prompt": FRANCE, "scope": {"namespace": "other"}})).json()["hit"]
     detail = (await client.get(f"/cache/entries/{old['id']}")).json()
     assert detail["stale"] and detail["generation"] == 0 and detail["current_generation"] == 1
+    rows = {e["response_preview"]: e["stale"] for e in (await entries(client))["entries"]}  # type: ignore[attr-defined]
+    assert rows == {"Paris (old docs).": True, "Paris (other ns).": False}
     await store(client, FRANCE, "Paris (new docs).", scope=docs)
     hit = (await client.post("/cache/search", json={"prompt": "What is France's capital?", "scope": docs})).json()
     assert hit["hit"] and hit["match"]["response"] == "Paris (new docs)."

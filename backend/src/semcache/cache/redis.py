@@ -498,6 +498,16 @@ class RedisStore:
         except RedisError as e:
             raise CacheUnavailableError(f"generation bump failed: {e}") from e
 
+    async def generations(self, scopes: list[Mapping[str, str]]) -> list[int]:
+        """The current generation of each scope's (tenant, namespace), in one HMGET."""
+        if not scopes:
+            return []
+        try:
+            values = await self.client.hmget(self.spec.generations_key, [generation_field(s) for s in scopes])
+        except RedisError as e:
+            raise CacheUnavailableError(f"cache read failed: {e}") from e
+        return [int(_s(v) or 0) for v in values]
+
     async def generation(self, scope: Mapping[str, str]) -> int:
         try:
             return int(_s(await self.client.hget(self.spec.generations_key, generation_field(scope))) or 0)
