@@ -61,9 +61,42 @@ async def test_entries_page_browses_judges_probes_and_deletes(live: LiveServer, 
     await expect(rows).to_have_count(1)
     await expect(rows.first).to_contain_text("Who wrote Hamlet?")
 
+    # Forget a namespace: one generation bump, its entries stop being served.
+    async with httpx.AsyncClient(base_url=live.url, timeout=30) as client:
+        r = await client.post(
+            "/cache/store", json={"prompt": FRANCE, "response": "Paris (v1).", "scope": {"namespace": "docs"}}
+        )
+        assert r.status_code == 201
+        assert (await client.post("/cache/search", json={"prompt": FRANCE, "scope": {"namespace": "docs"}})).json()[
+            "hit"
+        ]
+    page.remove_listener("dialog", accept)
+
+    async def answer_docs(dialog: Dialog) -> None:
+        await dialog.accept("docs")
+
+    page.once("dialog", answer_docs)
+    await page.click("#entries-forget")
+    await expect(page.locator("#entries-note")).to_contain_text("generation 1")
+    await expect(page.locator("tr.stale")).to_contain_text(FRANCE)
+    await expect(page.locator(".entry-stale")).to_have_text(["stale"])
+    async with httpx.AsyncClient(base_url=live.url, timeout=30) as client:
+        assert not (await client.post("/cache/search", json={"prompt": FRANCE, "scope": {"namespace": "docs"}})).json()[
+            "hit"
+        ]
+
     dark = await new_page(theme="dark")
     await dark.goto(live.url + "/entries")
-    await expect(dark.locator("#entries-body tr")).to_have_count(1)
+    await expect(dark.locator("#entries-body tr")).to_have_count(2)
     await dark.select_option("#f-sort", "-hits")
-    await expect(dark.locator("#entries-body tr")).to_have_count(1)
+    await expect(dark.locator("#entries-body tr").first).to_contain_text(FRANCE)
     await screenshot(dark, "entries-dark")
+
+    phone = await new_page(viewport={"width": 390, "height": 844})
+    await phone.goto(live.url + "/entries")
+    await expect(phone.locator("#entries-body tr")).to_have_count(2)
+    overflow = await phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the entries page scrolls sideways by {overflow}px on a phone"
+    await phone.locator("#entries-body tr").first.click()
+    await expect(phone.locator("#drawer")).to_be_visible()
+    await screenshot(phone, "entries-mobile")

@@ -31,26 +31,59 @@ def _progress(done: int, total: int, imported: int, refused: int, out: IO[str]) 
     out.flush()
 
 
-def _batches(lines: list[str], size: int) -> list[tuple[int, list[str]]]:
-    """(first line number - 1, lines) per request."""
-    return [(start, lines[start : start + size]) for start in range(0, len(lines), size)]
+def _batches(lines: list[str], size: int, max_bytes: int) -> list[tuple[int, list[str]]]:
+    """(first line number - 1, lines) per request: at most `size` lines and about `max_bytes` (the server's
+    MAX_BODY_BYTES is 1 MB by default; an export with vectors is ~4 KB a line)."""
+    batches: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start, used = 0, 0
+    for number, line in enumerate(lines):
+        cost = len(line.encode()) + 1
+        if current and (len(current) >= size or used + cost > max_bytes):
+            batches.append((start, current))
+            start, current, used = number, [], 0
+        current.append(line)
+        used += cost
+    if current:
+        batches.append((start, current))
+    return batches
+
+
+async def _send(
+    client: httpx.AsyncClient, offset: int, batch: list[str]
+) -> tuple[list[dict[str, Any]], httpx.Response | None]:
+    """Import one batch: (a report per request sent, the failing response if one failed). A batch the server
+    finds too large (413) is split in two and sent again, down to single lines."""
+    r = await client.post(
+        "/cache/import", content="\n".join(batch).encode(), headers={"content-type": "application/x-ndjson"}
+    )
+    if r.status_code == 413 and len(batch) > 1:
+        half = len(batch) // 2
+        first, failed = await _send(client, offset, batch[:half])
+        if failed is not None:
+            return first, failed
+        second, failed = await _send(client, offset + half, batch[half:])
+        return first + second, failed
+    if r.status_code != 200:
+        return [], r
+    report = r.json()
+    report["offset"] = offset
+    return [report], None
 
 
 async def run_import(args: Any, lines: list[str], out: IO[str]) -> int:
     imported, refused, reembedded = 0, [], 0
     async with _client(args) as client:
-        for offset, batch in _batches(lines, args.batch):
-            r = await client.post(
-                "/cache/import", content="\n".join(batch).encode(), headers={"content-type": "application/x-ndjson"}
-            )
-            if r.status_code != 200:
+        for offset, batch in _batches(lines, args.batch, args.max_bytes):
+            reports, failed = await _send(client, offset, batch)
+            for report in reports:
+                imported += report["imported"]
+                reembedded += report["reembedded"]
+                refused += [(report["offset"] + item["line"], item["reason"]) for item in report["refused"]]
+            if failed is not None:
                 out.write(f"\nsemcache import: the server refused lines {offset + 1}-{offset + len(batch)}: "
-                          f"HTTP {r.status_code} {r.text[:300]}\n")  # fmt: skip
+                          f"HTTP {failed.status_code} {failed.text[:300]}\n")  # fmt: skip
                 return 1
-            report = r.json()
-            imported += report["imported"]
-            reembedded += report["reembedded"]
-            refused += [(offset + item["line"], item["reason"]) for item in report["refused"]]
             _progress(offset + len(batch), len(lines), imported, len(refused), out)
     out.write(f"\nimported {imported} entries ({reembedded} embedded here), refused {len(refused)}\n")
     for number, reason in refused:
@@ -68,6 +101,9 @@ async def run_export(args: Any, target: IO[bytes], out: IO[str]) -> int:
             out.write(f"semcache export: HTTP {r.status_code} {(await r.aread())[:300]!r}\n")
             return 1
         async for line in r.aiter_lines():
+            if line.startswith('{"error"'):  # the server could not finish (Redis failed mid-export)
+                out.write(f"semcache export: {line}\nexported {count} entries before the failure\n")
+                return 1
             if line:
                 target.write(line.encode() + b"\n")
                 count += 1
@@ -97,6 +133,8 @@ def register(sub: Any) -> None:  # argparse's _SubParsersAction is private API; 
     imp.add_argument("file", type=Path)
     imp.add_argument("--batch", type=int, default=500, choices=range(1, MAX_LINES + 1), metavar=f"1..{MAX_LINES}",
                      help="lines per request (default 500)")  # fmt: skip
+    imp.add_argument("--max-bytes", type=int, default=900_000, help="bytes per request (default 900000; "
+                     "below the server's MAX_BODY_BYTES)")  # fmt: skip
     common(imp)
     imp.set_defaults(func=_import)
     exp = sub.add_parser("export", help="write every entry as JSONL (to move a cache between Redis or embedders)")

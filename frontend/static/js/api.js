@@ -11,6 +11,22 @@ export function setApiKey(key) {
   sessionStorage.setItem(KEY, key.trim());
 }
 
+/** A link-style button that asks for an API key, keeps it for this tab, then calls `retry`. */
+export function apiKeyButton(retry) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "link-btn";
+  b.textContent = "Enter an API key";
+  b.addEventListener("click", () => {
+    const key = window.prompt("API key for this server (kept for this tab only)");
+    if (key) {
+      setApiKey(key);
+      retry();
+    }
+  });
+  return b;
+}
+
 /** An Error carrying the server's `{"error": {code, message}}` (or the status line) and the HTTP status. */
 export async function httpError(response) {
   let code = `http_${response.status}`;

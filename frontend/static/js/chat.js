@@ -1,7 +1,7 @@
 // Chat page: one prompt, two columns streamed from POST /ask/stream (contract: docs/events.md).
 import * as fmt from "./format.js";
 import { readEvents } from "./sse.js";
-import { authHeaders, httpError, setApiKey } from "./api.js";
+import { apiKeyButton, authHeaders, httpError } from "./api.js";
 import { createHoverCard } from "./hovercard.js";
 import { createHistory } from "./history.js";
 
@@ -309,25 +309,10 @@ function failColumn(col, code, message, kind = "error", status) {
   setBadge(col, kind, kind === "error" ? "ERROR" : "STOPPED");
   const node = notice(col, kind === "error" ? "error" : "bypass",
     htmlFragment(`<strong>${esc(code)}</strong>: ${esc(message)}`));
-  if (status === 401) node.lastElementChild.append(" ", apiKeyButton());
+  if (status === 401) node.lastElementChild.append(" ", apiKeyButton(ask));
   for (const name of Object.keys(col.stats)) setStat(col, name, fmt.dash, { pending: true });
   finishAnswer(col);
   col.foot.textContent = "";
-}
-
-function apiKeyButton() {
-  const b = document.createElement("button");
-  b.type = "button";
-  b.className = "link-btn";
-  b.textContent = "Enter an API key";
-  b.addEventListener("click", () => {
-    const key = window.prompt("API key for this server (kept for this tab only)");
-    if (key) {
-      setApiKey(key);
-      ask();
-    }
-  });
-  return b;
 }
 
 function liveLatency(started) {

@@ -1,7 +1,7 @@
 // Entries page: browse GET /cache/entries, open one (GET /cache/entries/{id}) in a drawer, judge it
 // (POST /cache/feedback), delete it (DELETE /cache/entries/{id}, admin key) or probe it (POST .../probe).
 import * as fmt from "./format.js";
-import { authHeaders, getJSON, httpError, postJSON, setApiKey } from "./api.js";
+import { apiKeyButton, authHeaders, getJSON, httpError, postJSON } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const FILTERS = ["q", "namespace", "model", "locale", "tag", "sort"];
@@ -44,13 +44,23 @@ function row(entry) {
   tr.tabIndex = 0;
   tr.dataset.id = entry.id;
   const prompt = cell(entry.prompt, "prompt");
-  if (entry.tags.length) {
+  if (entry.stale) {
+    tr.classList.add("stale");
+    tr.title = "An older generation of its namespace: no longer served; it ages out by its TTL";
+  }
+  if (entry.tags.length || entry.stale) {
     const tags = document.createElement("span");
     tags.className = "entry-tags";
     for (const tag of entry.tags) {
       const chip = document.createElement("span");
       chip.className = "entry-tag";
       chip.textContent = tag;
+      tags.append(chip);
+    }
+    if (entry.stale) {
+      const chip = document.createElement("span");
+      chip.className = "entry-tag entry-stale";
+      chip.textContent = "stale";
       tags.append(chip);
     }
     prompt.append(tags);
@@ -86,20 +96,7 @@ function showError(box, err) {
   const strong = document.createElement("strong");
   strong.textContent = err.code || "error";
   div.append(strong, document.createTextNode(`: ${err.message} `));
-  if (err.status === 401) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "link-btn";
-    b.textContent = "Enter an API key";
-    b.addEventListener("click", () => {
-      const key = window.prompt("API key for this server (kept for this tab only)");
-      if (key) {
-        setApiKey(key);
-        load();
-      }
-    });
-    div.append(b);
-  }
+  if (err.status === 401) div.append(apiKeyButton(() => load()));
   box.append(div);
 }
 
@@ -206,6 +203,7 @@ async function probe(event) {
   event.preventDefault();
   const box = $("probe-result");
   const prompt = $("probe-prompt").value;
+  if (!prompt.trim()) return;
   try {
     const r = await postJSON(`/cache/entries/${encodeURIComponent(current.id)}/probe`, { prompt });
     box.replaceChildren();
@@ -221,6 +219,23 @@ async function probe(event) {
   }
 }
 
+async function forgetNamespace() {
+  const namespace = window.prompt(
+    "Forget which namespace? Its entries stop being served now and age out by their TTL. (Empty: entries without a namespace.)",
+    $("f-namespace").value.trim(),
+  );
+  if (namespace === null) return;
+  try {
+    const r = await postJSON("/cache/generations", { namespace: namespace.trim() });
+    const note = $("entries-note");
+    note.textContent = `Namespace “${r.namespace || "(none)"}” is now at generation ${r.generation}: its earlier entries are no longer served.`;
+    note.hidden = false;
+    load();
+  } catch (err) {
+    showError($("entries-error"), err);
+  }
+}
+
 let typing = null;
 $("entries-filters").addEventListener("input", () => {
   clearTimeout(typing);
@@ -231,6 +246,7 @@ $("entries-filters").addEventListener("submit", (e) => {
   load();
 });
 $("entries-refresh").addEventListener("click", () => load());
+$("entries-forget").addEventListener("click", forgetNamespace);
 $("entries-more").addEventListener("click", () => load({ more: true }));
 $("drawer-close").addEventListener("click", closeDrawer);
 $("drawer-backdrop").addEventListener("click", closeDrawer);

@@ -12,6 +12,7 @@ from openai import AsyncOpenAI, AsyncStream
 
 from tests.support.live import LiveServer
 from tests.support.upstream import Upstream
+from tests.support.wait import drained
 
 Q = "What is the capital of France?"
 
@@ -99,11 +100,11 @@ async def test_streaming_miss_and_hit_emit_the_responses_events(client: AsyncOpe
     assert len(upstream.state.calls) == 1
 
 
-async def test_controls_apply_as_on_chat(client: AsyncOpenAI, upstream: Upstream) -> None:
+async def test_controls_apply_as_on_chat(client: AsyncOpenAI, upstream: Upstream, service: LiveServer) -> None:
     upstream.state.answers[Q] = "Paris."
     kwargs = {"model": "m", "input": Q}
     assert await status_of(client, **kwargs, extra_headers={"cache-control": "no-store"}) == "MISS"
-    await asyncio.sleep(0.2)  # nothing to wait for: a no-store answer is never written
+    await drained(service)  # after this, an answer that was not stored never will be
     assert await status_of(client, **kwargs) == "MISS"
     await wait_until_hit(client, **kwargs)
     assert await status_of(client, **kwargs, extra_headers={"cache-control": "no-cache"}) == "BYPASS"
@@ -158,9 +159,9 @@ async def test_upstream_failures_and_bad_input(client: AsyncOpenAI) -> None:
         await client.responses.create(model="m", input=Q, temperature=5)
 
 
-async def test_a_cut_answer_is_not_stored(client: AsyncOpenAI, upstream: Upstream) -> None:
+async def test_a_cut_answer_is_not_stored(client: AsyncOpenAI, service: LiveServer) -> None:
     r = await client.responses.with_raw_response.create(model="m", input="[[length]] Tell me about Paris")
     cut = r.parse()
     assert cut.status == "incomplete" and cut.incomplete_details is not None
-    await asyncio.sleep(0.2)
+    await drained(service)
     assert await status_of(client, model="m", input="[[length]] Tell me about Paris") == "MISS"

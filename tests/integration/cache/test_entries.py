@@ -4,12 +4,15 @@ embedded Redis and the real local embedder, over real HTTP."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 
-from tests.conftest import ServiceFactory
+from semcache.cache.schema import slug
+from tests.conftest import ServiceFactory, unique_prefix
 from tests.support.live import LiveServer
 
 FRANCE = "What is the capital of France?"
@@ -93,6 +96,8 @@ async def test_list_filters_sorts_and_pages(client: httpx.AsyncClient) -> None:
         ({"limit": 0}, 422, "limit"),
         ({"cursor": "not-a-cursor"}, 400, "cursor"),
         ({"created_after": "yesterday"}, 422, "created_after"),
+        ({"created_before": "inf"}, 422, "created_before"),
+        ({"created_after": "nan"}, 422, "created_after"),
         ({"q": "x" * 300}, 422, "q"),
     ],
 )
@@ -106,7 +111,9 @@ async def test_bad_list_input_is_a_clear_4xx(
 
 async def test_hostile_text_queries_are_words_only(client: httpx.AsyncClient) -> None:
     await store(client, FRANCE, "Paris.")
-    for q in ("*", "@tenant:{x}", "a) | (b", '"', "-", "$BLOB", "~capital%%"):
+    await store(client, "Où est le café?", "Ici.")
+    assert prompts(await entries(client, q="café")) == ["Où est le café?"]
+    for q in ("*", "@tenant:{x}", "a) | (b", '"', "-", "$BLOB", "~capital%%", "\\", "é\x00", "日本語"):
         r = await client.get("/cache/entries", params={"q": q})
         assert r.status_code == 200, (q, r.text)
     assert prompts(await entries(client, q="(capital)* | @")) == [FRANCE]
@@ -171,19 +178,27 @@ async def test_detail_feedback_and_probe(client: httpx.AsyncClient) -> None:
     assert (await client.get("/cache/entries/abc123")).status_code == 404
 
 
-async def test_delete_by_tag_and_age(client: httpx.AsyncClient) -> None:
+async def test_delete_by_tag_and_age(service_factory: ServiceFactory, redis_url: str) -> None:
+    prefix = unique_prefix()
+    server = service_factory(CACHE_PREFIX=prefix)
+    client = httpx.AsyncClient(base_url=server.url, timeout=30)
     await store(client, FRANCE, "Paris.", tags=["docs-v1"])
     await store(client, "How tall is Mount Everest?", "8,849 m", tags=["docs-v1", "geo"])
-    await store(client, "Who wrote Hamlet?", "Shakespeare.", tags=["docs-v2"])
+    hamlet = await store(client, "Who wrote Hamlet?", "Shakespeare.", tags=["docs-v2"])
     assert (await client.delete("/cache/clear", params={"tag": "geo"})).json() == {"deleted": 1}
     assert (await client.delete("/cache/clear", params={"tag": "docs-v1"})).json() == {"deleted": 1}
     assert (await client.delete("/cache/clear", params={"older_than": 3600})).json() == {"deleted": 0}
-    await asyncio.sleep(1.1)  # entries must be older than the cut-off below
+    # Two hours old, as far as the index knows (no sleeping: the cut-off below is an hour).
+    fingerprint = (await client.get("/cache/stats")).json()["embedder"]
+    redis = aioredis.Redis.from_url(redis_url)
+    await redis.hset(f"{prefix}:cache:{slug(fingerprint)}:e:{hamlet['id']}", "created_at", time.time() - 7200)
+    await redis.aclose()
     await store(client, "What is the capital of Spain?", "Madrid.")
-    assert (await client.delete("/cache/clear", params={"older_than": 1})).json() == {"deleted": 1}
+    assert (await client.delete("/cache/clear", params={"older_than": 3600})).json() == {"deleted": 1}
     assert prompts(await entries(client)) == ["What is the capital of Spain?"]
     r = await client.delete("/cache/clear", params={"tag": "x", "pattern": "*"})
     assert r.status_code == 422
+    await client.aclose()
 
 
 async def test_generation_bump_forgets_a_namespace_at_once(client: httpx.AsyncClient) -> None:
@@ -200,6 +215,8 @@ async def test_generation_bump_forgets_a_namespace_at_once(client: httpx.AsyncCl
     assert (await client.post("/cache/search", json={"prompt": FRANCE, "scope": {"namespace": "other"}})).json()["hit"]
     detail = (await client.get(f"/cache/entries/{old['id']}")).json()
     assert detail["stale"] and detail["generation"] == 0 and detail["current_generation"] == 1
+    rows = {e["response_preview"]: e["stale"] for e in (await entries(client))["entries"]}  # type: ignore[attr-defined]
+    assert rows == {"Paris (old docs).": True, "Paris (other ns).": False}
     await store(client, FRANCE, "Paris (new docs).", scope=docs)
     hit = (await client.post("/cache/search", json={"prompt": "What is France's capital?", "scope": docs})).json()
     assert hit["hit"] and hit["match"]["response"] == "Paris (new docs)."

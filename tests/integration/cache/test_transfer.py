@@ -133,3 +133,25 @@ async def test_cli_import_shows_progress_and_reports_refused_lines(
     assert await run_export(args, out, io.StringIO()) == 0
     lines = out.getvalue().decode().splitlines()
     assert len(lines) == 25 and "embedding" in json.loads(lines[0])
+
+
+async def test_cli_import_splits_batches_the_server_finds_too_large(
+    service_factory: ServiceFactory, tmp_path: Path
+) -> None:
+    source = service_factory()
+    target = service_factory(MAX_BODY_BYTES=20_000)
+    async with httpx.AsyncClient(base_url=source.url, timeout=60) as c:
+        await do_import(c, jsonl(*[{"prompt": f"What is {n} times {n}?", "response": str(n * n)} for n in range(12)]))
+    out = io.BytesIO()
+    args = build_parser().parse_args(["export", "--url", source.url, "--vectors"])
+    assert await run_export(args, out, io.StringIO()) == 0
+    dump = tmp_path / "dump.jsonl"
+    dump.write_bytes(out.getvalue())
+    assert len(out.getvalue()) > 20_000  # one request would be refused with 413
+    args = build_parser().parse_args(["import", str(dump), "--url", target.url, "--max-bytes", "100000000"])
+    progress = io.StringIO()
+    assert await run_import(args, dump.read_text().splitlines(), progress) == 0, progress.getvalue()
+    assert "imported 12 entries (0 embedded here), refused 0" in progress.getvalue()
+    async with httpx.AsyncClient(base_url=target.url, timeout=60) as c:
+        hit = (await c.post("/cache/search", json={"prompt": "What is 7 times 7?"})).json()
+        assert hit["hit"] and hit["match"]["response"] == "49"

@@ -122,7 +122,10 @@ def text_clause(text: str) -> str:
     words = _WORD.findall(text)[:MAX_QUERY_WORDS]
     if not words:
         return ""
-    terms = [escape_tag(w[:64]) for w in words]
+    # Word characters (letters of any script, digits, _) are never query syntax and are what RediSearch's
+    # tokenizer keeps inside a term, so a word needs no escaping (escaping a non-ASCII letter would even
+    # stop it matching); everything else never reaches the query.
+    terms = [w[:64] for w in words]
     if len(words[-1]) >= 2:
         terms[-1] += "*"
     return "@prompt:(" + " ".join(terms) + ")"

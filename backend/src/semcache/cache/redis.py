@@ -28,7 +28,7 @@ from semcache.cache.query import (
 )
 from semcache.cache.schema import IndexSpec
 from semcache.embeddings.base import Vector
-from semcache.errors import CacheUnavailableError
+from semcache.errors import BadRequestError, CacheUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -177,26 +177,42 @@ class RedisStore:
 
     async def get(self, entry_id: str, *, scope: Mapping[str, str] | None = None) -> Entry | None:
         """The entry, or None. With `scope` (a lookup), an entry of an older generation of that scope's
-        namespace is None too; its generation is read in the same round trip."""
+        namespace is None too."""
+        if scope is None:
+            try:
+                values = await self.client.hmget(self.spec.entry_key(entry_id), list(_RETURN))
+            except RedisError as e:
+                raise CacheUnavailableError(f"cache read failed: {e}") from e
+            return None if values[2] is None else _entry(entry_id, dict(zip(_RETURN, values, strict=True)))
+        return (await self.get_current(entry_id, scope))[0]
+
+    async def get_current(self, entry_id: str, scope: Mapping[str, str]) -> tuple[Entry | None, int]:
+        """(the entry unless it is of an older generation, the current generation of its scope's namespace):
+        one round trip; a lookup hands the generation on to `search`, which then needs no read of its own."""
         try:
             async with self.client.pipeline(transaction=False) as pipe:
                 pipe.hmget(self.spec.entry_key(entry_id), list(_RETURN))
-                if scope is not None:
-                    pipe.hget(self.spec.generations_key, generation_field(scope))
-                replies = await pipe.execute()
+                pipe.hget(self.spec.generations_key, generation_field(scope))
+                values, current = await pipe.execute()
         except RedisError as e:
             raise CacheUnavailableError(f"cache read failed: {e}") from e
-        values = replies[0]
+        generation = int(_s(current) or 0)
         if values[2] is None:  # no response field: no entry (or it expired between calls)
-            return None
+            return None, generation
         entry = _entry(entry_id, dict(zip(_RETURN, values, strict=True)))
-        if scope is not None and entry.generation < int(_s(replies[1]) or 0):
-            return None
-        return entry
+        return (entry if entry.generation >= generation else None), generation
 
     async def search(
-        self, vector: Vector, scope: Mapping[str, str], *, k: int, min_created_at: float | None = None
+        self,
+        vector: Vector,
+        scope: Mapping[str, str],
+        *,
+        k: int,
+        min_created_at: float | None = None,
+        generation: int | None = None,
     ) -> list[Candidate]:
+        """The k nearest entries in the scope, skipping those of an older generation of its namespace (read
+        in the same round trip unless the caller already has it)."""
         filter_expr = with_min_created(scope_filter(scope, self.spec.scope_fields), min_created_at)
         args = knn_search_args(
             self.spec.name,
@@ -207,14 +223,16 @@ class RedisStore:
             return_fields=_RETURN,
         )
         try:
-            # The namespace's generation rides in the same round trip; entries of older ones are skipped.
-            async with self.client.pipeline(transaction=False) as pipe:
-                pipe.hget(self.spec.generations_key, generation_field(scope))
-                pipe.execute_command(*args)
-                current, raw = await pipe.execute()
+            if generation is None:
+                async with self.client.pipeline(transaction=False) as pipe:
+                    pipe.hget(self.spec.generations_key, generation_field(scope))
+                    pipe.execute_command(*args)
+                    current, raw = await pipe.execute()
+                generation = int(_s(current) or 0)
+            else:
+                raw = await self._cmd(*args)
         except RedisError as e:
             raise CacheUnavailableError(f"vector search failed: {e}") from e
-        generation = int(_s(current) or 0)
         candidates = []
         for i in range(1, len(raw) - 1, 2):
             key, fields = _s(raw[i]), _pairs(raw[i + 1])
@@ -378,6 +396,10 @@ class RedisStore:
                 if "response" in values:  # expired between the sort and the load
                     page.append(_entry(_s(values.get("__key")).removeprefix(self.spec.key_prefix), values))
             ttls = await self._ttls([e.id for e in page])
+        except ResponseError as e:
+            # Redis is up and refused this query (e.g. a sort over too many entries timed out): the caller's
+            # query to narrow, not a reason to take the cache out of service.
+            raise BadRequestError(f"Redis refused the listing ({e}); narrow the filters") from e
         except RedisError as e:
             raise CacheUnavailableError(f"cache browse failed: {e}") from e
         return int(counted[0]), list(zip(page, ttls, strict=True))
@@ -475,6 +497,16 @@ class RedisStore:
             return int(await self.client.hincrby(self.spec.generations_key, generation_field(scope), 1))
         except RedisError as e:
             raise CacheUnavailableError(f"generation bump failed: {e}") from e
+
+    async def generations(self, scopes: list[Mapping[str, str]]) -> list[int]:
+        """The current generation of each scope's (tenant, namespace), in one HMGET."""
+        if not scopes:
+            return []
+        try:
+            values = await self.client.hmget(self.spec.generations_key, [generation_field(s) for s in scopes])
+        except RedisError as e:
+            raise CacheUnavailableError(f"cache read failed: {e}") from e
+        return [int(_s(v) or 0) for v in values]
 
     async def generation(self, scope: Mapping[str, str]) -> int:
         try:

@@ -134,10 +134,14 @@ class SemanticCache:
         return (await embed_keys(self.embedder, [text]))[0]
 
     async def exact(self, prompt: str, scope: Mapping[str, str], *, max_age_s: float | None = None) -> Entry | None:
-        entry = await self.store.get(entry_id(normalize_text(prompt), scope), scope=scope)
+        return (await self._exact(prompt, scope, max_age_s))[0]
+
+    async def _exact(self, prompt: str, scope: Mapping[str, str], max_age_s: float | None) -> tuple[Entry | None, int]:
+        """(the exact entry, if live and of the current generation; that generation, for the KNN search)."""
+        entry, generation = await self.store.get_current(entry_id(normalize_text(prompt), scope), scope)
         if entry is None or (max_age_s is not None and time.time() - entry.created_at > max_age_s):
-            return None
-        return entry
+            return None, generation
+        return entry, generation
 
     async def lookup(
         self,
@@ -151,8 +155,9 @@ class SemanticCache:
         vector: Vector | None = None,
     ) -> Lookup:
         threshold = tighten(self.distance_threshold, distance_threshold)
+        generation: int | None = None
         if use_exact and vector is None:
-            entry = await self.exact(prompt, scope, max_age_s=max_age_s)
+            entry, generation = await self._exact(prompt, scope, max_age_s)
             if entry is not None:
                 match = Candidate(entry, 0.0)
                 self._count(entry.id)
@@ -163,7 +168,7 @@ class SemanticCache:
         t1 = time.perf_counter()
         k = top_k or self.top_k
         min_created = time.time() - max_age_s if max_age_s is not None else None
-        candidates = await self.store.search(vector, scope, k=k, min_created_at=min_created)
+        candidates = await self.store.search(vector, scope, k=k, min_created_at=min_created, generation=generation)
         t2 = time.perf_counter()
         result = Lookup(
             False,

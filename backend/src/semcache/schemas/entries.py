@@ -27,6 +27,9 @@ class EntryRow(BaseModel):
     ttl_s: int | None = Field(description="seconds until it expires; null = no expiry")
     last_hit_at: float | None
     last_similarity: float | None = Field(description="similarity of the query its last hit served")
+    stale: bool = Field(
+        default=False, description="stored under an older generation of its namespace: no longer served"
+    )
 
 
 class EntryPage(BaseModel):
@@ -50,7 +53,6 @@ class EntryDetail(EntryRow):
     feedback: FeedbackCounts
     generation: int
     current_generation: int
-    stale: bool = Field(description="stored under an older generation of its namespace: no longer served")
 
 
 class ProbeRequest(StrictModel):

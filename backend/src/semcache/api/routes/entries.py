@@ -42,7 +42,7 @@ EntryId = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$", description="the e
 PREVIEW = 200
 
 
-def _row(entry: Entry, ttl_s: int | None, now: float) -> EntryRow:
+def _row(entry: Entry, ttl_s: int | None, now: float, current_generation: int = 0) -> EntryRow:
     return EntryRow(
         id=entry.id,
         prompt=entry.prompt,
@@ -56,6 +56,7 @@ def _row(entry: Entry, ttl_s: int | None, now: float) -> EntryRow:
         ttl_s=ttl_s,
         last_hit_at=entry.last_hit_at,
         last_similarity=entry.last_similarity,
+        stale=entry.generation < current_generation,
     )
 
 
@@ -85,8 +86,8 @@ async def list_entries(
     tenant: Annotated[ScopeValue | None, Query(description="admin only")] = None,
     tag: Annotated[list[str], Query(max_length=16, description="entries carrying every given tag")] = [],  # noqa: B006  # FastAPI copies Query defaults
     q: Annotated[str, Query(max_length=200, description="words of the prompt (the last one as a prefix)")] = "",
-    created_after: Annotated[float | None, Query(ge=0)] = None,
-    created_before: Annotated[float | None, Query(ge=0)] = None,
+    created_after: Annotated[float | None, Query(ge=0, le=1e11, description="Unix seconds")] = None,
+    created_before: Annotated[float | None, Query(ge=0, le=1e11, description="Unix seconds")] = None,
     sort: Annotated[Sort, Query(description="-created_at (newest first), created_at, -hits, hits")] = "-created_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
@@ -107,11 +108,12 @@ async def list_entries(
         raise BadRequestError(str(e)) from e
     store = resources.cache.store
     total, page = await resources.gate.run(lambda: store.browse(filter_expr, sort=sort, offset=offset, limit=limit))
+    current = await resources.gate.run(lambda: store.generations([entry.scope for entry, _ in page]))
     now = time.time()
     following = offset + limit
     more = following < total and len(page) > 0
     return EntryPage(
-        entries=[_row(entry, ttl, now) for entry, ttl in page],
+        entries=[_row(entry, ttl, now, gen) for (entry, ttl), gen in zip(page, current, strict=True)],
         total=total,
         next_cursor=encode_cursor(tenant=owner, digest=digest, offset=following) if more else None,
     )
@@ -124,7 +126,7 @@ async def get_entry(principal: PrincipalDep, resources: ResourcesDep, entry_id: 
     ttl_s = await resources.gate.run(lambda: store.ttl_left(entry_id))
     current = await resources.gate.run(lambda: store.generation(entry.scope))
     verdicts = read_feedback(entry.metadata)
-    row = _row(entry, ttl_s, time.time())
+    row = _row(entry, ttl_s, time.time(), current)
     return EntryDetail(
         **row.model_dump(),
         response=entry.response,
@@ -135,7 +137,6 @@ async def get_entry(principal: PrincipalDep, resources: ResourcesDep, entry_id: 
         feedback=FeedbackCounts(right=verdicts.right, wrong=verdicts.wrong, min_similarity=verdicts.bar),
         generation=entry.generation,
         current_generation=current,
-        stale=entry.generation < current,
     )
 
 

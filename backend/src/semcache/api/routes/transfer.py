@@ -4,6 +4,7 @@ embedders (`semcache import` / `semcache export` drive these in batches)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -11,8 +12,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.api.errors import error_body
 from semcache.cache.semantic import embed_keys
-from semcache.errors import ForbiddenError, InvalidInputError
+from semcache.errors import CacheUnavailableError, ForbiddenError, InvalidInputError
 from semcache.schemas.common import ScopeValue
 from semcache.schemas.transfer import ImportReport, Refused
 from semcache.transfer import MAX_LINES, Parsed, export_line, parse_lines, reusable_vector, scope_of
@@ -97,9 +99,21 @@ async def export_entries(
         raise ForbiddenError("only the admin key may export another tenant's entries")
     owner = tenant if principal.is_admin else principal.tenant
     store, fingerprint = resources.cache.store, resources.embedder.fingerprint
+    rows = store.dump(tenant=owner, vectors=vectors).__aiter__()
+    # The first batch is read before the status line is sent: a Redis that is down is a 503, not an empty 200.
+    first = await resources.gate.run(lambda: anext(rows, None))
 
     async def lines() -> AsyncIterator[bytes]:
-        async for entry, vector, ttl in store.dump(tenant=owner, vectors=vectors):
+        if first is None:
+            return
+        try:
+            entry, vector, ttl = first
             yield export_line(entry, ttl=ttl, fingerprint=fingerprint, vector=vector).encode()
+            async for entry, vector, ttl in rows:
+                yield export_line(entry, ttl=ttl, fingerprint=fingerprint, vector=vector).encode()
+        except CacheUnavailableError as e:
+            # The status line is long gone: the last line says the export is incomplete (the CLI exits 1).
+            resources.gate.failed(e)
+            yield (json.dumps(error_body(e.code, f"export incomplete: {e.message}")) + "\n").encode()
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")
