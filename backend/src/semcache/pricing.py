@@ -115,6 +115,7 @@ class Estimate:
     usable_memory_bytes: float
     entries_that_fit: int
     curve: tuple[CurvePoint, ...]
+    prices_as_of: str  # the SKU table's date: prices change, the caller must see which ones it got
 
 
 def parse_sku_table(raw: str) -> SkuTable:
@@ -230,6 +231,7 @@ def estimate(inputs: Inputs, table: SkuTable) -> Estimate:
         usable_memory_bytes=usable,
         entries_that_fit=math.floor(usable / fp.entry_bytes_planned),
         curve=savings_curve(no_cache, redis),
+        prices_as_of=table.as_of,
     )
 
 

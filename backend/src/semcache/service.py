@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 from openai.types.chat import ChatCompletionChunk
 
@@ -26,12 +25,12 @@ from semcache.llm.base import LLM
 from semcache.llm.shared import Answer, SharedStream
 from semcache.llm.tokens import count_messages, count_text
 from semcache.normalize import KeyPlan, entry_id, normalize_text
+from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus, Path
 from semcache.schemas.openai import ChatRequest
 from semcache.streaming import looks_like_refusal, replay_pieces
-from semcache.telemetry.events import Path, TelemetryEvent, TelemetrySink
+from semcache.telemetry.events import TelemetryEvent, TelemetrySink
 
 log = logging.getLogger(__name__)
-Column = Literal["raw", "cache"]
 
 
 @dataclass(frozen=True)
@@ -46,31 +45,6 @@ class Controls:
     tags: tuple[str, ...] = ()
 
 
-@dataclass
-class ColumnResult:
-    column: Column
-    status: Literal["ok", "hit", "miss", "bypass", "error"]
-    model: str
-    text: str = ""
-    source: str | None = None
-    latency_ms: float = 0.0
-    ttft_ms: float | None = None
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    tokens_saved: int = 0
-    cost_usd: float = 0.0
-    cost_saved_usd: float = 0.0
-    similarity: float | None = None
-    distance: float | None = None
-    stored: bool = False
-    stored_id: str | None = None
-    entry_id: str | None = None
-    entry_created_at: float | None = None
-    finish_reason: str | None = None
-    error: dict[str, str] | None = None
-    reason: str | None = None
-
-
 @dataclass(frozen=True)
 class ColumnStart:
     column: Column
@@ -79,7 +53,7 @@ class ColumnStart:
 
 @dataclass(frozen=True)
 class CacheDocument:
-    status: Literal["hit", "miss", "bypass"]
+    status: LookupStatus
     lookup: Lookup | None
     threshold: float
     reason: str | None = None
@@ -143,7 +117,7 @@ class CompletionService:
         started = started or time.perf_counter()
         model = request.model or self.llm.model
         yield ColumnStart("raw", model)
-        result = ColumnResult("raw", "ok", model)
+        result = ColumnResult(column="raw", status="ok", model=model)
         async for event in self._relay("raw", upstream, request, result, started):
             yield event
         await self._record("raw", result, tenant)
@@ -159,11 +133,11 @@ class CompletionService:
                     result.ttft_ms = (time.perf_counter() - started) * 1000
                 yield Delta(column, text or "", chunk)
         except LLMError as e:
-            result.status, result.error = "error", {"code": e.code, "message": e.message}
+            result.status, result.error = "error", ErrorInfo.of(e)
         answer = upstream.answer
         if answer.cancelled and result.status != "error":
             # A follower that joined as the leader's client hung up reads a cut answer: an error, not a 200.
-            result.status, result.error = "error", {"code": "llm_error", "message": "the upstream call was cancelled"}
+            result.status, result.error = "error", ErrorInfo.of(LLMError("the upstream call was cancelled"))
         result.text, result.finish_reason = answer.text, answer.finish_reason
         result.prompt_tokens = answer.prompt_tokens or count_messages(
             [m.model_dump() for m in self.prepare(request).messages]
@@ -196,7 +170,7 @@ class CompletionService:
             flight = await upstream()
             if flight.entry is not None:  # another replica answered the same question meanwhile
                 lookup = replace(lookup, hit=True, source="exact", match=Candidate(flight.entry, 0.0))
-        status: Literal["hit", "miss", "bypass"] = "bypass" if lookup is None else ("hit" if lookup.hit else "miss")
+        status: LookupStatus = "bypass" if lookup is None else ("hit" if lookup.hit else "miss")
         yield CacheDocument(status, lookup, threshold, reason)
         if lookup is not None and lookup.hit and lookup.match is not None:
             result = self._hit_result(request, lookup, model, started)
@@ -207,7 +181,7 @@ class CompletionService:
             return
         if flight is None:
             flight = await upstream()
-        result = ColumnResult("cache", status, model, reason=reason)
+        result = ColumnResult(column="cache", status=status, model=model, reason=reason)
         if lookup is not None and lookup.candidates:
             result.similarity, result.distance = lookup.candidates[0].similarity, lookup.candidates[0].distance
         stream = flight.stream
@@ -272,9 +246,9 @@ class CompletionService:
         completion_tokens = entry.completion_tokens or count_text(entry.response)
         saved = cost_usd(prompt_tokens, completion_tokens, price_for(model, self.prices))
         return ColumnResult(
-            "cache",
-            "hit",
-            model,
+            column="cache",
+            status="hit",
+            model=model,
             text=entry.response,
             source=lookup.source,
             latency_ms=elapsed,
@@ -284,7 +258,6 @@ class CompletionService:
             similarity=lookup.match.similarity,
             distance=lookup.match.distance,
             entry_id=entry.id,
-            entry_created_at=entry.created_at,
             finish_reason="stop",
         )
 
@@ -366,23 +339,7 @@ class CompletionService:
             await asyncio.gather(*list(self.background), return_exceptions=True)
 
     async def _record(self, path: Path, result: ColumnResult, tenant: str) -> None:
-        event = TelemetryEvent(
-            path=path,
-            status=result.status,
-            tenant=tenant,
-            model=result.model,
-            source=result.source or "",
-            similarity=result.similarity,
-            latency_ms=result.latency_ms,
-            ttft_ms=result.ttft_ms,
-            prompt_tokens=result.prompt_tokens,
-            completion_tokens=result.completion_tokens,
-            tokens_saved=result.tokens_saved,
-            cost_usd=result.cost_usd,
-            cost_saved_usd=result.cost_saved_usd,
-            error=(result.error or {}).get("code", ""),
-            ts=time.time(),
-        )
+        event = TelemetryEvent.of(result, path=path, tenant=tenant, ts=time.time())
         self.spawn(self._send(event))
 
     async def _send(self, event: TelemetryEvent) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Literal, Protocol
+from dataclasses import asdict, dataclass, field, fields
+from typing import Protocol
 
-Path = Literal["raw", "cache", "gateway"]
-Status = Literal["ok", "hit", "miss", "bypass", "error"]
+from semcache.result import ColumnResult, Path, Status
 
 
 @dataclass(frozen=True)
@@ -27,6 +26,13 @@ class TelemetryEvent:
     error: str = ""
     ts: float = field(default=0.0)
 
+    @classmethod
+    def of(cls, result: ColumnResult, *, path: Path, tenant: str, ts: float) -> TelemetryEvent:
+        """The event of one finished column: its result's shared fields, the error as its code."""
+        shared = result.model_dump(include=_FROM_RESULT)
+        shared["source"] = result.source or ""
+        return cls(path=path, tenant=tenant, error=result.error.code if result.error else "", ts=ts, **shared)
+
     def fields(self) -> dict[str, str]:
         """Flat string fields for XADD."""
         return {k: "" if v is None else str(v) for k, v in asdict(self).items()}
@@ -36,3 +42,6 @@ class TelemetrySink(Protocol):
     async def record(self, event: TelemetryEvent) -> None:
         """Must never raise: telemetry failures never fail a request."""
         ...
+
+
+_FROM_RESULT = {f.name for f in fields(TelemetryEvent)} - {"path", "tenant", "error", "ts"}

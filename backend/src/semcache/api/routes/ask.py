@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +16,7 @@ from semcache.api.routes.cache import check_prompt, scope_for
 from semcache.errors import LLMError
 from semcache.flight import Flight
 from semcache.normalize import KeyPlan
+from semcache.result import ErrorInfo
 from semcache.runtime import Resources
 from semcache.schemas.ask import (
     AskRequest,
@@ -97,9 +97,7 @@ def document_out(resources: Resources, doc: CacheDocument) -> CacheDocumentOut:
 
 
 def column_out(done: ColumnDone, document: CacheDocumentOut | None = None) -> ColumnOut:
-    data = asdict(done.result)
-    data.pop("entry_created_at", None)
-    return ColumnOut(**data, document=document)
+    return ColumnOut(**dict(done.result), document=document)
 
 
 async def merged_events(resources: Resources, body: AskRequest, tenant: str) -> AsyncIterator[ColumnEvent]:
@@ -154,7 +152,7 @@ def frame(resources: Resources, event: ColumnEvent) -> dict[str, str]:
         return sse("cache_document", document_out(resources, event).model_dump())
     if isinstance(event, Delta):
         return sse("content_chunk", {"column": event.column, "text": event.text})
-    return sse("column_complete", column_out(event).model_dump(exclude={"document", "text"}))
+    return sse("column_complete", event.result.model_dump(exclude={"text"}))
 
 
 async def sse_stream(resources: Resources, body: AskRequest, tenant: str) -> AsyncIterator[dict[str, str]]:
@@ -208,7 +206,7 @@ async def llm_test(principal: PrincipalDep, resources: ResourcesDep) -> LLMTestR
         completion = await llm.complete(request)
         answer, error = completion.choices[0].message.content if completion.choices else "", None
     except LLMError as e:
-        answer, error = None, {"code": e.code, "message": e.message}
+        answer, error = None, ErrorInfo.of(e)
     return LLMTestResponse(
         ok=error is None,
         provider=llm.provider,

@@ -22,6 +22,7 @@ from semcache.controls import parse_controls
 from semcache.errors import InvalidInputError, LLMError
 from semcache.llm.tokens import count_text
 from semcache.normalize import KeyRules, plan_key
+from semcache.result import ErrorInfo
 from semcache.runtime import Resources
 from semcache.schemas.embeddings import (
     EmbeddingItem,
@@ -75,11 +76,10 @@ def _headers(doc: CacheDocument, *, error: bool = False) -> dict[str, str]:
     return headers
 
 
-def _error_response(e: dict[str, str] | None, headers: dict[str, str]) -> JSONResponse:
-    code = (e or {}).get("code", "llm_error")
-    status = {"llm_rate_limited": 429, "llm_timeout": 504, "llm_bad_request": 400}.get(code, 502)
+def _error_response(error: ErrorInfo | None, headers: dict[str, str]) -> JSONResponse:
+    error = error or ErrorInfo.of(LLMError("the LLM failed"))
     headers = {**headers, "x-semcache-status": "ERROR"}
-    return JSONResponse(error_body(code, (e or {}).get("message", "the LLM failed")), status, headers=headers)
+    return JSONResponse(error_body(error.code, error.message), error.http_status, headers=headers)
 
 
 @router.post("/chat/completions", response_model=None)
@@ -150,16 +150,8 @@ async def _sse(
         elif isinstance(event, ColumnDone):
             result = event.result
             if result.status == "error":
-                err = result.error or {}
-                yield _json_line(
-                    {
-                        "error": {
-                            "message": err.get("message", ""),
-                            "type": err.get("code", ""),
-                            "code": err.get("code", ""),
-                        }
-                    }
-                )
+                err = result.error or ErrorInfo(code="", message="")
+                yield _json_line({"error": {"message": err.message, "type": err.code, "code": err.code}})
                 return
             if replay:
                 yield _data(chunk(cid, str(model), finish_reason="stop", created=created))
@@ -221,7 +213,7 @@ async def _passthrough(resources: Resources, body: ChatRequest, reason: str) -> 
     try:
         result: ChatCompletion = await resources.service.llm.complete(resources.service.prepare(body))
     except LLMError as e:
-        return _error_response({"code": e.code, "message": e.message}, {"x-semcache-reason": reason})
+        return _error_response(ErrorInfo.of(e), {"x-semcache-reason": reason})
     return JSONResponse(
         result.model_dump(exclude_none=True), headers={"x-semcache-status": "BYPASS", "x-semcache-reason": reason}
     )

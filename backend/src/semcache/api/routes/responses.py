@@ -23,6 +23,7 @@ from semcache.errors import InvalidInputError, LLMError
 from semcache.flight import Flight
 from semcache.llm.openai import OpenAICompatibleLLM, map_error
 from semcache.responses import EventWriter, Usage, new_ids, response_object, to_chat
+from semcache.result import ErrorInfo
 from semcache.runtime import Resources
 from semcache.schemas.responses import ResponsesRequest
 from semcache.service import CacheDocument, ColumnDone, ColumnEvent, Delta
@@ -83,8 +84,8 @@ async def _sse(
         elif isinstance(event, ColumnDone):
             result = event.result
             if result.status == "error":
-                err = result.error or {}
-                yield writer.fail(err.get("code", "llm_error"), err.get("message", "the LLM failed"))
+                err = result.error or ErrorInfo.of(LLMError("the LLM failed"))
+                yield writer.fail(err.code, err.message)
                 return
             usage = _usage(doc, result.prompt_tokens, result.completion_tokens)
             yield writer.finish(finish_reason=result.finish_reason or "stop", usage=usage)
@@ -139,7 +140,7 @@ async def _forward(resources: Resources, body: ResponsesRequest, reason: str) ->
         return Response(e.response.content, e.status_code, headers=headers, media_type="application/json")
     except Exception as e:
         err = map_error(e)
-        return _error_response({"code": err.code, "message": err.message}, headers)
+        return _error_response(ErrorInfo.of(err), headers)
 
     async def relay() -> AsyncIterator[bytes]:
         try:
