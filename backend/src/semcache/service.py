@@ -9,82 +9,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
-
-from openai.types.chat import ChatCompletionChunk
 
 from semcache.cache.gate import CacheGate
 from semcache.cache.models import Candidate
+from semcache.cache.policy import store_refusal
 from semcache.cache.semantic import Lookup, SemanticCache
 from semcache.config import Settings
+from semcache.controls import Controls
 from semcache.costs import Price, cost_usd, price_for
 from semcache.errors import CacheUnavailableError, EmbeddingError, LLMError
+from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta, GatewayAnswer
 from semcache.flight import Flight, SingleFlight
 from semcache.llm.base import LLM
 from semcache.llm.shared import Answer, SharedStream
 from semcache.llm.tokens import count_messages, count_text
-from semcache.normalize import KeyPlan, entry_id, normalize_text
 from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus, Path
 from semcache.schemas.openai import ChatRequest
-from semcache.streaming import looks_like_refusal, replay_pieces
+from semcache.streaming import replay_pieces
 from semcache.telemetry.events import TelemetryEvent, TelemetrySink
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Controls:
-    """Per-request cache controls (Cache-Control and x-semcache-* headers, or /ask options)."""
-
-    no_cache: bool = False
-    no_store: bool = False
-    max_age_s: float | None = None
-    ttl: int | None = None
-    distance_threshold: float | None = None
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ColumnStart:
-    column: Column
-    model: str
-
-
-@dataclass(frozen=True)
-class CacheDocument:
-    status: LookupStatus
-    lookup: Lookup | None
-    threshold: float
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Delta:
-    column: Column
-    text: str
-    chunk: ChatCompletionChunk | None = None
-
-
-@dataclass(frozen=True)
-class ColumnDone:
-    result: ColumnResult
-
-
-ColumnEvent = ColumnStart | CacheDocument | Delta | ColumnDone
-
-
-@dataclass
-class CacheTarget:
-    """Where a request's answer lives in the cache: its key plan and hard scope."""
-
-    plan: KeyPlan
-    scope: dict[str, str]
-    tenant: str
-
-    @property
-    def entry_id(self) -> str | None:
-        return entry_id(normalize_text(self.plan.text), self.scope) if self.plan.text is not None else None
 
 
 @dataclass
@@ -97,6 +43,54 @@ class CompletionService:
     prices: dict[str, Price]
     flights: SingleFlight
     background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    # --- the two flows the routes serve ----------------------------------------------------------
+
+    async def both_columns(
+        self, request: ChatRequest, target: CacheTarget, controls: Controls
+    ) -> AsyncIterator[ColumnEvent]:
+        """/ask: the raw and the cache column, interleaved as they happen. One upstream call serves both: the
+        raw column always reads it, the cache column reads it too on a miss. Closing this cancels everything."""
+        started = time.perf_counter()
+        upstream = self.open_upstream(request).start()
+        queue: asyncio.Queue[ColumnEvent | None] = asyncio.Queue()
+
+        async def pump(events: AsyncIterator[ColumnEvent]) -> None:
+            try:
+                async for event in events:
+                    await queue.put(event)
+            finally:
+                await queue.put(None)
+
+        async def shared() -> Flight:
+            # The raw column's call is this request's flight; the cache column joins it on a miss.
+            return Flight("", upstream, leader=True)
+
+        raw = self.raw_column(request, upstream, tenant=target.tenant, started=started)
+        cache = self.cache_column(request, target, controls, shared, started=started)
+        tasks = [asyncio.create_task(pump(raw)), asyncio.create_task(pump(cache))]
+        try:
+            for _ in tasks:
+                while (event := await queue.get()) is not None:
+                    yield event
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            upstream.cancel()
+
+    async def gateway(self, request: ChatRequest, target: CacheTarget, controls: Controls) -> GatewayAnswer:
+        """The OpenAI-compatible routes: the cache column under single flight, read up to its document and
+        the first event after it (the response headers and status depend on both)."""
+
+        async def upstream() -> Flight:
+            return await self.join_flight(target, request)
+
+        events = self.cache_column(request, target, controls, upstream, path="gateway")
+        async for event in events:
+            if isinstance(event, CacheDocument):
+                return GatewayAnswer(event, await anext(events), events)
+        raise LLMError("the cache column ended before its lookup")
 
     # --- upstream ----------------------------------------------------------------------------
 
@@ -157,7 +151,7 @@ class CompletionService:
         *,
         path: Path = "cache",
         started: float | None = None,
-    ) -> AsyncIterator[ColumnEvent]:
+    ) -> AsyncGenerator[ColumnEvent, None]:
         started = started or time.perf_counter()
         model = request.model or self.llm.model
         yield ColumnStart("cache", model)
@@ -261,22 +255,6 @@ class CompletionService:
             finish_reason="stop",
         )
 
-    def store_refusal(self, answer: Answer) -> str | None:
-        """Why an answer must not be stored, or None when it may be."""
-        if answer.error is not None:
-            return "the LLM failed"
-        if answer.cancelled:
-            return "the stream was cancelled"
-        if answer.finish_reason != "stop":
-            return f"incomplete answer (finish_reason={answer.finish_reason})"
-        if not answer.text.strip():
-            return "empty answer"
-        if answer.refusal or looks_like_refusal(answer.text):
-            return "the LLM refused"
-        if len(answer.text) > self.settings.max_response_chars:
-            return "answer larger than MAX_RESPONSE_CHARS"
-        return None
-
     def _maybe_store(
         self,
         answer: Answer,
@@ -286,7 +264,7 @@ class CompletionService:
         result: ColumnResult,
         flight: Flight,
     ) -> None:
-        refusal = self.store_refusal(answer)
+        refusal = store_refusal(answer, max_chars=self.settings.max_response_chars)
         if refusal is not None:
             result.reason = f"not stored: {refusal}"
         if (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -13,8 +12,9 @@ from sse_starlette import EventSourceResponse
 
 from semcache.api.deps import PrincipalDep, ResourcesDep
 from semcache.api.routes.cache import check_prompt, scope_for
+from semcache.controls import Controls
 from semcache.errors import LLMError
-from semcache.flight import Flight
+from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta
 from semcache.normalize import KeyPlan
 from semcache.result import ErrorInfo
 from semcache.runtime import Resources
@@ -26,15 +26,6 @@ from semcache.schemas.ask import (
     LLMTestResponse,
 )
 from semcache.schemas.openai import ChatMessage, ChatRequest
-from semcache.service import (
-    CacheDocument,
-    CacheTarget,
-    ColumnDone,
-    ColumnEvent,
-    ColumnStart,
-    Controls,
-    Delta,
-)
 from semcache.streaming import sse
 
 router = APIRouter(tags=["ask"])
@@ -100,49 +91,9 @@ def column_out(done: ColumnDone, document: CacheDocumentOut | None = None) -> Co
     return ColumnOut(**dict(done.result), document=document)
 
 
-async def merged_events(resources: Resources, body: AskRequest, tenant: str) -> AsyncIterator[ColumnEvent]:
-    """Both columns, interleaved as they happen. One upstream call serves both: the raw column always
-    reads it, the cache column reads it too on a miss. Closing this generator cancels everything."""
-    service = resources.service
+def column_events(resources: Resources, body: AskRequest, tenant: str) -> AsyncIterator[ColumnEvent]:
     request = chat_request(resources, body.prompt)
-    started = time.perf_counter()
-    upstream = service.open_upstream(request).start()
-    queue: asyncio.Queue[ColumnEvent | None] = asyncio.Queue()
-
-    async def pump(events: AsyncIterator[ColumnEvent]) -> None:
-        try:
-            async for event in events:
-                await queue.put(event)
-        finally:
-            await queue.put(None)
-
-    async def shared() -> Flight:
-        # The raw column's call is this request's flight; the cache column joins it on a miss.
-        return Flight("", upstream, leader=True)
-
-    tasks = [
-        asyncio.create_task(pump(service.raw_column(request, upstream, tenant=tenant, started=started))),
-        asyncio.create_task(
-            pump(
-                service.cache_column(
-                    request, target_for(resources, tenant, body), controls_for(body), shared, started=started
-                )
-            )
-        ),
-    ]
-    try:
-        finished = 0
-        while finished < len(tasks):
-            event = await queue.get()
-            if event is None:
-                finished += 1
-            else:
-                yield event
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        upstream.cancel()
+    return resources.service.both_columns(request, target_for(resources, tenant, body), controls_for(body))
 
 
 def frame(resources: Resources, event: ColumnEvent) -> dict[str, str]:
@@ -157,7 +108,7 @@ def frame(resources: Resources, event: ColumnEvent) -> dict[str, str]:
 
 async def sse_stream(resources: Resources, body: AskRequest, tenant: str) -> AsyncIterator[dict[str, str]]:
     started = time.perf_counter()
-    async for event in merged_events(resources, body, tenant):
+    async for event in column_events(resources, body, tenant):
         if isinstance(event, Delta) and not event.text:
             continue
         yield frame(resources, event)
@@ -187,7 +138,7 @@ async def ask(body: AskRequest, principal: PrincipalDep, resources: ResourcesDep
     target_for(resources, principal.tenant, body)
     columns: dict[str, ColumnOut] = {}
     document: CacheDocumentOut | None = None
-    async for event in merged_events(resources, body, principal.tenant):
+    async for event in column_events(resources, body, principal.tenant):
         if isinstance(event, CacheDocument):
             document = document_out(resources, event)
         elif isinstance(event, ColumnDone):
