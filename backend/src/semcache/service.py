@@ -12,10 +12,11 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
+from semcache.cache.base import AnswerCache
 from semcache.cache.gate import CacheGate
 from semcache.cache.models import Candidate
 from semcache.cache.policy import store_refusal
-from semcache.cache.semantic import Lookup, SemanticCache
+from semcache.cache.semantic import Lookup
 from semcache.config import Settings
 from semcache.controls import Controls
 from semcache.costs import Price, cost_usd, price_for
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class CompletionService:
-    cache: SemanticCache
+    cache: AnswerCache
     gate: CacheGate
     llm: LLM
     settings: Settings

@@ -7,14 +7,14 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from semcache.cache.redis import RedisStore
+from semcache.cache.base import Index
 from semcache.errors import CacheUnavailableError
 
 T = TypeVar("T")
 
 
 class CacheGate:
-    def __init__(self, stores: Sequence[RedisStore], *, retry_after_s: float = 1.0) -> None:
+    def __init__(self, stores: Sequence[Index], *, retry_after_s: float = 1.0) -> None:
         self._stores = list(stores)
         self._retry_after_s = retry_after_s
         self._ready = False
