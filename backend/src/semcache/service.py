@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 
 from semcache.cache.base import AnswerCache
 from semcache.cache.gate import CacheGate
 from semcache.cache.models import Candidate
 from semcache.cache.policy import store_refusal
-from semcache.cache.semantic import Lookup
+from semcache.cache.semantic import Lookup, tighten
 from semcache.config import Settings
 from semcache.controls import Controls
 from semcache.costs import Price, cost_usd, price_for
@@ -153,12 +153,11 @@ class CompletionService:
         path: Path = "cache",
         started: float | None = None,
     ) -> AsyncGenerator[ColumnEvent, None]:
+        """Look up; on a hit replay the entry, on a miss or bypass relay the upstream (joined through
+        `upstream`, which is single flight on the gateway) and store a complete answer afterwards."""
         started = started or time.perf_counter()
         model = request.model or self.llm.model
         yield ColumnStart("cache", model)
-        threshold = self.cache.distance_threshold
-        if controls.distance_threshold is not None:
-            threshold = min(threshold, controls.distance_threshold)
         lookup, reason = await self._lookup(target, controls)
         flight: Flight | None = None
         if lookup is not None and not lookup.hit:
@@ -166,24 +165,40 @@ class CompletionService:
             if flight.entry is not None:  # another replica answered the same question meanwhile
                 lookup = replace(lookup, hit=True, source="exact", match=Candidate(flight.entry, 0.0))
         status: LookupStatus = "bypass" if lookup is None else ("hit" if lookup.hit else "miss")
-        yield CacheDocument(status, lookup, threshold, reason)
+        yield CacheDocument(status, lookup, tighten(self.cache.distance_threshold, controls.distance_threshold), reason)
         if lookup is not None and lookup.hit and lookup.match is not None:
             result = self._hit_result(request, lookup, model, started)
             for piece in replay_pieces(result.text):
                 yield Delta("cache", piece)
-            await self._record(path, result, target.tenant)
-            yield ColumnDone(result)
-            return
-        if flight is None:
-            flight = await upstream()
-        result = ColumnResult(column="cache", status=status, model=model, reason=reason)
-        if lookup is not None and lookup.candidates:
-            result.similarity, result.distance = lookup.candidates[0].similarity, lookup.candidates[0].distance
+        else:
+            result = ColumnResult(column="cache", status=status, model=model, reason=reason)
+            if lookup is not None and lookup.candidates:
+                result.similarity, result.distance = lookup.candidates[0].similarity, lookup.candidates[0].distance
+            flight = await self._own_if_leader_failed(request, flight or await upstream())
+            async for event in self._answer(request, target, controls, lookup, flight, result, started):
+                yield event
+        await self._record(path, result, target.tenant)
+        yield ColumnDone(result)
+
+    async def _own_if_leader_failed(self, request: ChatRequest, flight: Flight) -> Flight:
+        assert flight.stream is not None
+        if not flight.leader and await flight.stream.failed_before_content():
+            # The leader failed before any text: try on our own rather than pass its error on.
+            return Flight(flight.key, self.open_upstream(request).start(), leader=True)
+        return flight
+
+    async def _answer(
+        self,
+        request: ChatRequest,
+        target: CacheTarget,
+        controls: Controls,
+        lookup: Lookup | None,
+        flight: Flight,
+        result: ColumnResult,
+        started: float,
+    ) -> AsyncIterator[ColumnEvent]:
         stream = flight.stream
         assert stream is not None
-        if not flight.leader and await stream.failed_before_content():
-            stream = self.open_upstream(request).start()  # the leader failed early: try on our own
-            flight = Flight(flight.key, stream, leader=True)
         try:
             async for event in self._relay("cache", stream, request, result, started):
                 yield event
@@ -193,20 +208,14 @@ class CompletionService:
             if flight.leader:
                 self.spawn(self.flights.finish(flight))
             raise
-        if flight.leader:
-            if result.status != "error":
-                self._maybe_store(stream.answer, target, controls, lookup, result, flight)
-            else:
-                self.spawn(self.flights.finish(flight))
-        else:
+        if not flight.leader:
             result.reason = "single flight: served the answer of an identical in-flight request"
-            result.tokens_saved, result.cost_saved_usd, result.cost_usd = (
-                result.prompt_tokens + result.completion_tokens,
-                result.cost_usd,
-                0.0,
-            )
-        await self._record(path, result, target.tenant)
-        yield ColumnDone(result)
+            result.tokens_saved = result.prompt_tokens + result.completion_tokens
+            result.cost_saved_usd, result.cost_usd = result.cost_usd, 0.0
+        elif result.status != "error":
+            self._maybe_store(stream.answer, target, controls, lookup, result, flight)
+        else:
+            self.spawn(self.flights.finish(flight))
 
     async def _lookup(self, target: CacheTarget, controls: Controls) -> tuple[Lookup | None, str | None]:
         if target.plan.text is None:
@@ -277,38 +286,45 @@ class CompletionService:
             # Nothing to store (or the cache is unavailable: no writes queued against it).
             self.spawn(self.flights.finish(flight))
             return
-        ttl = controls.ttl if controls.ttl is not None else self.settings.cache_ttl
-        vector = lookup.vector if lookup is not None else None
-        text, scope = target.plan.text, dict(target.scope)
-        tokens = (result.prompt_tokens, result.completion_tokens)
-
-        async def store() -> None:
-            try:
-                await self.gate.run(
-                    lambda: self.cache.put(
-                        text,
-                        answer.text,
-                        scope,
-                        ttl=ttl,
-                        vector=vector,
-                        prompt_tokens=tokens[0],
-                        completion_tokens=tokens[1],
-                        metadata={"model": result.model},
-                        tags=controls.tags,
-                    )
-                )
-            except (CacheUnavailableError, EmbeddingError) as e:
-                log.warning("answer not stored: %s", e.message)
-            finally:
-                await self.flights.finish(flight)
-
         result.stored, result.stored_id = True, target.entry_id
-        self.spawn(store())
+        ttl = controls.ttl if controls.ttl is not None else self.settings.cache_ttl
+        self.spawn(self._store(answer.text, target, controls.tags, ttl, lookup, result, flight))
+
+    async def _store(
+        self,
+        text: str,
+        target: CacheTarget,
+        tags: tuple[str, ...],
+        ttl: int | None,
+        lookup: Lookup | None,
+        result: ColumnResult,
+        flight: Flight,
+    ) -> None:
+        assert target.plan.text is not None
+        prompt, scope = target.plan.text, dict(target.scope)
+        try:
+            await self.gate.run(
+                lambda: self.cache.put(
+                    prompt,
+                    text,
+                    scope,
+                    ttl=ttl,
+                    vector=lookup.vector if lookup is not None else None,
+                    prompt_tokens=result.prompt_tokens,
+                    completion_tokens=result.completion_tokens,
+                    metadata={"model": result.model},
+                    tags=tags,
+                )
+            )
+        except (CacheUnavailableError, EmbeddingError) as e:
+            log.warning("answer not stored: %s", e.message)
+        finally:
+            await self.flights.finish(flight)
 
     # --- plumbing ----------------------------------------------------------------------------
 
-    def spawn(self, coro: object) -> None:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
+    def spawn(self, coro: Coroutine[object, object, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
