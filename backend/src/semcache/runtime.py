@@ -4,7 +4,7 @@ the cache, and (once configured) the LLM. `main.lifespan` calls these; nothing h
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
@@ -21,6 +21,7 @@ from semcache.flight import SingleFlight
 from semcache.llm.factory import LLMHandle, start_llm
 from semcache.local.redis import EmbeddedRedis
 from semcache.quality.verify import build_verifier
+from semcache.ratelimit import RateLimiter
 from semcache.service import CompletionService
 from semcache.telemetry.hub import TelemetryHub
 from semcache.telemetry.prometheus import PromMetrics
@@ -41,8 +42,8 @@ class Resources:
     service: CompletionService
     llm: LLMHandle
     telemetry: TelemetryHub
+    rate_limiter: RateLimiter
     embedded_redis: EmbeddedRedis | None = None
-    extras: dict[str, object] = field(default_factory=dict)
 
 
 def redis_client(settings: Settings, url: str) -> aioredis.Redis:
@@ -158,6 +159,7 @@ async def start(settings: Settings) -> Resources:
         service=service,
         telemetry=telemetry,
         llm=llm,
+        rate_limiter=RateLimiter(client, prefix=settings.cache_prefix, per_minute=settings.rate_limit_per_minute),
         embedded_redis=embedded,
     )
 

@@ -12,10 +12,10 @@ from semcache.api.deps import AdminDep, PrincipalDep, ResourcesDep
 from semcache.cache.models import Candidate, Entry
 from semcache.cache.query import check_tags
 from semcache.cache.semantic import Lookup
+from semcache.config import Settings
 from semcache.embeddings.base import Vector
 from semcache.errors import InvalidInputError, NotFoundError
 from semcache.normalize import build_scope
-from semcache.runtime import Resources
 from semcache.schemas.cache import (
     CandidateOut,
     ClearResponse,
@@ -31,15 +31,15 @@ from semcache.schemas.cache import (
 router = APIRouter(prefix="/cache", tags=["cache"])
 
 
-def check_prompt(resources: Resources, prompt: str | None) -> None:
-    limit = resources.settings.max_prompt_chars
+def check_prompt(settings: Settings, prompt: str | None) -> None:
+    limit = settings.max_prompt_chars
     if prompt is not None and len(prompt) > limit:
         raise InvalidInputError(f"prompt is {len(prompt)} characters; MAX_PROMPT_CHARS is {limit}")
 
 
-def scope_for(resources: Resources, tenant: str, client_scope: Mapping[str, str]) -> dict[str, str]:
+def scope_for(settings: Settings, tenant: str, client_scope: Mapping[str, str]) -> dict[str, str]:
     try:
-        return build_scope(tenant, client_scope, extra_fields=resources.settings.extra_scope_fields)
+        return build_scope(tenant, client_scope, extra_fields=settings.extra_scope_fields)
     except ValueError as e:
         raise InvalidInputError(str(e)) from e
 
@@ -103,8 +103,8 @@ def search_response(lookup: Lookup, elapsed_ms: float) -> SearchResponse:
 
 @router.post("/store", status_code=status.HTTP_201_CREATED, response_model=StoreResponse)
 async def store(body: StoreRequest, principal: PrincipalDep, resources: ResourcesDep) -> StoreResponse:
-    check_prompt(resources, body.prompt)
-    scope = scope_for(resources, principal.tenant, body.scope)
+    check_prompt(resources.settings, body.prompt)
+    scope = scope_for(resources.settings, principal.tenant, body.scope)
     ttl = body.ttl if body.ttl is not None else resources.settings.cache_ttl
     tags = valid_tags(body.tags)
     entry = await resources.gate.run(
@@ -116,8 +116,8 @@ async def store(body: StoreRequest, principal: PrincipalDep, resources: Resource
 @router.post("/search", response_model=SearchResponse)
 async def search(body: SearchRequest, principal: PrincipalDep, resources: ResourcesDep) -> SearchResponse:
     started = time.perf_counter()
-    check_prompt(resources, body.prompt)
-    scope = scope_for(resources, principal.tenant, body.scope)
+    check_prompt(resources.settings, body.prompt)
+    scope = scope_for(resources.settings, principal.tenant, body.scope)
     vector = None if body.embedding is None else client_vector(body.embedding, resources.embedder.dims)
     cache = resources.cache
     lookup = await resources.gate.run(

@@ -145,7 +145,7 @@ async def probe_entry(
     body: ProbeRequest, principal: PrincipalDep, resources: ResourcesDep, entry_id: EntryId
 ) -> ProbeResponse:
     """What would a request with this prompt, in this entry's scope, be served? Nothing is counted or stored."""
-    check_prompt(resources, body.prompt)
+    check_prompt(resources.settings, body.prompt)
     entry = await _visible(resources, principal, entry_id)
     cache, store = resources.cache, resources.cache.store
     threshold = cache.distance_threshold

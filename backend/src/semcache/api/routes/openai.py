@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from openai.types.chat import ChatCompletion
 
-from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.api.deps import EmbedderDep, PrincipalDep, ServiceDep
 from semcache.api.errors import error_body
 from semcache.api.routes.cache import scope_for
 from semcache.controls import parse_controls
@@ -24,7 +24,6 @@ from semcache.events import CacheDocument, CacheTarget, ColumnDone, Delta, Gatew
 from semcache.llm.tokens import count_text
 from semcache.normalize import KeyRules, plan_key
 from semcache.result import ErrorInfo
-from semcache.runtime import Resources
 from semcache.schemas.embeddings import (
     EmbeddingItem,
     EmbeddingsRequest,
@@ -32,6 +31,7 @@ from semcache.schemas.embeddings import (
     EmbeddingsUsage,
 )
 from semcache.schemas.openai import ChatRequest
+from semcache.service import CompletionService
 from semcache.streaming import SSE_DONE, chunk, completion, new_completion_id, sse_data, sse_json, usage_chunk
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -45,8 +45,8 @@ STATUS = {
 }
 
 
-def _target(resources: Resources, tenant: str, request: ChatRequest, namespace: str) -> CacheTarget:
-    settings = resources.settings
+def _target(service: CompletionService, tenant: str, request: ChatRequest, namespace: str) -> CacheTarget:
+    settings = service.settings
     rules = KeyRules(
         settings.cache_max_messages,
         settings.cache_ignore_system_messages,
@@ -54,8 +54,8 @@ def _target(resources: Resources, tenant: str, request: ChatRequest, namespace: 
         max_chars=settings.max_prompt_chars,
     )
     plan = plan_key(request, rules)
-    scope = scope_for(resources, tenant, {"namespace": namespace} if namespace else {})
-    scope["model"] = request.model or resources.service.llm.model
+    scope = scope_for(settings, tenant, {"namespace": namespace} if namespace else {})
+    scope["model"] = request.model or service.llm.model
     if plan.params:
         scope["params"] = plan.params
     return CacheTarget(plan, scope, tenant)
@@ -84,16 +84,16 @@ def _error_response(error: ErrorInfo | None, headers: dict[str, str]) -> JSONRes
 
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatRequest, principal: PrincipalDep, resources: ResourcesDep, request: Request
+    body: ChatRequest, principal: PrincipalDep, service: ServiceDep, request: Request
 ) -> Response:
     try:
         controls, namespace = parse_controls(request.headers)
     except ValueError as e:
         raise InvalidInputError(str(e)) from e
-    target = _target(resources, principal.tenant, body, namespace)
+    target = _target(service, principal.tenant, body, namespace)
     if not target.plan.cacheable and not body.stream:
-        return await _passthrough(resources, body, target.plan.reason or "")
-    answer = await resources.service.gateway(body, target, controls)
+        return await _passthrough(service, body, target.plan.reason or "")
+    answer = await service.gateway(body, target, controls)
     headers = _headers(answer.document)
     if answer.error is not None:
         await answer.close()
@@ -168,10 +168,10 @@ async def _collect(answer: GatewayAnswer, body: ChatRequest, headers: dict[str, 
     raise LLMError("the cache column ended without a result")
 
 
-async def _passthrough(resources: Resources, body: ChatRequest, reason: str) -> Response:
+async def _passthrough(service: CompletionService, body: ChatRequest, reason: str) -> Response:
     """Requests we never cache (tools, n > 1, ...) go upstream untouched, answer and all."""
     try:
-        result: ChatCompletion = await resources.service.llm.complete(resources.service.prepare(body))
+        result: ChatCompletion = await service.llm.complete(service.prepare(body))
     except LLMError as e:
         return _error_response(ErrorInfo.of(e), {"x-semcache-reason": reason})
     return JSONResponse(
@@ -180,20 +180,20 @@ async def _passthrough(resources: Resources, body: ChatRequest, reason: str) -> 
 
 
 @router.get("/models")
-async def models(principal: PrincipalDep, resources: ResourcesDep) -> dict[str, object]:
-    llm = resources.service.llm
+async def models(principal: PrincipalDep, service: ServiceDep) -> dict[str, object]:
+    llm = service.llm
     return {"object": "list", "data": [{"id": llm.model, "object": "model", "created": 0, "owned_by": llm.provider}]}
 
 
 @router.post("/embeddings", response_model=EmbeddingsResponse)
-async def embeddings(body: EmbeddingsRequest, principal: PrincipalDep, resources: ResourcesDep) -> EmbeddingsResponse:
+async def embeddings(body: EmbeddingsRequest, principal: PrincipalDep, embedder: EmbedderDep) -> EmbeddingsResponse:
     try:
         texts = body.texts()
     except ValueError as e:
         raise InvalidInputError(str(e)) from e
-    if body.dimensions is not None and body.dimensions != resources.embedder.dims:
-        raise InvalidInputError(f"this embedder has {resources.embedder.dims} dimensions")
-    vectors = await resources.embedder.embed(texts)
+    if body.dimensions is not None and body.dimensions != embedder.dims:
+        raise InvalidInputError(f"this embedder has {embedder.dims} dimensions")
+    vectors = await embedder.embed(texts)
     items = []
     for i, v in enumerate(vectors):
         data: list[float] | str = (
@@ -205,6 +205,6 @@ async def embeddings(body: EmbeddingsRequest, principal: PrincipalDep, resources
     tokens = sum(count_text(t) for t in texts)
     return EmbeddingsResponse(
         data=items,
-        model=resources.embedder.fingerprint,
+        model=embedder.fingerprint,
         usage=EmbeddingsUsage(prompt_tokens=tokens, total_tokens=tokens),
     )

@@ -15,7 +15,7 @@ import openai
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.api.deps import PrincipalDep, ServiceDep
 from semcache.api.errors import error_body
 from semcache.api.routes.openai import _error_response, _headers, _target
 from semcache.controls import parse_controls
@@ -24,15 +24,15 @@ from semcache.events import ColumnDone, Delta, GatewayAnswer
 from semcache.llm.openai import OpenAICompatibleLLM, map_error
 from semcache.responses import EventWriter, Usage, new_ids, response_object, to_chat
 from semcache.result import ErrorInfo
-from semcache.runtime import Resources
 from semcache.schemas.responses import ResponsesRequest
+from semcache.service import CompletionService
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 
 @router.post("/responses", response_model=None)
 async def create_response(
-    body: ResponsesRequest, principal: PrincipalDep, resources: ResourcesDep, request: Request
+    body: ResponsesRequest, principal: PrincipalDep, service: ServiceDep, request: Request
 ) -> Response:
     try:
         controls, namespace = parse_controls(request.headers)
@@ -40,10 +40,9 @@ async def create_response(
         raise InvalidInputError(str(e)) from e
     translation = to_chat(body)
     if translation.chat is None:
-        return await _forward(resources, body, translation.reason or "not cacheable")
+        return await _forward(service, body, translation.reason or "not cacheable")
     chat = translation.chat
-    service = resources.service
-    target = _target(resources, principal.tenant, chat, namespace)
+    target = _target(service, principal.tenant, chat, namespace)
     answer = await service.gateway(chat, target, controls)
     headers = _headers(answer.document)
     if answer.error is not None:
@@ -104,9 +103,9 @@ async def _collect(answer: GatewayAnswer, body: ResponsesRequest, model: str, he
 # --- requests we do not cache: the upstream's own /responses, as sent ----------------------------------
 
 
-async def _forward(resources: Resources, body: ResponsesRequest, reason: str) -> Response:
+async def _forward(service: CompletionService, body: ResponsesRequest, reason: str) -> Response:
     headers = {"x-semcache-status": "BYPASS", "x-semcache-reason": reason.encode("ascii", "replace").decode()[:200]}
-    llm = resources.service.llm
+    llm = service.llm
     if not isinstance(llm, OpenAICompatibleLLM):
         return JSONResponse(error_body("llm_error", "no upstream LLM is configured"), 503, headers=headers)
     payload = body.model_dump(exclude_none=True)
