@@ -43,6 +43,10 @@ class Resources:
     llm: LLMHandle
     telemetry: TelemetryHub
     rate_limiter: RateLimiter
+    #: The cache, its entry store and the vector index with every call through `gate` (CacheGate.guarded).
+    available_cache: SemanticCache
+    available_store: RedisStore
+    available_vectors: SemanticCache
     embedded_redis: EmbeddedRedis | None = None
 
 
@@ -148,18 +152,22 @@ async def start(settings: Settings) -> Resources:
         flights=SingleFlight(cache_store, lock_ttl_s=settings.llm_timeout_s + 5),
     )
     log.info("LLM: %s model %s", llm.llm.provider, llm.llm.model)
+    vectors = SemanticCache(vector_store, embedder, distance_threshold=2.0, top_k=5)
     return Resources(
         settings=settings,
         keyring=keyring,
         redis=client,
         embedder=embedder,
         cache=cache,
-        vectors=SemanticCache(vector_store, embedder, distance_threshold=2.0, top_k=5),
+        vectors=vectors,
         gate=gate,
         service=service,
         telemetry=telemetry,
         llm=llm,
         rate_limiter=RateLimiter(client, prefix=settings.cache_prefix, per_minute=settings.rate_limit_per_minute),
+        available_cache=gate.guarded(cache),
+        available_store=gate.guarded(cache_store),
+        available_vectors=gate.guarded(vectors),
         embedded_redis=embedded,
     )
 

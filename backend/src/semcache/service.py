@@ -45,6 +45,11 @@ class CompletionService:
     flights: SingleFlight
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
+    def __post_init__(self) -> None:
+        # Every cache call of the flow goes through the availability gate: a Redis failure marks the cache
+        # for a re-check and surfaces as CacheUnavailableError, which the flow turns into a bypass.
+        self.cache = self.gate.guarded(self.cache)
+
     # --- the two flows the routes serve ----------------------------------------------------------
 
     async def both_columns(
@@ -223,13 +228,11 @@ class CompletionService:
         if controls.no_cache:
             return None, "Cache-Control: no-cache (lookup skipped, the answer is still stored)"
         try:
-            lookup = await self.gate.run(
-                lambda: self.cache.lookup(
-                    target.plan.text or "",
-                    target.scope,
-                    distance_threshold=controls.distance_threshold,
-                    max_age_s=controls.max_age_s,
-                )
+            lookup = await self.cache.lookup(
+                target.plan.text or "",
+                target.scope,
+                distance_threshold=controls.distance_threshold,
+                max_age_s=controls.max_age_s,
             )
         except (CacheUnavailableError, EmbeddingError) as e:
             return None, f"cache unavailable: {e.message}"
@@ -303,18 +306,16 @@ class CompletionService:
         assert target.plan.text is not None
         prompt, scope = target.plan.text, dict(target.scope)
         try:
-            await self.gate.run(
-                lambda: self.cache.put(
-                    prompt,
-                    text,
-                    scope,
-                    ttl=ttl,
-                    vector=lookup.vector if lookup is not None else None,
-                    prompt_tokens=result.prompt_tokens,
-                    completion_tokens=result.completion_tokens,
-                    metadata={"model": result.model},
-                    tags=tags,
-                )
+            await self.cache.put(
+                prompt,
+                text,
+                scope,
+                ttl=ttl,
+                vector=lookup.vector if lookup is not None else None,
+                prompt_tokens=result.prompt_tokens,
+                completion_tokens=result.completion_tokens,
+                metadata={"model": result.model},
+                tags=tags,
             )
         except (CacheUnavailableError, EmbeddingError) as e:
             log.warning("answer not stored: %s", e.message)

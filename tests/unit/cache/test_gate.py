@@ -49,3 +49,28 @@ async def test_while_redis_is_down_rechecks_are_spaced_out() -> None:
             await gate.run(answer)
     assert index.checks == 1, "callers within retry_after_s fail fast instead of hammering a dead Redis"
     assert gate.last_error is not None and "down" in gate.last_error
+
+
+class Store:
+    def __init__(self) -> None:
+        self.limit = 3
+
+    async def get(self, key: str, *, default: int = 0) -> int:
+        return len(key) + default
+
+    async def broken(self) -> int:
+        raise CacheUnavailableError("connection reset")
+
+
+async def test_a_guarded_object_runs_its_coroutine_methods_through_the_gate() -> None:
+    index = MemoryIndex()
+    gate = CacheGate([index], retry_after_s=0)
+    store = gate.guarded(Store())
+    assert store.limit == 3, "plain attributes pass through"
+    assert await store.get("abc", default=1) == 4
+    checked = (gate.ready, index.checks)
+    with pytest.raises(CacheUnavailableError):
+        await store.broken()
+    marked = gate.ready
+    assert await store.get("a") == 1
+    assert checked == (True, 1) and (marked, index.checks) == (False, 2)

@@ -3,9 +3,11 @@ after any failure, so a Redis that comes back is used again without restarting t
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from semcache.cache.base import Index
 from semcache.errors import CacheUnavailableError
@@ -52,3 +54,26 @@ class CacheGate:
         except CacheUnavailableError as e:
             self.failed(e)
             raise
+
+    def guarded(self, target: T) -> T:
+        """`target` with each of its coroutine methods run through this gate (`run`): the one place that
+        wraps the cache for availability, instead of a `gate.run(lambda: ...)` at every call site."""
+        return cast(T, _Guarded(target, self))
+
+
+class _Guarded:
+    def __init__(self, target: object, gate: CacheGate) -> None:
+        self._target = target
+        self._gate = gate
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self._target, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+        gate = self._gate
+
+        @functools.wraps(attr)
+        async def through_gate(*args: object, **kwargs: object) -> object:
+            return await gate.run(lambda: attr(*args, **kwargs))
+
+        return through_gate
