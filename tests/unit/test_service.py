@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from semcache.cache.gate import CacheGate
+from semcache.cache.availability import CacheGate
 from semcache.config import Settings
 from semcache.controls import Controls
 from semcache.errors import LLMError, LLMTimeoutError

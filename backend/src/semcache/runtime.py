@@ -9,12 +9,11 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from semcache.auth import KeyRing, load_keyring
-from semcache.cache.gate import CacheGate
+from semcache.cache.availability import CacheGate
 from semcache.cache.redis import RedisStore
 from semcache.cache.schema import BASE_SCOPE_FIELDS, IndexSpec
 from semcache.cache.semantic import SemanticCache
 from semcache.config import Settings
-from semcache.costs import DEFAULT_PRICES, parse_prices
 from semcache.embeddings.base import Embedder
 from semcache.embeddings.factory import start_embedder
 from semcache.flight import SingleFlight
@@ -26,6 +25,7 @@ from semcache.service import CompletionService
 from semcache.telemetry.hub import TelemetryHub
 from semcache.telemetry.prometheus import PromMetrics
 from semcache.telemetry.streams import RedisTelemetry
+from semcache.token_prices import DEFAULT_PRICES, parse_prices
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,13 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 
+from semcache.cache.availability import CacheGate
 from semcache.cache.base import AnswerCache
-from semcache.cache.gate import CacheGate
 from semcache.cache.models import Candidate
 from semcache.cache.policy import store_refusal
 from semcache.cache.semantic import Lookup, tighten
 from semcache.config import Settings
 from semcache.controls import Controls
-from semcache.costs import Price, cost_usd, price_for
 from semcache.errors import CacheUnavailableError, EmbeddingError, LLMError
 from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta, GatewayAnswer
 from semcache.flight import Flight, SingleFlight
@@ -30,6 +29,7 @@ from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus, Path
 from semcache.schemas.openai import ChatRequest
 from semcache.streaming import replay_pieces
 from semcache.telemetry.events import TelemetryEvent, TelemetrySink
+from semcache.token_prices import Price, cost_usd, price_for
 
 log = logging.getLogger(__name__)
 

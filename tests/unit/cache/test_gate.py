@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from semcache.cache.gate import CacheGate
+from semcache.cache.availability import CacheGate
 from semcache.errors import CacheUnavailableError
 from tests.support.fakes import MemoryIndex, Outage
 

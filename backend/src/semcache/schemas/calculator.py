@@ -1,10 +1,10 @@
-"""The wire model of POST /calculator/estimate's input; the answers are pricing's own Estimate and SkuTable."""
+"""The wire model of POST /calculator/estimate's input; it answers with semcache.calculator's own types."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from semcache.pricing import TierChoice
+from semcache.calculator import TierChoice
 from semcache.schemas.common import StrictModel
 
 

@@ -1,4 +1,4 @@
-"""/calculator/*: the cost and sizing model of pricing.py over HTTP (no Redis, no auth: public arithmetic)."""
+"""/calculator/*: the cost and sizing model of calculator.py over HTTP (no Redis, no auth: public arithmetic)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from importlib import resources
 
 from fastapi import APIRouter
 
+from semcache.calculator import Estimate, Inputs, SkuTable, estimate, parse_sku_table
 from semcache.errors import InvalidInputError
-from semcache.pricing import Estimate, Inputs, SkuTable, estimate, parse_sku_table
 from semcache.schemas.calculator import EstimateRequest
 
 router = APIRouter(prefix="/calculator", tags=["calculator"])

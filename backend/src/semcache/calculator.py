@@ -29,7 +29,7 @@ PROMPT_COPIES = 2
 FLOAT32_BYTES = 4
 # The hash key (~60 chars), a dozen field names, scope TAGs, timestamps and counters, plus the exact-match
 # key (prefix + sha256 hex -> entry id) and both entries in Redis' expires table: a deliberately generous
-# estimate (tests/unit/test_pricing.py documents the arithmetic), since undersizing is the costly mistake.
+# estimate (tests/unit/test_calculator.py documents the arithmetic), since undersizing is the costly mistake.
 KEY_OVERHEAD_BYTES = 450
 # RediSearch's HNSW keeps its own copy of every vector (so vectors count twice), 2*M neighbour ids of
 # 4 bytes on level 0 (upper levels add ~1/M more, folded into the fixed part), plus the doc table,
