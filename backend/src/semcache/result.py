@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from semcache.errors import SemcacheError, status_for
 
-__all__ = ["Column", "ColumnResult", "ErrorInfo", "LookupStatus", "Path", "Status"]
+__all__ = ["Column", "ColumnResult", "ErrorInfo", "LookupStatus", "Measures", "Path", "Status"]
 
 Column = Literal["raw", "cache"]
 #: Where a result was produced: the raw column, the cache column of /ask, or the OpenAI-compatible gateway.
@@ -39,14 +39,12 @@ class ErrorInfo(BaseModel):
         return status_for(self.code)
 
 
-class ColumnResult(BaseModel):
-    """Mutable while its column runs (plain attribute writes, no validation on assignment)."""
+class Measures(BaseModel):
+    """How an answer path ended, how fast, what it cost and saved: shared by the result and its telemetry."""
 
-    column: Column
     status: Status
     model: str
-    text: str = ""
-    source: str | None = None
+    similarity: float | None = None
     latency_ms: float = 0.0
     ttft_ms: float | None = None
     prompt_tokens: int = 0
@@ -54,7 +52,14 @@ class ColumnResult(BaseModel):
     tokens_saved: int = 0
     cost_usd: float = 0.0
     cost_saved_usd: float = 0.0
-    similarity: float | None = None
+
+
+class ColumnResult(Measures):
+    """Mutable while its column runs (plain attribute writes, no validation on assignment)."""
+
+    column: Column
+    text: str = ""
+    source: str | None = None
     distance: float | None = None
     stored: bool = False
     stored_id: str | None = None

@@ -41,7 +41,8 @@ def get_service(resources: ResourcesDep) -> CompletionService:
 
 
 def get_cache(resources: ResourcesDep) -> SemanticCache:
-    return resources.cache
+    """The cache with every call through the availability gate (Redis down -> CacheUnavailableError)."""
+    return resources.available_cache
 
 
 def get_embedder(resources: ResourcesDep) -> Embedder:
