@@ -46,8 +46,8 @@ $(STAMPS)/test: $(STAMPS)/run $(LOCKS)/test.txt scripts/install-chromium.sh
 	@mkdir -p $(STAMPS) && touch $@
 
 lint: install-test
-	$(BIN)/ruff check backend tests bench
-	$(BIN)/ruff format --check backend tests bench
+	$(BIN)/ruff check backend tests bench tools
+	$(BIN)/ruff format --check backend tests bench tools
 
 typecheck: install-test
 	$(BIN)/mypy
