@@ -31,11 +31,13 @@ from tests.support.readme import (
     sse_event_names,
 )
 
-pytestmark = pytest.mark.llm
+# The start-up bound below stays inside this test's own timeout, so a service that never comes up fails
+# with its log instead of being cut off by pytest-timeout.
+pytestmark = [pytest.mark.llm, pytest.mark.timeout(600)]
 
 # The console script beside the interpreter running the tests (.venv/bin/semcache under make test).
 SEMCACHE = Path(sys.executable).parent / "semcache"
-START_TIMEOUT_S = 300.0  # a cold machine converts the int8 model and loads the GGUF on 2 shared cores
+START_TIMEOUT_S = 240.0  # a cold machine converts the int8 model and loads the GGUF on 2 shared cores
 
 
 def clean_env() -> dict[str, str]:
@@ -64,13 +66,13 @@ class Served:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"semcache serve exited:\n{self.log.read_text()[-3000:]}"
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2).status_code == 200:
-                    return
+            try:  # serving at all (a degraded /health is the README example's to catch, with its output)
+                httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2)
+                return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise AssertionError(f"semcache serve was not healthy in {START_TIMEOUT_S:.0f} s:\n{self.log.read_text()}")
+        raise AssertionError(f"semcache serve did not answer HTTP in {START_TIMEOUT_S:.0f} s:\n{self.log.read_text()}")
 
     def stop(self) -> None:
         if self.process is None:
@@ -86,9 +88,11 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     server = Served(tmp_path_factory.mktemp("zero-config"))
-    server.start()
-    yield server
-    server.stop()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 def run(example: Example, port: int) -> str:
