@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from redis.exceptions import BusyLoadingError, ResponseError
+from redis.exceptions import BusyLoadingError, OutOfMemoryError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -20,7 +20,10 @@ def wrapped(cause: Exception) -> CacheUnavailableError:
 def test_classify() -> None:
     assert classify(wrapped(BusyLoadingError("Redis is loading the dataset in memory"))) == "loading"
     assert classify(wrapped(ResponseError("LOADING Redis is loading the dataset in memory"))) == "loading"
-    assert classify(wrapped(ResponseError("OOM command not allowed when used memory > 'maxmemory'."))) == "full"
+    oom = "command not allowed when used memory > 'maxmemory'."
+    assert classify(wrapped(OutOfMemoryError(oom))) == "full"  # redis-py took the "OOM" code off
+    pipelined = f'Command # 2 (HSET k f v) of pipeline caused error: ("{oom}",)'
+    assert classify(wrapped(ResponseError(pipelined))) == "full"
     assert classify(wrapped(RedisConnectionError("Error 111 connecting"))) == "down"
     assert classify(wrapped(RedisTimeoutError("Timeout reading"))) == "down"
     assert classify(wrapped(ResponseError("unknown command 'FT.INFO'"))) == "error"

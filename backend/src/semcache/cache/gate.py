@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from redis.exceptions import BusyLoadingError, ResponseError
+from redis.exceptions import BusyLoadingError, OutOfMemoryError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -36,8 +36,8 @@ def classify(error: BaseException) -> Failure:
     cause = error.__cause__ if error.__cause__ is not None else error
     if isinstance(cause, BusyLoadingError) or str(cause).startswith("LOADING"):
         return "loading"  # BusyLoadingError is a ConnectionError: test it first
-    if isinstance(cause, ResponseError) and str(cause).startswith("OOM"):
-        return "full"
+    if isinstance(cause, OutOfMemoryError) or "command not allowed when used memory" in str(cause):
+        return "full"  # redis-py strips the "OOM" code from the message (a pipeline rewords it too)
     if isinstance(cause, RedisConnectionError | RedisTimeoutError | OSError):
         return "down"
     return "error"

@@ -76,9 +76,13 @@ def _pid_alive(pid: int) -> bool:
 
 
 class EmbeddedRedis:
-    def __init__(self, data_dir: Path, *, port: int = 0, modules: Sequence[Path] | None = None) -> None:
-        """`modules`: the Redis modules to load (default: RediSearch and ReJSON; tests start one without)."""
+    def __init__(
+        self, data_dir: Path, *, port: int = 0, modules: Sequence[Path] | None = None, extra_args: Sequence[str] = ()
+    ) -> None:
+        """`modules`: the Redis modules to load (default: RediSearch and ReJSON; tests start one without);
+        `extra_args`: more redis-server options (tests: a small maxmemory)."""
         self.data_dir = data_dir
+        self.extra_args = list(extra_args)
         self.requested_port = port
         self.port = 0
         self.modules = modules
@@ -149,7 +153,7 @@ class EmbeddedRedis:
         ]
         for module in modules:
             args += ["--loadmodule", str(module)]
-        return args
+        return args + self.extra_args
 
     async def start(self, *, wait_loaded: bool = True, timeout_s: float = 20.0, stall_s: float = 60.0) -> str:
         """Start Redis and return its URL once it answers. A Redis that replays a large AOF answers LOADING
