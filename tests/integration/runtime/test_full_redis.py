@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 
 from semcache.local.redis import EmbeddedRedis
 from tests.conftest import ServiceFactory
+from tests.integration.runtime.asking import ask, until_hit
 
 
 @pytest.fixture
@@ -21,21 +22,6 @@ async def small_redis(tmp_path: Path) -> AsyncIterator[EmbeddedRedis]:
     await server.start()
     yield server
     await server.stop()
-
-
-async def ask(c: httpx.AsyncClient, prompt: str) -> dict[str, object]:
-    r = await c.post("/ask", json={"prompt": prompt})
-    assert r.status_code == 200, r.text
-    cache: dict[str, object] = r.json()["cache"]
-    return cache
-
-
-async def until(c: httpx.AsyncClient, prompt: str, status: str) -> None:
-    for _ in range(100):
-        if (await ask(c, prompt))["status"] == status:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{prompt!r} never came back as {status}")
 
 
 async def test_a_full_redis_is_visible_and_answers_still_flow(
@@ -56,7 +42,7 @@ async def test_a_full_redis_is_visible_and_answers_still_flow(
 async def fill_up(url: str, admin: aioredis.Redis) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=30) as c:
         assert (await ask(c, "What is the capital of France?"))["status"] == "miss"
-        await until(c, "What is the capital of France?", "hit")
+        await until_hit(c, "What is the capital of France?")
         assert (await c.get("/health")).json()["status"] == "ok"
 
         # Below what it already uses: every further write is refused with "OOM command not allowed".

@@ -111,8 +111,10 @@ class CacheGate:
 
     async def _failed_check(self, error: CacheUnavailableError) -> None:
         kind = classify(error)
-        if kind == "loading" or (kind == "down" and self.state == "loading"):
-            # A loading Redis answers slowly between its event-loop turns: a timeout then is still loading.
+        timed_out = isinstance(error.__cause__, RedisTimeoutError | TimeoutError)
+        if kind == "loading" or (timed_out and self.state == "loading"):
+            # A loading Redis answers slowly between its event-loop turns: a timeout then is still loading
+            # (a refused connection is not: that Redis has gone).
             self._set_loading(Loading(await self._stores[0].loading_percent(), None))
             return
         self.failed(error)
