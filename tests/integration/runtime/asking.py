@@ -1,10 +1,11 @@
-"""Small HTTP helpers the runtime tests share: ask once, and ask until the answer is served from the cache."""
+"""Small HTTP helpers the runtime tests share: ask once, and ask again once the first answer is stored."""
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
+
+from tests.support.live import LiveServer
+from tests.support.wait import drained
 
 
 async def ask(c: httpx.AsyncClient, prompt: str) -> dict[str, object]:
@@ -15,10 +16,8 @@ async def ask(c: httpx.AsyncClient, prompt: str) -> dict[str, object]:
     return cache
 
 
-async def until_hit(c: httpx.AsyncClient, prompt: str) -> None:
-    """Stores run after the response: ask again until the answer is served from the cache."""
-    for _ in range(100):
-        if (await ask(c, prompt))["status"] == "hit":
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{prompt!r} was never stored")
+async def ask_then_hit(c: httpx.AsyncClient, server: LiveServer, prompt: str) -> None:
+    """A miss, stored after the response (drained), then served from the cache."""
+    assert (await ask(c, prompt))["status"] == "miss"
+    await drained(server)
+    assert (await ask(c, prompt))["status"] == "hit"

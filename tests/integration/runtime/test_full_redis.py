@@ -3,7 +3,6 @@ too; stores are refused, counted in Prometheus and /health, and logged once, not
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +12,9 @@ import redis.asyncio as aioredis
 
 from semcache.local.redis import EmbeddedRedis
 from tests.conftest import ServiceFactory
-from tests.integration.runtime.asking import ask, until_hit
+from tests.integration.runtime.asking import ask, ask_then_hit
+from tests.support.live import LiveServer
+from tests.support.wait import drained
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ async def test_a_full_redis_is_visible_and_answers_still_flow(
     server = service_factory(REDIS_URL=small_redis.url)
     admin = aioredis.Redis.from_url(small_redis.url, protocol=2)
     try:
-        await fill_up(server.url, admin)
+        await fill_up(server, admin)
     finally:
         await admin.config_set("maxmemory", 0)
         await admin.aclose()
@@ -39,10 +40,9 @@ async def test_a_full_redis_is_visible_and_answers_still_flow(
     assert "not stored" not in " ".join(r.getMessage() for r in caplog.records if r.name == "semcache.service")
 
 
-async def fill_up(url: str, admin: aioredis.Redis) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=30) as c:
-        assert (await ask(c, "What is the capital of France?"))["status"] == "miss"
-        await until_hit(c, "What is the capital of France?")
+async def fill_up(server: LiveServer, admin: aioredis.Redis) -> None:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as c:
+        await ask_then_hit(c, server, "What is the capital of France?")
         assert (await c.get("/health")).json()["status"] == "ok"
 
         # Below what it already uses: every further write is refused with "OOM command not allowed".
@@ -52,11 +52,8 @@ async def fill_up(url: str, admin: aioredis.Redis) -> None:
         for prompt in prompts:
             cache = await ask(c, prompt)
             assert cache["status"] == "miss" and cache["text"] == f"Answer to: {prompt}"
-        for _ in range(100):  # stores run after the response
-            health = await c.get("/health")
-            if health.json()["refused_writes"] >= len(prompts):
-                break
-            await asyncio.sleep(0.05)
+        await drained(server)  # stores run after the response
+        health = await c.get("/health")
         body = health.json()
         assert health.status_code == 503 and body["status"] == "full" and body["full"] is True
         assert body["refused_writes"] == len(prompts) and body["redis"] is True

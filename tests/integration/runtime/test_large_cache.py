@@ -15,7 +15,7 @@ from semcache.local.process import free_port
 from semcache.local.redis import EmbeddedRedis
 from semcache.main import create_app
 from tests.conftest import ServiceFactory, make_settings
-from tests.integration.runtime.asking import ask, until_hit
+from tests.integration.runtime.asking import ask, ask_then_hit
 from tests.integration.runtime.fill import fill
 from tests.support.live import LiveServer
 
@@ -49,8 +49,7 @@ async def test_the_service_answers_while_a_large_cache_loads(tmp_path: Path, ser
     service = service_factory(REDIS_URL=first.url)
     async with httpx.AsyncClient(base_url=service.url, timeout=60) as c:
         for prompt in KNOWN:
-            assert (await ask(c, prompt))["status"] == "miss"
-            await until_hit(c, prompt)  # stores run after the response
+            await ask_then_hit(c, service, prompt)
     spec = service.app.state.resources.cache.store.spec
     client = aioredis.Redis.from_url(first.url, protocol=2)
     try:
