@@ -77,6 +77,7 @@ async def _until_signal() -> None:
 
 def _redis(args: argparse.Namespace) -> int:
     settings = Settings()
+    logs.configure(settings.log_level)  # the loading progress lines of a large cache
     data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir / "redis"
     port = args.port if args.port is not None else (settings.embedded_redis_port or 6380)
     asyncio.run(_run_redis(data_dir, port))

@@ -103,7 +103,10 @@ async def start(settings: Settings) -> Resources:
     embedded: EmbeddedRedis | None = None
     if settings.redis_url is None:
         embedded = EmbeddedRedis(settings.data_dir / "redis", port=settings.embedded_redis_port)
-        url = await embedded.start()
+        # Not waiting for its data: a large cache takes a minute to load, and the service answers (bypassing
+        # the cache) meanwhile. The watcher logs the loading progress.
+        url = await embedded.start(wait_loaded=False)
+        embedded.watch_loading()
         log.info("embedded Redis on %s (data in %s)", url, embedded.data_dir)
     else:
         url = settings.redis_url.get_secret_value()
@@ -137,6 +140,7 @@ async def start(settings: Settings) -> Resources:
             window=settings.telemetry_window,
         )
     telemetry = TelemetryHub(streams, PromMetrics())
+    gate.on_refused = telemetry.prometheus.refused_write
     service = CompletionService(
         cache=cache,
         gate=gate,

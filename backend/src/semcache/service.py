@@ -20,7 +20,7 @@ from semcache.cache.models import Candidate
 from semcache.cache.semantic import Lookup, SemanticCache
 from semcache.config import Settings
 from semcache.costs import Price, cost_usd, price_for
-from semcache.errors import CacheUnavailableError, EmbeddingError, LLMError
+from semcache.errors import CacheFullError, CacheLoadingError, CacheUnavailableError, EmbeddingError, LLMError
 from semcache.flight import Flight, SingleFlight
 from semcache.llm.base import LLM
 from semcache.llm.shared import Answer, SharedStream
@@ -253,6 +253,8 @@ class CompletionService:
                     max_age_s=controls.max_age_s,
                 )
             )
+        except CacheLoadingError as e:
+            return None, e.message
         except (CacheUnavailableError, EmbeddingError) as e:
             return None, f"cache unavailable: {e.message}"
         return lookup, None
@@ -345,6 +347,8 @@ class CompletionService:
                         tags=controls.tags,
                     )
                 )
+            except CacheFullError:
+                pass  # counted, and logged at most once a minute, by the gate
             except (CacheUnavailableError, EmbeddingError) as e:
                 log.warning("answer not stored: %s", e.message)
             finally:

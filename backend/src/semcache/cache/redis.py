@@ -538,6 +538,56 @@ class RedisStore:
             "memory_used_human": str(memory.get("used_memory_human", "")),
         }
 
+    # --- health: what the service needs to tell loading, full and missing-engine apart -------------------
+
+    async def ft_list(self) -> bool | None:
+        """Whether FT._LIST answers: True, False (unknown command: no query engine), or None when an ACL
+        forbids it. The capability, not a module's name, tells whether Redis runs the query engine."""
+        try:
+            await self._cmd("FT._LIST")
+        except ResponseError as e:
+            message = str(e).lower()
+            if "unknown command" in message:
+                return False
+            if "noperm" in message or "permission" in message:
+                return None
+            raise CacheUnavailableError(f"Redis: {e}") from e
+        except RedisError as e:
+            raise CacheUnavailableError(f"Redis unreachable: {type(e).__name__}") from e
+        return True
+
+    async def index_percent(self) -> float:
+        """How much of the index is built, 0-100 (FT.INFO percent_indexed; below 100 after a restart)."""
+        try:
+            info = _pairs(await self._cmd("FT.INFO", self.spec.name))
+        except RedisError as e:
+            raise CacheUnavailableError(f"cannot read index {self.spec.name}: {e}") from e
+        if _s(info.get("indexing")) in ("", "0"):
+            return 100.0  # no background scan running (an empty new index says 0% until its scan ends)
+        return 100.0 * float(_s(info.get("percent_indexed")) or 0.0)
+
+    async def loading_percent(self) -> float | None:
+        """How much of its data a loading Redis has read (INFO persistence), or None when it does not say."""
+        try:
+            info = await self.client.info("persistence")
+        except (RedisError, OSError):
+            return None
+        if not int(info.get("loading", 0)):
+            return None
+        return float(info.get("loading_loaded_perc", 0.0))
+
+    async def memory(self) -> dict[str, int | str]:
+        """used_memory, maxmemory (0: no limit) and maxmemory_policy from INFO memory."""
+        try:
+            info = await self.client.info("memory")
+        except RedisError as e:
+            raise CacheUnavailableError(f"Redis unreachable: {type(e).__name__}") from e
+        return {
+            "used_bytes": int(info.get("used_memory", 0)),
+            "max_bytes": int(info.get("maxmemory", 0)),
+            "policy": str(info.get("maxmemory_policy", "")),
+        }
+
 
 def _matches(fields: list[Any], scope: Mapping[str, str] | None, pattern: str | None) -> bool:
     scope_json, prompt = _s(fields[0]), _s(fields[1])
