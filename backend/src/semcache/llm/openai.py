@@ -69,6 +69,7 @@ class OpenAICompatibleLLM:
         self._reasoning_effort = reasoning_effort
         # Models a 400 showed to be reasoning models although their name did not say so.
         self._learned: dict[str, Capabilities] = {}
+        self._noted: set[str] = set()
 
     @property
     def provider(self) -> str:
@@ -95,7 +96,17 @@ class OpenAICompatibleLLM:
 
     def _kwargs(self, request: ChatRequest, model: str) -> dict[str, object]:
         kwargs = request.upstream_kwargs(model=model, extra_body=self._extra_body)
-        return translate(kwargs, self._caps(model), reasoning_effort=self._reasoning_effort).kwargs
+        out = translate(kwargs, self._caps(model), reasoning_effort=self._reasoning_effort)
+        if (out.dropped or out.renamed) and model not in self._noted:
+            # Once per model: why the upstream saw other parameters than the caller sent.
+            self._noted.add(model)
+            log.info(
+                "LLM: %s is a GPT-5 class model: sending max_completion_tokens for %s, leaving out %s",
+                model,
+                ", ".join(out.renamed) or "-",
+                ", ".join(out.dropped) or "-",
+            )
+        return out.kwargs
 
     def _relearn(self, model: str, error: Exception) -> bool:
         """After a 400: whether it named a parameter this model rejects; then the next call translates."""
