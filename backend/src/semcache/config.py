@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EmbeddingProvider = Literal["auto", "local", "openai", "azure"]
 LLMProvider = Literal["auto", "local", "openai", "azure", "compatible"]
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly and factually."
 #: The lexical guards a semantic hit must pass (semcache.quality.guards; chosen by `semcache eval`).
@@ -73,7 +74,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     azure_openai_endpoint: str | None = Field(default=None, alias="AZURE_OPENAI_ENDPOINT")
     azure_openai_api_key: SecretStr | None = Field(default=None, alias="AZURE_OPENAI_API_KEY")
-    azure_openai_api_version: str = Field(default="2024-10-21", alias="AZURE_OPENAI_API_VERSION")
+    # The first dated API version with GPT-5 class parameters (max_completion_tokens, reasoning_effort).
+    azure_openai_api_version: str = Field(default="2025-04-01-preview", alias="AZURE_OPENAI_API_VERSION")
     azure_openai_embedding_model: str | None = Field(default=None, alias="AZURE_OPENAI_EMBEDDING_MODEL")
     azure_openai_gpt5_model: str | None = Field(default=None, alias="AZURE_OPENAI_GPT5_MODEL")
     azure_openai_chat_model: str | None = Field(default=None, alias="AZURE_OPENAI_CHAT_MODEL")
@@ -90,6 +92,7 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=60.0, alias="LLM_TIMEOUT_S", gt=0)
     llm_max_retries: int = Field(default=2, alias="LLM_MAX_RETRIES", ge=0, le=10)
     llm_extra_body: str | None = Field(default=None, alias="LLM_EXTRA_BODY")
+    llm_reasoning_effort: ReasoningEffort | None = Field(default=None, alias="LLM_REASONING_EFFORT")
     local_llm_port: int = Field(default=0, alias="LOCAL_LLM_PORT", ge=0, le=65535)
     local_llm_model_path: Path | None = Field(default=None, alias="LOCAL_LLM_MODEL_PATH")
     local_llm_threads: int = Field(default=0, alias="LOCAL_LLM_THREADS", ge=0, le=64)
