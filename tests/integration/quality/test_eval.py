@@ -18,7 +18,7 @@ from semcache.quality.eval import FileResult, evaluate
 from semcache.quality.metrics import Observed, served, verdicts
 from semcache.quality.pairs import Pair, parse_pairs
 from semcache.quality.runner import Bench, observe, open_bench
-from semcache.quality.verify import build_verifier
+from semcache.verify.verifier import build_verifier
 from tests.conftest import make_settings
 from tests.support.shared import require_shared
 
@@ -109,7 +109,7 @@ def test_sample_is_drawn_from_the_shared_data() -> None:
 
 async def test_conversations_serve_no_wrong_answer_on_the_sample(observed: list[Observed], settings: Settings) -> None:
     conv = per_source(observed, settings)["fow_cache_conversations"]
-    # Conversation-aware keys and the history rule (quality/context.py): shared histories and replies such
+    # Conversation-aware keys and the history rule (verify/context.py): shared histories and replies such
     # as "yes please" after another offer were most of the wrong answers with flattened chats.
     assert conv.at_default.wrong == 0 and conv.at_default.right > 0
     assert conv.at_default_static.wrong > 0

@@ -14,7 +14,7 @@ from semcache.quality.calibrate import pick, recommend, write_env
 from semcache.quality.eval import FileResult, data_files, observe_file, run_eval
 from semcache.quality.metrics import Metrics, verdicts
 from semcache.quality.runner import open_bench
-from semcache.quality.verify import build_verifier
+from semcache.verify.verifier import build_verifier
 
 DEFAULT_DATA = Path("../shared/data")
 COMMAND = "semcache eval"
@@ -111,7 +111,7 @@ for 1.5x).
 Conversations (`role: text` lines, the gateway's key for a multi-turn chat) are stored and looked up
 like any key, so through the conversation-aware path: the index holds the last user turn's vector mixed
 with 0.3 of the earlier turns' (`cache.semantic.embed_keys`), and the verifier checks question and
-history apart (`quality/context.py`). Their static curve is the threshold alone on that mixed vector.
+history apart (`verify/context.py`). Their static curve is the threshold alone on that mixed vector.
 The gateway refuses to cache windows longer than CACHE_MAX_MESSAGES (8); the eval measures every row of
 fow_cache_conversations as if that limit were raised (120 of its 240 rows have more than 8 turns).
 """

@@ -17,7 +17,7 @@ from semcache.quality.metrics import Metrics, Observed, best_within, curve, grid
 from semcache.quality.online import score_online
 from semcache.quality.pairs import Pair, has_negatives, load_pairs
 from semcache.quality.runner import Bench, observe, open_bench
-from semcache.quality.verify import build_verifier
+from semcache.verify.verifier import build_verifier
 
 
 @dataclass(frozen=True)

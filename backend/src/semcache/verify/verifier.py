@@ -19,8 +19,8 @@ from semcache.cache.models import Candidate
 from semcache.cache.semantic import Verifier
 from semcache.config import Settings
 from semcache.quality import feedback
-from semcache.quality.context import is_conversation, refusal
-from semcache.quality.guards import ALL, Guard, check, when_minimal
+from semcache.verify.context import is_conversation, refusal
+from semcache.verify.guards import ALL, Guard, check, when_minimal
 
 #: Guards that fire on lexical differences common in paraphrases too, so they run on near-identical prompts only.
 GATED = frozenset({"entity", "swap"})
