@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from semcache.quality.crossval import Fold
 from semcache.quality.learn import Choice
-from semcache.quality.report import pct
+from semcache.quality.report import pct, versus_static
 from semcache.verify.features import NAMES
 
 
@@ -18,17 +18,6 @@ class CrossValidation:
     guards_only: list[Fold]  # the same folds with the model off: does the model pay?
 
 
-def _met(f: Fold, target: float) -> str:
-    if not f.has_negatives:
-        return "n/a (no negatives)"
-    misses = []
-    if f.held_out.wrong_rate > target:
-        misses.append(f"wrong {pct(f.held_out.wrong_rate)} > {pct(target)}")
-    if f.gain is not None and f.gain < 1.5:
-        misses.append(f"gain {f.gain:.2f}x < 1.5x")
-    return "no: " + "; ".join(misses) if misses else "yes"
-
-
 def cv_table(folds: Sequence[Fold], target: float) -> str:
     head = (
         "| held-out file | fitted on the others: threshold, cut-off, guards | hit rate | wrong-answer rate "
@@ -37,13 +26,11 @@ def cv_table(folds: Sequence[Fold], target: float) -> str:
     )
     rows = []
     for f in folds:
-        m, c, base = f.held_out, f.choice, f.baseline
-        base_txt = f"{base.threshold:.2f}, {pct(base.hit_rate)}" if base else "none reaches it"
-        gain = f"{f.gain:.2f}x" if f.gain is not None else ("∞" if base is None and m.right else "n/a")
+        m, c = f.held_out, f.choice
         fitted = f"{c.model.min_similarity:.2f}, {c.model.min_probability:.2f}, {', '.join(c.guards) or 'none'}"
         rows.append(
-            f"| {f.name} | {fitted} | {pct(m.hit_rate)} | {pct(m.wrong_rate)} | {m.served} | {base_txt} "
-            f"| {gain} | {_met(f, target)} |"
+            f"| {f.name} | {fitted} | {pct(m.hit_rate)} | {pct(m.wrong_rate)} | {m.served} "
+            f"| {versus_static(f.has_negatives, m, f.baseline, f.gain, target)} |"
         )
     return head + "\n".join(rows) + "\n"
 
