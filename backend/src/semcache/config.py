@@ -17,7 +17,7 @@ EmbeddingProvider = Literal["auto", "local", "openai", "azure"]
 LLMProvider = Literal["auto", "local", "openai", "azure", "compatible"]
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly and factually."
-#: The lexical guards a semantic hit must pass (semcache.verify.guards; chosen by `semcache eval`).
+#: The lexical guards run before the pair model: those `semcache eval --cv files` keeps on top of it.
 DEFAULT_GUARDS = "negation,swap,direction"
 
 

@@ -1,10 +1,14 @@
 """The verifier the cache runs on candidates that pass the similarity threshold.
 
-Two rules, each kept because `semcache eval` showed it pays (docs/quality.md):
-- lexical guards (`guards.py`) refuse a candidate whose prompt differs from the query in a way an
-  embedding cannot see: a negation, a number, a date, an antonym, a reversed direction, and (only on
-  otherwise near-identical prompts) another named entity or one swapped content word;
-- conversations (`context.py`): the last user turns must pass the guards and the earlier turns must fit:
+Each part kept because `semcache eval --cv files` showed it pays on files it was not fitted on
+(docs/quality.md):
+- the pair model (`model.py` over `features.py`): the probability that a single prompt's candidate asks
+  the same, from the similarity and the words that differ; served at or above its cut-off;
+- lexical guards (`guards.py`) run before it, only those cross-validation keeps on top of the model
+  (CACHE_VERIFY_GUARDS): they refuse a candidate whose prompt differs from the query in a way an
+  embedding cannot see (a negation, a reversed direction, one swapped content word, ...);
+- conversations (`context.py`): the model is not trained on them, so the last user turns must pass every
+  guard and the earlier turns must fit:
   a standalone question ignores them, a reply ("yes please") needs the same ones, a follow-up needs the
   same numbers, dates and names in them (`CONTEXT_GUARDS`);
 - feedback (`feedback.py`): an entry reported wrong is served only to queries closer than that report;
