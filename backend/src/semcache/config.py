@@ -18,8 +18,8 @@ LLMProvider = Literal["auto", "local", "openai", "azure", "compatible"]
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly and factually."
-#: The lexical guards a semantic hit must pass (semcache.quality.guards; chosen by `semcache eval`).
-DEFAULT_GUARDS = "negation,number,date,antonym,direction,entity,swap"
+#: The lexical guards run before the pair model: those `semcache eval --cv files` keeps on top of it.
+DEFAULT_GUARDS = "negation,swap,direction"
 
 
 class Settings(BaseSettings):
@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     cache_verify_guards: str = Field(default=DEFAULT_GUARDS, alias="CACHE_VERIFY_GUARDS")
     cache_verify_max_edit: int = Field(default=1, alias="CACHE_VERIFY_MAX_EDIT", ge=0, le=20)
     cache_verify_nearest_only: bool = Field(default=True, alias="CACHE_VERIFY_NEAREST_ONLY")
+    cache_verify_model: bool = Field(default=True, alias="CACHE_VERIFY_MODEL")
+    cache_verify_min_probability: float | None = Field(
+        default=None, alias="CACHE_VERIFY_MIN_PROBABILITY", ge=0.0, le=1.0
+    )
 
     # --- limits and security (issue 10) --------------------------------------------------
     max_body_bytes: int = Field(default=1_048_576, alias="MAX_BODY_BYTES", ge=1024)
@@ -174,4 +178,4 @@ class Settings(BaseSettings):
 
 
 #: Cosine similarity a semantic hit needs when neither threshold is set (see docs/quality.md).
-DEFAULT_SIMILARITY_THRESHOLD = 0.94
+DEFAULT_SIMILARITY_THRESHOLD = 0.95

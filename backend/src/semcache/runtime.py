@@ -20,11 +20,11 @@ from semcache.embeddings.factory import start_embedder
 from semcache.flight import SingleFlight
 from semcache.llm.factory import LLMHandle, start_llm
 from semcache.local.redis import EmbeddedRedis
-from semcache.quality.verify import build_verifier
 from semcache.service import CompletionService
 from semcache.telemetry.hub import TelemetryHub
 from semcache.telemetry.prometheus import PromMetrics
 from semcache.telemetry.streams import RedisTelemetry
+from semcache.verify.verifier import build_verifier
 
 log = logging.getLogger(__name__)
 
