@@ -8,18 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.svg import bar_chart
+from bench.targets import knn_section, speculation_section, targets_table
 
 Result = dict[str, Any]
-
-TARGETS = (
-    # (label, how to read it from the largest size, comparison, target)
-    ("semantic hit over HTTP, p50 (ms)", ("http", "search_semantic", "latency", "p50_ms"), "<=", 8.0),
-    ("semantic hit over HTTP, p99 (ms)", ("http", "search_semantic", "latency", "p99_ms"), "<=", 25.0),
-    ("exact hit over HTTP, p50 (ms)", ("http", "search_exact", "latency", "p50_ms"), "<=", 2.0),
-    ("semantic-hit throughput at c=32 (req/s)", ("http", "throughput_search_semantic", "32", "rps"), ">=", 400.0),
-    ("added time to first token on a miss, p50 (ms)", ("miss", "added_ttft", "p50_ms"), "<=", 10.0),
-)
-
 
 MISS_COLUMNS = (
     ("direct_ttft", "p50_ms"),
@@ -81,7 +72,6 @@ def rps_table(size: Result, levels: list[str]) -> list[str]:
 def render(result: Result) -> str:
     sizes = result["sizes"]
     largest = str(max(int(s) for s in sizes))
-    top = sizes[largest]
     m = result["machine"]
     levels = [str(c) for c in result["config"]["concurrency"]]
     out = [
@@ -101,24 +91,10 @@ def render(result: Result) -> str:
         "(other work on the machine inflates every figure; compare ratios within one run)",
         f"- settings: {json.dumps(result.get('settings', {}))}",
         "",
-        "## Targets (largest size: " + fmt(int(largest)) + " entries)",
+        "## Targets (issue #18)",
         "",
-        "| target | measured | goal | verdict |",
-        "|---|---:|---:|---|",
+        *targets_table(result),
     ]
-    for label, path, op, goal in TARGETS:
-        value = dig(top, path)
-        ok = (value <= goal) if op == "<=" else (value >= goal)
-        verdict = "met" if ok else (f"missed by {fmt(abs(value - goal))}" if not math.isnan(value) else "not measured")
-        out.append(f"| {label} | {fmt(value)} | {op} {fmt(goal)} | {verdict} |")
-    ours32 = dig(top, ("http", "throughput_search_semantic", "32", "rps"))
-    for name, key in (("RedisVL", "redisvl"), ("GPTCache", "gptcache")):
-        theirs = dig(top, ("peers", key, "throughput_semantic", "32", "rps"))
-        ok = not math.isnan(theirs) and ours32 >= 2 * theirs
-        out.append(
-            f"| semantic-hit throughput at c=32 vs {name} | {_ratio(ours32, theirs)} | >= 2.0x | "
-            f"{'met' if ok else 'missed' if not math.isnan(theirs) else 'not measured'} |"
-        )
     out += ["", *analysis(result, largest)]
     out += ["", "## Latency by cache size (sequential requests, one at a time)", ""]
     out += latency_table(result)
@@ -128,10 +104,13 @@ def render(result: Result) -> str:
     out += ratios(result, largest)
     out += ["", "## Misses: added time to first token", ""]
     out += miss_table(result)
+    out += ["", *speculation_section(result)]
     out += ["", "## Memory, index build, recall", ""]
     out += storage_table(result)
     out += ["", "## Where the time goes (profile)", ""]
     out += stages_section(result)
+    out += knn_section(result)
+    out += [""]
     out += profile_section(result)
     out += ablation_section(result)
     out += ["", "## Method", "", *METHOD]
