@@ -129,9 +129,13 @@ class GPTCachePeer:
 
     def call(self) -> Callable[[str], bool]:
         from gptcache.adapter.api import get  # type: ignore[import-untyped]  # no stubs shipped
+        from sqlalchemy.exc import OperationalError
 
         def check(prompt: str) -> bool:
-            return get(prompt, cache_obj=self.cache) is not None
+            try:
+                return get(prompt, cache_obj=self.cache) is not None
+            except OperationalError:  # "database is locked": its sqlite under concurrent users; counts as a miss
+                return False
 
         return check
 

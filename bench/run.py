@@ -211,6 +211,7 @@ def _version(name: str) -> str:
 async def run(cfg: BenchConfig) -> Result:
     started = time.perf_counter()
     result: Result = {"machine": facts(), "config": _cfg_dict(cfg), "sizes": {}}
+    cfg.out_dir.mkdir(parents=True, exist_ok=True)  # the profile writes its raw stacks there mid-run
     shutil.rmtree(cfg.work_dir / "redis", ignore_errors=True)
     redis = EmbeddedRedis(cfg.work_dir / "redis")
     url = await redis.start()
