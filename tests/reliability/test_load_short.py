@@ -3,11 +3,13 @@ middle. Zero 5xx, every entry stored before the kill served after it, and a repo
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-from semcache.reliability.cli import write_report
-from semcache.reliability.driver import LoadConfig, run_load
-from semcache.reliability.report import passed
+from tools.loadtest.cli import write_report
+from tools.loadtest.driver import LoadConfig, run_load
+from tools.loadtest.report import passed
 
 
 async def test_short_load_with_redis_killed_mid_run(tmp_path: Path) -> None:
@@ -32,3 +34,11 @@ async def test_short_load_with_redis_killed_mid_run(tmp_path: Path) -> None:
     write_report(out, result, config, "semcache loadtest --duration 12")
     text = out.read_text()
     assert "Verdict:** PASS" in text and "| during |" in text
+
+
+def test_the_driver_runs_as_a_module_from_the_repository_root() -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.loadtest", "--help"], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "--duration" in done.stdout, done.stderr[-2000:]

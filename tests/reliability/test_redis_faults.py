@@ -45,10 +45,14 @@ async def wait_for(c: httpx.AsyncClient, prompt: str, want: str, *, timeout_s: f
 Call = tuple[float, float, str, int, str]
 
 
-def every_kind(log: list[Call], *, since: float, n: int) -> bool:
-    """Whether each kind of caller has logged `n` answers sent after `since`."""
+def flowing(load: asyncio.Task[None], log: list[Call], *, since: float) -> bool:
+    """Whether each kind of caller has logged two answers sent after `since`. A caller that failed ends the
+    wait at once with its own error (the traffic task re-raises it); waits on this allow 45 s, longer than
+    the client's 30 s timeout, so a hung request shows up as its own ReadTimeout."""
+    if load.done():
+        load.result()
     seen = Counter(kind for sent, _, kind, _, _ in log if sent > since)
-    return all(seen[k] >= n for k in KINDS)
+    return all(seen[k] >= 2 for k in KINDS)
 
 
 async def one_call(c: httpx.AsyncClient, kind: str, prompt: str) -> tuple[int, str]:
@@ -101,10 +105,18 @@ async def test_redis_killed_mid_traffic_bypasses_then_reconnects_by_itself(
 
         stop = asyncio.Event()
         load = asyncio.create_task(traffic(c, stop, log))
-        await eventually(lambda: every_kind(log, since=0.0, n=2), what="traffic of every kind before the kill")
+        await eventually(
+            lambda: flowing(load, log, since=0.0),
+            what="traffic of every kind before the kill",
+            timeout_s=45,
+        )
         await own_redis.kill()
         killed_at = time.monotonic()  # Redis is gone: every request sent from now on looks up without it
-        await eventually(lambda: every_kind(log, since=killed_at, n=2), what="traffic of every kind during the outage")
+        await eventually(
+            lambda: flowing(load, log, since=killed_at),
+            what="traffic of every kind during the outage",
+            timeout_s=45,
+        )
 
         # Meanwhile: every kind still answers, from the LLM, and says it bypassed the cache.
         for kind in KINDS:
@@ -123,7 +135,9 @@ async def test_redis_killed_mid_traffic_bypasses_then_reconnects_by_itself(
         await wait_for(c, "Stored before the crash", "HIT-EXACT", timeout_s=10)
         recovered_s = time.monotonic() - restarted_at
         await eventually(
-            lambda: every_kind(log, since=restarted_at + recovered_s, n=2), what="traffic of every kind after it"
+            lambda: flowing(load, log, since=restarted_at + recovered_s),
+            what="traffic of every kind after it",
+            timeout_s=45,
         )
         stop.set()
         await load

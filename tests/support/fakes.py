@@ -75,6 +75,12 @@ class MemoryIndex:
         self.outage.check()
         return "memory-index"
 
+    async def index_percent(self) -> float:
+        return 100.0
+
+    async def loading_percent(self) -> float | None:
+        return None
+
 
 class MemoryCache:
     """AnswerCache with exact matches only (the semantic search is the integration tests' business)."""

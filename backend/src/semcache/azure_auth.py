@@ -15,13 +15,20 @@ falling through DefaultAzureCredential's chain to some other login. Without it (
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from redis.credentials import CredentialProvider
 
     from semcache.config import Settings
+
+
+class AsyncTokenCredential(Protocol):
+    """What we use of azure.core's AsyncTokenCredential (the extra may be absent at type-check time)."""
+
+    async def close(self) -> None: ...
+
 
 #: Token scope of the Azure OpenAI data plane.
 COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -31,28 +38,39 @@ REDIS_RESOURCE = "https://redis.azure.com/"
 REDIS_SCOPE = "https://redis.azure.com/.default"
 
 
-def azure_openai_token_provider(settings: Settings) -> Callable[[], str]:
-    """A callable returning a fresh bearer token for Azure OpenAI (the SDK's `azure_ad_token_provider`).
+def azure_openai_credential(settings: Settings) -> AsyncTokenCredential:
+    """The async credential the app signs in to Azure OpenAI with; close it when the client closes.
 
-    The token is cached by azure-identity and refreshed shortly before it expires, so calling it per
-    request is cheap.
+    Async (azure.identity.aio), so fetching or refreshing a token never blocks the event loop. Creating it
+    does no I/O: the first token is fetched on the first request.
     """
     # The ignore covers type checking without the optional extra installed (import-not-found); with it
     # installed azure-identity is fully typed and the ignore is unused.
-    from azure.identity import (  # type: ignore[import-not-found, unused-ignore]
+    from azure.identity.aio import (  # type: ignore[import-not-found, unused-ignore]
         DefaultAzureCredential,
         ManagedIdentityCredential,
-        get_bearer_token_provider,
     )
 
     if settings.azure_client_id:
-        credential: ManagedIdentityCredential | DefaultAzureCredential = ManagedIdentityCredential(
-            client_id=settings.azure_client_id
-        )
-    else:
-        credential = DefaultAzureCredential()
-    token_provider: Callable[[], str] = get_bearer_token_provider(credential, COGNITIVE_SERVICES_SCOPE)
-    return token_provider
+        return ManagedIdentityCredential(client_id=settings.azure_client_id)
+    return DefaultAzureCredential()
+
+
+def azure_openai_token_provider(credential: AsyncTokenCredential) -> Callable[[], Awaitable[str]]:
+    """A coroutine function returning a bearer token for Azure OpenAI (the SDK's `azure_ad_token_provider`).
+
+    azure-identity caches the token and refreshes it shortly before it expires, so calling it per request
+    is cheap.
+    """
+    from azure.identity.aio import get_bearer_token_provider  # type: ignore[import-not-found, unused-ignore]
+
+    # The credential is one of azure.identity.aio's (azure_openai_credential); our Protocol names only what
+    # this module calls, so with the extra installed mypy cannot see the rest of azure-core's protocol.
+    provider: Callable[[], Awaitable[str]] = get_bearer_token_provider(
+        credential,  # type: ignore[arg-type, unused-ignore]
+        COGNITIVE_SERVICES_SCOPE,
+    )
+    return provider
 
 
 def redis_credential_provider(settings: Settings) -> CredentialProvider:

@@ -77,6 +77,7 @@ async def _until_signal() -> None:
 
 def _redis(args: argparse.Namespace) -> int:
     settings = Settings()
+    logs.configure(settings.log_level)  # the loading progress lines of a large cache
     data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir / "redis"
     port = args.port if args.port is not None else (settings.embedded_redis_port or 6380)
     asyncio.run(_run_redis(data_dir, port))
@@ -87,12 +88,12 @@ def _plugins() -> list[ModuleType]:
     """Subcommands that live beside their own code (quality: eval/calibrate; bench)."""
     import importlib
 
-    # `bench/` is a folder of the repository, not of the installed package. A console script's sys.path
+    # `bench/` and `tools/` are folders of the repository, not of the installed package. A console script's sys.path
     # starts at its own bin/ folder, so from the repository root `bench` is found only once the root is on it.
     if Path("bench", "cli.py").is_file() and not any(Path(p or ".").resolve() == Path.cwd() for p in sys.path):
         sys.path.append(str(Path.cwd()))
     found: list[ModuleType] = []
-    for name in ("semcache.quality.cli", "semcache.reliability.cli", "semcache.transfer_cli", "bench.cli"):
+    for name in ("semcache.quality.cli", "tools.loadtest.cli", "semcache.transfer_cli", "bench.cli"):
         try:
             found.append(importlib.import_module(name))
         except ModuleNotFoundError as e:

@@ -10,15 +10,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EmbeddingProvider = Literal["auto", "local", "openai", "azure"]
 LLMProvider = Literal["auto", "local", "openai", "azure", "compatible"]
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly and factually."
-#: The lexical guards a semantic hit must pass (semcache.quality.guards; chosen by `semcache eval`).
-DEFAULT_GUARDS = "negation,number,date,antonym,direction,entity,swap"
+#: The lexical guards run before the pair model: those `semcache eval --cv files` keeps on top of it.
+DEFAULT_GUARDS = "negation,swap,direction"
 
 
 class Settings(BaseSettings):
@@ -73,7 +74,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     azure_openai_endpoint: str | None = Field(default=None, alias="AZURE_OPENAI_ENDPOINT")
     azure_openai_api_key: SecretStr | None = Field(default=None, alias="AZURE_OPENAI_API_KEY")
-    azure_openai_api_version: str = Field(default="2024-10-21", alias="AZURE_OPENAI_API_VERSION")
+    # The first dated API version with GPT-5 class parameters (max_completion_tokens, reasoning_effort).
+    azure_openai_api_version: str = Field(default="2025-04-01-preview", alias="AZURE_OPENAI_API_VERSION")
     azure_openai_embedding_model: str | None = Field(default=None, alias="AZURE_OPENAI_EMBEDDING_MODEL")
     azure_openai_gpt5_model: str | None = Field(default=None, alias="AZURE_OPENAI_GPT5_MODEL")
     azure_openai_chat_model: str | None = Field(default=None, alias="AZURE_OPENAI_CHAT_MODEL")
@@ -90,6 +92,7 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=60.0, alias="LLM_TIMEOUT_S", gt=0)
     llm_max_retries: int = Field(default=2, alias="LLM_MAX_RETRIES", ge=0, le=10)
     llm_extra_body: str | None = Field(default=None, alias="LLM_EXTRA_BODY")
+    llm_reasoning_effort: ReasoningEffort | None = Field(default=None, alias="LLM_REASONING_EFFORT")
     local_llm_port: int = Field(default=0, alias="LOCAL_LLM_PORT", ge=0, le=65535)
     local_llm_model_path: Path | None = Field(default=None, alias="LOCAL_LLM_MODEL_PATH")
     local_llm_threads: int = Field(default=0, alias="LOCAL_LLM_THREADS", ge=0, le=64)
@@ -115,6 +118,10 @@ class Settings(BaseSettings):
     cache_verify_guards: str = Field(default=DEFAULT_GUARDS, alias="CACHE_VERIFY_GUARDS")
     cache_verify_max_edit: int = Field(default=1, alias="CACHE_VERIFY_MAX_EDIT", ge=0, le=20)
     cache_verify_nearest_only: bool = Field(default=True, alias="CACHE_VERIFY_NEAREST_ONLY")
+    cache_verify_model: bool = Field(default=True, alias="CACHE_VERIFY_MODEL")
+    cache_verify_min_probability: float | None = Field(
+        default=None, alias="CACHE_VERIFY_MIN_PROBABILITY", ge=0.0, le=1.0
+    )
 
     # --- limits and security (issue 10) --------------------------------------------------
     max_body_bytes: int = Field(default=1_048_576, alias="MAX_BODY_BYTES", ge=1024)
@@ -123,6 +130,13 @@ class Settings(BaseSettings):
     def cors_origin_list(self) -> list[str]:
         """CORS_ORIGINS as a list; empty (the default) means no cross-origin browser access at all."""
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value.upper()
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Settings:
@@ -171,4 +185,4 @@ class Settings(BaseSettings):
 
 
 #: Cosine similarity a semantic hit needs when neither threshold is set (see docs/quality.md).
-DEFAULT_SIMILARITY_THRESHOLD = 0.94
+DEFAULT_SIMILARITY_THRESHOLD = 0.95

@@ -51,6 +51,18 @@ class CacheUnavailableError(SemcacheError):
     code = "cache_unavailable"
 
 
+class CacheLoadingError(CacheUnavailableError):
+    """Redis is loading its data (or the index is being rebuilt); the cache is used again once it is done."""
+
+    code = "cache_loading"
+
+
+class CacheFullError(CacheUnavailableError):
+    """Redis refused a write for lack of memory (maxmemory with noeviction); reads still work."""
+
+    code = "cache_full"
+
+
 class EmbeddingError(SemcacheError):
     status_code = 503
     code = "embedding_unavailable"

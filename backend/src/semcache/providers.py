@@ -6,13 +6,28 @@ managed identity on Azure when no key is set).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from semcache.config import Settings
 
+if TYPE_CHECKING:
+    from semcache.azure_auth import AsyncTokenCredential
+
 Provider = Literal["openai", "azure", "compatible", "local"]
+
+
+class _EntraAzureOpenAI(AsyncAzureOpenAI):
+    """AsyncAzureOpenAI signed in with Entra ID; closing it also closes the credential's HTTP session."""
+
+    _credential: AsyncTokenCredential
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            await self._credential.close()
 
 
 def build_client(
@@ -31,15 +46,18 @@ def build_client(
                 max_retries=max_retries,
                 timeout=timeout_s,
             )
-        from semcache.azure_auth import azure_openai_token_provider
+        from semcache.azure_auth import azure_openai_credential, azure_openai_token_provider
 
-        return AsyncAzureOpenAI(
+        credential = azure_openai_credential(settings)
+        client = _EntraAzureOpenAI(
             azure_endpoint=settings.azure_openai_endpoint,
-            azure_ad_token_provider=azure_openai_token_provider(settings),
+            azure_ad_token_provider=azure_openai_token_provider(credential),
             api_version=settings.azure_openai_api_version,
             max_retries=max_retries,
             timeout=timeout_s,
         )
+        client._credential = credential
+        return client
     if provider == "openai":
         key = settings.openai_api_key
         return AsyncOpenAI(

@@ -19,13 +19,13 @@ from semcache.embeddings.factory import start_embedder
 from semcache.flight import SingleFlight
 from semcache.llm.factory import LLMHandle, start_llm
 from semcache.local.redis import EmbeddedRedis
-from semcache.quality.verify import build_verifier
 from semcache.ratelimit import RateLimiter
 from semcache.service import CompletionService
 from semcache.telemetry.hub import TelemetryHub
 from semcache.telemetry.prometheus import PromMetrics
 from semcache.telemetry.streams import RedisTelemetry
 from semcache.token_prices import DEFAULT_PRICES, parse_prices
+from semcache.verify.verifier import build_verifier
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,10 @@ async def start(settings: Settings) -> Resources:
     embedded: EmbeddedRedis | None = None
     if settings.redis_url is None:
         embedded = EmbeddedRedis(settings.data_dir / "redis", port=settings.embedded_redis_port)
-        url = await embedded.start()
+        # Not waiting for its data: a large cache takes a minute to load, and the service answers (bypassing
+        # the cache) meanwhile. The watcher logs the loading progress.
+        url = await embedded.start(wait_loaded=False)
+        embedded.watch_loading()
         log.info("embedded Redis on %s (data in %s)", url, embedded.data_dir)
     else:
         url = settings.redis_url.get_secret_value()
@@ -142,6 +145,7 @@ async def start(settings: Settings) -> Resources:
             window=settings.telemetry_window,
         )
     telemetry = TelemetryHub(streams, PromMetrics())
+    gate.on_refused = telemetry.prometheus.refused_write
     service = CompletionService(
         cache=cache,
         gate=gate,

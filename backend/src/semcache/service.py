@@ -19,7 +19,7 @@ from semcache.cache.policy import store_refusal
 from semcache.cache.semantic import Lookup, tighten
 from semcache.config import Settings
 from semcache.controls import Controls
-from semcache.errors import CacheUnavailableError, EmbeddingError, LLMError
+from semcache.errors import CacheFullError, CacheLoadingError, CacheUnavailableError, EmbeddingError, LLMError
 from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta, GatewayAnswer
 from semcache.flight import Flight, SingleFlight
 from semcache.llm.base import LLM
@@ -234,6 +234,8 @@ class CompletionService:
                 distance_threshold=controls.distance_threshold,
                 max_age_s=controls.max_age_s,
             )
+        except CacheLoadingError as e:
+            return None, e.message
         except (CacheUnavailableError, EmbeddingError) as e:
             return None, f"cache unavailable: {e.message}"
         return lookup, None
@@ -317,6 +319,8 @@ class CompletionService:
                 metadata={"model": result.model},
                 tags=tags,
             )
+        except CacheFullError:
+            pass  # counted, and logged at most once a minute, by the gate
         except (CacheUnavailableError, EmbeddingError) as e:
             log.warning("answer not stored: %s", e.message)
         finally:

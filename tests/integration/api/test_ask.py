@@ -165,7 +165,10 @@ async def test_redis_down_bypasses_the_cache_and_still_answers(service_factory: 
             == "Answer to: Is the cache up?"
         )
         health = await c.get("/health")
-        assert health.status_code == 503 and health.json()["status"] == "degraded"
+        assert health.status_code == 503 and health.json()["status"] == "down"
+        # Readiness stays green: the replica keeps serving (from the LLM) while Redis is down.
+        assert (await c.get("/health/ready")).status_code == 200
+        assert (await c.get("/health/live")).status_code == 200
 
 
 async def test_no_cache_and_no_store_options(service: LiveServer, client: httpx.AsyncClient) -> None:

@@ -3,8 +3,11 @@ from hypothesis import strategies as st
 
 from semcache.cache.query import (
     EMPTY_TAG,
+    count_args,
     encode_tag,
     escape_tag,
+    hybrid_policy,
+    knn_query,
     knn_search_args,
     scope_filter,
 )
@@ -64,3 +67,20 @@ def test_filter_names_every_field_once(scope: dict[str, str]) -> None:
     expr = scope_filter(scope, FIELDS)
     for name in FIELDS:
         assert expr.count(f"@{name}:{{") == 1
+
+
+def test_batches_only_where_the_scope_is_most_of_a_large_enough_index() -> None:
+    assert hybrid_policy(10_000, 10_100) == "BATCHES"
+    assert hybrid_policy(2_000, 20_000) == "BATCHES"  # a tenth: HNSW's first batch of ~30 holds the top 3
+    assert hybrid_policy(100, 100_100) is None  # a small tenant: brute force over its 100 entries
+    assert hybrid_policy(999, 999) is None  # tiny index: either way is quick, RediSearch decides
+    assert hybrid_policy(5_000, 0) is None  # count raced a flush
+
+
+def test_the_policy_is_named_in_the_query_only_when_chosen() -> None:
+    assert "HYBRID_POLICY" not in knn_query("(@tenant:{a})")
+    assert "HYBRID_POLICY BATCHES EF_RUNTIME $EF" in knn_query("(@tenant:{a})", policy="BATCHES")
+    assert "HYBRID_POLICY" not in knn_query("*", policy="BATCHES")  # no filter, no hybrid search
+    args = knn_search_args("idx", "(@t:{a})", b"", k=3, ef_runtime=64, return_fields=[], policy="BATCHES")
+    assert "HYBRID_POLICY BATCHES" in str(args[2])
+    assert count_args("idx", "(@t:{a})") == ["FT.SEARCH", "idx", "(@t:{a})", "LIMIT", 0, 0, "DIALECT", 2]

@@ -7,7 +7,7 @@ from semcache.config import Settings
 from semcache.quality import feedback
 from semcache.quality.metrics import Observed
 from semcache.quality.online import score_online
-from semcache.quality.verify import build_verifier
+from semcache.verify.verifier import build_verifier
 
 
 def cand(entry_id: str, prompt: str, similarity: float, metadata: dict[str, object] | None = None) -> Candidate:

@@ -13,7 +13,7 @@ from semcache.quality.calibrate import recommend, write_env
 from semcache.quality.labels import Equivalence
 from semcache.quality.metrics import Metrics, Observed, best_within, curve, score, verdicts
 from semcache.quality.pairs import Pair, parse_pairs, sample
-from semcache.quality.verify import build_verifier, parse_guards
+from semcache.verify.verifier import build_verifier, parse_guards
 
 
 def cand(entry_id: str, prompt: str, similarity: float) -> Candidate:

@@ -34,7 +34,17 @@ class FlightLocks(Protocol):
 class Index(Protocol):
     """An index the availability gate (re)creates when Redis comes back; raises CacheUnavailableError."""
 
-    async def ensure_index(self) -> str: ...
+    async def ensure_index(self) -> str:
+        """ "created" for a new index, anything else for one that existed."""
+        ...
+
+    async def index_percent(self) -> float:
+        """How much of the index is built, 0-100 (below 100 while Redis re-indexes after a restart)."""
+        ...
+
+    async def loading_percent(self) -> float | None:
+        """How much of its data a loading Redis has read, or None when it does not say."""
+        ...
 
 
 class AnswerCache(Protocol):

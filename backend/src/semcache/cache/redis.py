@@ -18,9 +18,12 @@ from redis.exceptions import RedisError, ResponseError
 
 from semcache.cache.models import Candidate, Entry, NewEntry
 from semcache.cache.query import (
+    HybridPolicy,
     browse_args,
+    count_args,
     encode_tag,
     entries_filter,
+    hybrid_policy,
     ids_args,
     knn_search_args,
     scope_filter,
@@ -70,6 +73,12 @@ if ARGV[3] == '1' then
 end
 return 1
 """
+
+
+#: How long a scope's share of the index is trusted before it is counted again.
+SCOPE_COUNT_TTL_S = 60.0
+#: Beyond this many remembered scopes the memory starts over (a count is cheap to redo).
+_MAX_SCOPES = 10_000
 
 
 def _s(value: object) -> str:
@@ -136,6 +145,8 @@ class RedisStore:
         self.spec = spec
         self.sliding_ttl = sliding_ttl
         self.ttl_max = ttl_max
+        # filter expression -> (hybrid policy, monotonic time the count goes stale)
+        self._policies: dict[str, tuple[HybridPolicy | None, float]] = {}
 
     async def _cmd(self, *args: str | int | bytes) -> Any:
         # FT.* have no typed wrappers that return raw replies; this is the one untyped call site.
@@ -213,7 +224,9 @@ class RedisStore:
     ) -> list[Candidate]:
         """The k nearest entries in the scope, skipping those of an older generation of its namespace (read
         in the same round trip unless the caller already has it)."""
-        filter_expr = with_min_created(scope_filter(scope, self.spec.scope_fields), min_created_at)
+        scope_expr = scope_filter(scope, self.spec.scope_fields)
+        filter_expr = with_min_created(scope_expr, min_created_at)
+        policy, recount = self._known_policy(scope_expr)
         args = knn_search_args(
             self.spec.name,
             filter_expr,
@@ -221,14 +234,27 @@ class RedisStore:
             k=k,
             ef_runtime=self.spec.ef_runtime,
             return_fields=_RETURN,
+            # An age limit can shrink the scope to a sliver, which batches handle badly: RediSearch decides.
+            policy=policy if min_created_at is None else None,
         )
         try:
-            if generation is None:
+            if generation is None or recount:
+                # Once a minute per scope, the count that picks the hybrid policy (`hybrid_policy`) rides in
+                # the search's round trip: no request waits for an extra one, no background task outlives
+                # the client.
                 async with self.client.pipeline(transaction=False) as pipe:
-                    pipe.hget(self.spec.generations_key, generation_field(scope))
+                    if generation is None:
+                        pipe.hget(self.spec.generations_key, generation_field(scope))
+                    if recount:
+                        pipe.execute_command("FT.INFO", self.spec.name)
+                        pipe.execute_command(*count_args(self.spec.name, scope_expr))
                     pipe.execute_command(*args)
-                    current, raw = await pipe.execute()
-                generation = int(_s(current) or 0)
+                    replies = await pipe.execute()
+                raw = replies[-1]
+                if generation is None:
+                    generation = int(_s(replies[0]) or 0)
+                if recount:
+                    self._remember(scope_expr, replies[-3], replies[-2])
             else:
                 raw = await self._cmd(*args)
         except RedisError as e:
@@ -242,6 +268,26 @@ class RedisStore:
             entry_id = key.removeprefix(self.spec.key_prefix)
             candidates.append(Candidate(_entry(entry_id, fields), float(_s(fields["distance"]))))
         return candidates
+
+    def known_policy(self, scope: Mapping[str, str]) -> HybridPolicy | None:
+        """The hybrid policy the next search in this scope names (None: RediSearch chooses)."""
+        return self._known_policy(scope_filter(scope, self.spec.scope_fields))[0]
+
+    def _known_policy(self, scope_expr: str) -> tuple[HybridPolicy | None, bool]:
+        """The KNN hybrid policy from the scope's last count, and whether to count it again now."""
+        known = self._policies.get(scope_expr)
+        if known is None:
+            return None, True
+        return known[0], known[1] <= time.monotonic()
+
+    def _remember(self, scope_expr: str, info: Any, matched: Any) -> None:
+        try:
+            policy = hybrid_policy(int(matched[0]), int(_s(_pairs(info).get("num_docs")) or 0))
+        except (ValueError, IndexError, TypeError):
+            policy = None  # an unexpected reply shape: RediSearch keeps choosing
+        if len(self._policies) >= _MAX_SCOPES:
+            self._policies.clear()
+        self._policies[scope_expr] = (policy, time.monotonic() + SCOPE_COUNT_TTL_S)
 
     async def put(self, entry_id: str, new: NewEntry, vector: Vector, *, ttl: int | None) -> Entry:
         if self.ttl_max is not None:  # CACHE_TTL_MAX: the longest any entry lives, sliding or not
@@ -536,6 +582,56 @@ class RedisStore:
             "misses": int(_s(counters.get(b"misses")) or 0),
             "memory_used_bytes": int(memory.get("used_memory", 0)),
             "memory_used_human": str(memory.get("used_memory_human", "")),
+        }
+
+    # --- health: what the service needs to tell loading, full and missing-engine apart -------------------
+
+    async def ft_list(self) -> bool | None:
+        """Whether FT._LIST answers: True, False (unknown command: no query engine), or None when an ACL
+        forbids it. The capability, not a module's name, tells whether Redis runs the query engine."""
+        try:
+            await self._cmd("FT._LIST")
+        except ResponseError as e:
+            message = str(e).lower()
+            if "unknown command" in message:
+                return False
+            if "noperm" in message or "permission" in message:
+                return None
+            raise CacheUnavailableError(f"Redis: {e}") from e
+        except RedisError as e:
+            raise CacheUnavailableError(f"Redis unreachable: {type(e).__name__}") from e
+        return True
+
+    async def index_percent(self) -> float:
+        """How much of the index is built, 0-100 (FT.INFO percent_indexed; below 100 after a restart)."""
+        try:
+            info = _pairs(await self._cmd("FT.INFO", self.spec.name))
+        except RedisError as e:
+            raise CacheUnavailableError(f"cannot read index {self.spec.name}: {e}") from e
+        if _s(info.get("indexing")) in ("", "0"):
+            return 100.0  # no background scan running (an empty new index says 0% until its scan ends)
+        return 100.0 * float(_s(info.get("percent_indexed")) or 0.0)
+
+    async def loading_percent(self) -> float | None:
+        """How much of its data a loading Redis has read (INFO persistence), or None when it does not say."""
+        try:
+            info = await self.client.info("persistence")
+        except (RedisError, OSError):
+            return None
+        if not int(info.get("loading", 0)):
+            return None
+        return float(info.get("loading_loaded_perc", 0.0))
+
+    async def memory(self) -> dict[str, int | str]:
+        """used_memory, maxmemory (0: no limit) and maxmemory_policy from INFO memory."""
+        try:
+            info = await self.client.info("memory")
+        except RedisError as e:
+            raise CacheUnavailableError(f"Redis unreachable: {type(e).__name__}") from e
+        return {
+            "used_bytes": int(info.get("used_memory", 0)),
+            "max_bytes": int(info.get("maxmemory", 0)),
+            "policy": str(info.get("maxmemory_policy", "")),
         }
 
 

@@ -42,7 +42,7 @@ class Lookup:
 
 #: Weight of the earlier turns in a conversation's vector (the last user turn weighs 1). Small, so the
 #: question decides what is near and the history only orders prompts that ask the same thing; whether the
-#: history fits is the verifier's call (quality/context.py). At 0.5 and above the history moved true
+#: history fits is the verifier's call (verify/context.py). At 0.5 and above the history moved true
 #: repeats below the threshold on fow_cache_conversations (docs/quality.md).
 CONTEXT_WEIGHT = 0.3
 

@@ -106,5 +106,12 @@ async def start_llm(settings: Settings) -> LLMHandle:
         timeout_s=settings.llm_timeout_s,
         max_retries=settings.llm_max_retries,
     )
-    llm = OpenAICompatibleLLM(client, provider=provider, model=_model_name(settings, provider), extra_body=extra_body)
+    llm = OpenAICompatibleLLM(
+        client,
+        provider=provider,
+        model=_model_name(settings, provider),
+        extra_body=extra_body,
+        reasoning_hint=provider == "azure" and bool(settings.azure_openai_gpt5_model),
+        reasoning_effort=settings.llm_reasoning_effort,
+    )
     return LLMHandle(llm, server)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 
 import openai
@@ -10,13 +11,17 @@ from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import JsonValue
 
+from semcache.config import ReasoningEffort
 from semcache.errors import (
     LLMBadRequestError,
     LLMError,
     LLMRateLimitError,
     LLMTimeoutError,
 )
+from semcache.llm.capabilities import Capabilities, capabilities_for, learn_from_error, translate
 from semcache.schemas.openai import ChatRequest
+
+log = logging.getLogger(__name__)
 
 
 def map_error(e: Exception) -> LLMError:
@@ -47,12 +52,24 @@ def _safe_detail(e: openai.APIStatusError) -> object:
 
 class OpenAICompatibleLLM:
     def __init__(
-        self, client: AsyncOpenAI, *, provider: str, model: str, extra_body: dict[str, JsonValue] | None = None
+        self,
+        client: AsyncOpenAI,
+        *,
+        provider: str,
+        model: str,
+        extra_body: dict[str, JsonValue] | None = None,
+        reasoning_hint: bool = False,
+        reasoning_effort: ReasoningEffort | None = None,
     ) -> None:
         self._client = client
         self._provider = provider
         self._model = model
         self._extra_body = extra_body
+        self._reasoning_hint = reasoning_hint
+        self._reasoning_effort = reasoning_effort
+        # Models a 400 showed to be reasoning models although their name did not say so.
+        self._learned: dict[str, Capabilities] = {}
+        self._noted: set[str] = set()
 
     @property
     def provider(self) -> str:
@@ -71,16 +88,57 @@ class OpenAICompatibleLLM:
         # Azure routes by deployment name; other servers honour the requested model when it is given.
         return self._model if self._provider in ("azure", "local") or not requested else requested
 
-    def _kwargs(self, request: ChatRequest) -> dict[str, object]:
-        return request.upstream_kwargs(model=self.upstream_model(request.model), extra_body=self._extra_body)
+    def _caps(self, model: str) -> Capabilities:
+        learned = self._learned.get(model)
+        if learned is not None:
+            return learned
+        return capabilities_for(model, reasoning_hint=self._reasoning_hint and model == self._model)
+
+    def _kwargs(self, request: ChatRequest, model: str) -> dict[str, object]:
+        kwargs = request.upstream_kwargs(model=model, extra_body=self._extra_body)
+        out = translate(kwargs, self._caps(model), reasoning_effort=self._reasoning_effort)
+        if (out.dropped or out.renamed) and model not in self._noted:
+            # Once per model: why the upstream saw other parameters than the caller sent.
+            self._noted.add(model)
+            log.info(
+                "LLM: %s is a GPT-5 class model: sending max_completion_tokens for %s, leaving out %s",
+                model,
+                ", ".join(out.renamed) or "-",
+                ", ".join(out.dropped) or "-",
+            )
+        return out.kwargs
+
+    def _relearn(self, model: str, error: Exception) -> bool:
+        """After a 400: whether it named a parameter this model rejects; then the next call translates."""
+        if not isinstance(error, openai.BadRequestError):
+            return False
+        caps = learn_from_error(error.body, self._caps(model))
+        if caps is None:
+            return False
+        self._learned[model] = caps
+        log.warning("LLM: %s rejected a parameter of classic chat models; sending it GPT-5 class parameters", model)
+        return True
+
+    async def _create(self, request: ChatRequest, **flags: object) -> object:
+        # One retry at most, and only before any output: the first 400 is answered before a stream starts.
+        model = self.upstream_model(request.model)
+        try:
+            return await self._client.chat.completions.create(
+                **self._kwargs(request, model),  # type: ignore[call-overload]  # validated by ChatRequest
+                **flags,
+            )
+        except openai.BadRequestError as e:
+            if not self._relearn(model, e):
+                raise
+        return await self._client.chat.completions.create(
+            **self._kwargs(request, model),  # type: ignore[call-overload]  # validated by ChatRequest
+            **flags,
+        )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatCompletionChunk]:
         try:
-            upstream = await self._client.chat.completions.create(
-                **self._kwargs(request),  # type: ignore[call-overload]  # validated by ChatRequest
-                stream=True,
-                stream_options={"include_usage": True},
-            )
+            upstream = await self._create(request, stream=True, stream_options={"include_usage": True})
+            assert isinstance(upstream, openai.AsyncStream)
             async with upstream:
                 async for chunk in upstream:
                     yield chunk
@@ -89,12 +147,10 @@ class OpenAICompatibleLLM:
 
     async def complete(self, request: ChatRequest) -> ChatCompletion:
         try:
-            result: ChatCompletion = await self._client.chat.completions.create(
-                **self._kwargs(request),  # type: ignore[call-overload]  # validated by ChatRequest
-                stream=False,
-            )
+            result = await self._create(request, stream=False)
         except Exception as e:  # the SDK's transport errors are not all OpenAIErrors mid-stream
             raise map_error(e) from e
+        assert isinstance(result, ChatCompletion)
         return result
 
     async def ping(self) -> None:

@@ -11,10 +11,15 @@ from typing import Any
 from semcache.config import Settings
 from semcache.quality import report
 from semcache.quality.calibrate import pick, recommend, write_env
-from semcache.quality.eval import FileResult, data_files, observe_file, run_eval
+from semcache.quality.crossval import leave_one_file_out
+from semcache.quality.cvreport import IN_SAMPLE, CrossValidation, cv_section
+from semcache.quality.eval import FileObservations, FileResult, data_files, evaluate_all, observe_all, observe_file
+from semcache.quality.learn import fit
 from semcache.quality.metrics import Metrics, verdicts
+from semcache.quality.pairs import has_negatives
 from semcache.quality.runner import open_bench
-from semcache.quality.verify import build_verifier
+from semcache.quality.table import build
+from semcache.verify.verifier import build_verifier
 
 DEFAULT_DATA = Path("../shared/data")
 COMMAND = "semcache eval"
@@ -27,6 +32,8 @@ def register(sub: Any) -> None:  # argparse's _SubParsersAction is private API; 
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--target", type=float, default=0.05, help="wrong-answer rate to meet (default 0.05)")
     ev.add_argument("--out", type=Path, default=Path("docs/quality.md"), help="report (plots go beside it)")
+    ev.add_argument("--cv", choices=["files"], help="also cross-validate: fit on all files but one, score on it")
+    ev.add_argument("--fit-out", type=Path, help="with --cv: write the model fitted on all files (JSON) here")
     ev.set_defaults(func=_eval)
     cal = sub.add_parser("calibrate", help="pick the threshold for a target wrong-answer rate, write it to .env")
     cal.add_argument("paths", nargs="+", type=Path, help="your labelled pairs: JSONL files or directories")
@@ -41,9 +48,11 @@ def _eval(args: argparse.Namespace) -> int:
     settings = Settings()
     paths = args.paths or [DEFAULT_DATA]
     started = time.perf_counter()
-    results = asyncio.run(run_eval(settings, paths, max_rows=args.max_rows, seed=args.seed))
+    files = asyncio.run(observe_all(settings, paths, max_rows=args.max_rows, seed=args.seed))
+    results = evaluate_all(settings, files)
+    cv = cross_validate(files, args) if args.cv == "files" else None
     elapsed = time.perf_counter() - started
-    write_report(args.out, results, settings, target=args.target, argv=_argv(args), elapsed_s=elapsed)
+    write_report(args.out, results, settings, target=args.target, argv=_argv(args), elapsed_s=elapsed, cv=cv)
     print(report.summary_table(results, args.target))
     print(f"semcache eval: {len(results)} files in {elapsed:.0f}s; report in {args.out}")
     return 0
@@ -51,13 +60,33 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _argv(args: argparse.Namespace) -> str:
     parts = [COMMAND, *map(str, args.paths)]
+    if args.cv:
+        parts.append(f"--cv {args.cv}")
+    if args.fit_out:
+        parts.append(f"--fit-out {args.fit_out}")
     if args.max_rows != 2000:
         parts.append(f"--max-rows {args.max_rows}")
     return " ".join(parts)
 
 
+def cross_validate(files: list[FileObservations], args: argparse.Namespace) -> CrossValidation:
+    tables = [build(f.name, f.observed, has_negatives=has_negatives(f.pairs)) for f in files]
+    result = CrossValidation(
+        leave_one_file_out(tables, args.target),
+        fit(tables, args.target),
+        leave_one_file_out(tables, args.target, cutoffs=(0.0,)),
+    )
+    if args.fit_out is not None:
+        provenance = {
+            "command": _argv(args), "files": [f"{f.name} ({len(f.pairs)} rows)" for f in files],
+            "guards_kept": list(result.fitted.guards), "target": args.target, "seed": args.seed,
+        }  # fmt: skip
+        args.fit_out.write_text(result.fitted.model.to_json(provenance), encoding="utf-8")
+    return result
+
+
 def write_report(out: Path, results: list[FileResult], settings: Settings, *, target: float, argv: str,
-                 elapsed_s: float) -> None:  # fmt: skip
+                 elapsed_s: float, cv: CrossValidation | None = None) -> None:  # fmt: skip
     plots = out.parent / "quality"
     plots.mkdir(parents=True, exist_ok=True)
     for r in results:
@@ -72,10 +101,11 @@ def write_report(out: Path, results: list[FileResult], settings: Settings, *, ta
         f"`{settings.cache_verify_guards}`, max edit {settings.cache_verify_max_edit}, nearest only "
         f"{settings.cache_verify_nearest_only}), top-k {settings.cache_top_k}, embedder "
         f"{settings.resolved_embedding_provider}. Target: wrong answers <= {report.pct(target)} of served hits.\n",
-        _recommendation(recommended, shipped),
-        SHIPPED_NOTE if recommended is not None and recommended != shipped else "",
+        *_recommendation(recommended, shipped, cv),
+        *(cv_section(cv, target) if cv is not None else []),
         METHOD,
-        "## Summary at the shipped defaults\n",
+        "## In-sample summary at the shipped defaults\n",
+        IN_SAMPLE if cv is not None else "",
         report.summary_table(results, target),
         FEEDBACK,
         report.feedback_table(results, target),
@@ -85,14 +115,19 @@ def write_report(out: Path, results: list[FileResult], settings: Settings, *, ta
     out.write_text("\n".join(parts), encoding="utf-8")
 
 
-def _recommendation(recommended: float | None, shipped: float) -> str:
+def _recommendation(recommended: float | None, shipped: float, cv: CrossValidation | None) -> list[str]:
+    if cv is not None:
+        fitted = cv.fitted.model.min_similarity
+        same = "(the shipped default)." if fitted == shipped else f"(the settings in force use {shipped:.2f})."
+        return [f"Threshold fitted on all files with the model and guards below: **{fitted:.2f}** {same}\n"]
     if recommended is None:
-        return ""
+        return []
     suffix = " (the shipped default)." if recommended == shipped else "."
-    return (
+    text = (
         "Recommended threshold for these files (the highest mean hit rate whose mean wrong-answer rate over "
         f"the files with negatives stays within the target): **{recommended:.2f}**{suffix}\n"
     )
+    return [text, SHIPPED_NOTE if recommended != shipped else ""]
 
 
 METHOD = """
@@ -111,7 +146,7 @@ for 1.5x).
 Conversations (`role: text` lines, the gateway's key for a multi-turn chat) are stored and looked up
 like any key, so through the conversation-aware path: the index holds the last user turn's vector mixed
 with 0.3 of the earlier turns' (`cache.semantic.embed_keys`), and the verifier checks question and
-history apart (`quality/context.py`). Their static curve is the threshold alone on that mixed vector.
+history apart (`verify/context.py`). Their static curve is the threshold alone on that mixed vector.
 The gateway refuses to cache windows longer than CACHE_MAX_MESSAGES (8); the eval measures every row of
 fow_cache_conversations as if that limit were raised (120 of its 240 rows have more than 8 turns).
 """

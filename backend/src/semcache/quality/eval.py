@@ -17,7 +17,7 @@ from semcache.quality.metrics import Metrics, Observed, best_within, curve, grid
 from semcache.quality.online import score_online
 from semcache.quality.pairs import Pair, has_negatives, load_pairs
 from semcache.quality.runner import Bench, observe, open_bench
-from semcache.quality.verify import build_verifier
+from semcache.verify.verifier import build_verifier
 
 
 @dataclass(frozen=True)
@@ -78,12 +78,27 @@ async def observe_file(bench: Bench, path: Path, *, max_rows: int, seed: int) ->
     return pairs, await observe(bench, pairs, {"tenant": "eval", "namespace": path.stem})
 
 
-async def run_eval(settings: Settings, paths: Sequence[Path], *, max_rows: int, seed: int) -> list[FileResult]:
+@dataclass(frozen=True)
+class FileObservations:
+    name: str
+    pairs: list[Pair]
+    observed: list[Observed]
+
+
+async def observe_all(settings: Settings, paths: Sequence[Path], *, max_rows: int,
+                      seed: int) -> list[FileObservations]:  # fmt: skip
+    async with open_bench(settings) as bench:
+        return [
+            FileObservations(path.stem, *await observe_file(bench, path, max_rows=max_rows, seed=seed))
+            for path in data_files(paths)
+        ]
+
+
+def evaluate_all(settings: Settings, files: Sequence[FileObservations]) -> list[FileResult]:
     verifier = build_verifier(settings)
     default_similarity = round(1.0 - settings.distance_threshold, 4)
-    results = []
-    async with open_bench(settings) as bench:
-        for path in data_files(paths):
-            pairs, observed = await observe_file(bench, path, max_rows=max_rows, seed=seed)
-            results.append(evaluate(path.stem, pairs, observed, verifier, default_similarity))
-    return results
+    return [evaluate(f.name, f.pairs, f.observed, verifier, default_similarity) for f in files]
+
+
+async def run_eval(settings: Settings, paths: Sequence[Path], *, max_rows: int, seed: int) -> list[FileResult]:
+    return evaluate_all(settings, await observe_all(settings, paths, max_rows=max_rows, seed=seed))

@@ -30,7 +30,7 @@ def summary_table(results: Sequence[FileResult], target: float) -> str:
         s, d, base, gain = r.at_default_static, r.at_default, r.baseline, r.gain
         rows.append(
             f"| {r.name} | {r.rows} | {d.exact} | {pct(s.hit_rate)} / {pct(s.wrong_rate)} | {_cells(d)} "
-            f"| {_versus_static(r, d, base, gain, target)} |"
+            f"| {versus_static(r.has_negatives, d, base, gain, target)} |"
         )
     return head + "\n".join(rows) + "\n"
 
@@ -46,16 +46,16 @@ def feedback_table(results: Sequence[FileResult], target: float) -> str:
         base, gain = best_within(r.static, f.wrong_rate), r.gain_of(f)
         rows.append(
             f"| {r.name} | {pct(d.hit_rate)} / {pct(d.wrong_rate)} | {pct(f.hit_rate)} | {pct(f.wrong_rate)} "
-            f"| {f.wrong} | {_versus_static(r, f, base, gain, target)} |"
+            f"| {f.wrong} | {versus_static(r.has_negatives, f, base, gain, target)} |"
         )
     return head + "\n".join(rows) + "\n"
 
 
-def _versus_static(r: FileResult, m: Metrics, base: Metrics | None, gain: float | None, target: float) -> str:
+def versus_static(has_negatives: bool, m: Metrics, base: Metrics | None, gain: float | None, target: float) -> str:
     """The last three cells of a row: the best static threshold at `m`'s wrong rate, the gain, the verdict."""
     base_txt = f"{base.threshold:.2f}, {pct(base.hit_rate)}" if base else "none reaches it"
     gain_txt = f"{gain:.2f}x" if gain is not None else ("∞" if base is None and m.right else "n/a")
-    met = "n/a (no negatives)" if not r.has_negatives else _met(m, gain, target)
+    met = "n/a (no negatives)" if not has_negatives else _met(m, gain, target)
     return f"{base_txt} | {gain_txt} | {met}"
 
 

@@ -1,6 +1,7 @@
 """Azure Monitor (OpenTelemetry), only when APPLICATIONINSIGHTS_CONNECTION_STRING is set.
 
-Imported lazily and configured before the app is built, so FastAPI and redis calls are traced.
+Imported lazily and configured before the app is built, so FastAPI requests and httpx calls (Azure OpenAI) are
+traced. Redis calls are not: the distro has no Redis instrumentation.
 configure_azure_monitor() probes a cloud metadata address: it must never run without a connection
 string, and never in tests.
 """

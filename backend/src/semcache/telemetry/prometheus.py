@@ -27,6 +27,12 @@ class PromMetrics:
         self.llm_tokens = Counter(
             "semcache_llm_tokens", "LLM tokens spent on the cache path", ["kind"], registry=self.registry
         )
+        self.writes_refused = Counter(
+            "semcache_cache_writes_refused",
+            "Answers Redis refused to store (reason: full = OOM, maxmemory reached with noeviction)",
+            ["reason"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
             "semcache_request_latency_seconds",
             "Time to the last byte",
@@ -55,6 +61,9 @@ class PromMetrics:
         self.cost_saved.inc(e.cost_saved_usd)
         self.llm_tokens.labels("prompt").inc(e.prompt_tokens)
         self.llm_tokens.labels("completion").inc(e.completion_tokens)
+
+    def refused_write(self, reason: str) -> None:
+        self.writes_refused.labels(reason).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

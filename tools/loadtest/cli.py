@@ -1,4 +1,4 @@
-"""`semcache loadtest` (registered by `semcache.cli` when this package is present)."""
+"""`python -m tools.loadtest` from the repository root; `semcache loadtest` registers the same command."""
 
 from __future__ import annotations
 
@@ -11,17 +11,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from semcache.reliability.driver import LoadConfig, LoadResult, run_load
-from semcache.reliability.report import cache_mix, passed, render
+from tools.loadtest.driver import LoadConfig, LoadResult, run_load
+from tools.loadtest.report import cache_mix, passed, render
 
 DEFAULT_OUT = Path("docs/reliability.md")
 
 
+HELP = "bounded loopback load with Redis killed and restarted mid-run; figures to docs/reliability.md"
+
+
 def register(sub: Any) -> None:  # argparse's _SubParsersAction is private API; its type is not exported
-    p = sub.add_parser(
-        "loadtest",
-        help="bounded loopback load with Redis killed and restarted mid-run; figures to docs/reliability.md",
-    )
+    """`semcache loadtest` (semcache.cli finds this module when run from the repository root)."""
+    p = sub.add_parser("loadtest", help=HELP)
+    add_arguments(p)
+    p.set_defaults(func=lambda args: _loadtest(args, " ".join(["semcache loadtest", *sys.argv[2:]])))
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--duration", type=float, default=120.0, help="seconds of load (default 120)")
     p.add_argument("--concurrency", type=int, default=8, help="concurrent callers (default 8)")
     p.add_argument("--hit-ratio", type=float, default=0.5, help="share of requests for stored prompts")
@@ -30,7 +36,14 @@ def register(sub: Any) -> None:  # argparse's _SubParsersAction is private API; 
     p.add_argument("--down", type=float, default=0.0, help="seconds Redis stays down (default: duration/5)")
     p.add_argument("--upstream-latency", type=float, default=0.05, help="scripted LLM latency in seconds")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report (default {DEFAULT_OUT})")
-    p.set_defaults(func=_loadtest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tools.loadtest [options]`."""
+    parser = argparse.ArgumentParser(prog="python -m tools.loadtest", description=HELP)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return _loadtest(args, " ".join(["python -m tools.loadtest", *(sys.argv[1:] if argv is None else argv)]))
 
 
 def config_from(args: argparse.Namespace) -> LoadConfig:
@@ -74,10 +87,9 @@ def write_report(out: Path, result: LoadResult, config: LoadConfig, command: str
     out.write_text(text)
 
 
-def _loadtest(args: argparse.Namespace) -> int:
+def _loadtest(args: argparse.Namespace, command: str) -> int:
     config = config_from(args)
     result = asyncio.run(run_load(config))
-    command = " ".join(["semcache loadtest", *sys.argv[2:]]).strip()
     write_report(args.out, result, config, command)
     for p in result.figures:
         print(
@@ -86,5 +98,5 @@ def _loadtest(args: argparse.Namespace) -> int:
     print(f"cache statuses: {cache_mix(result.samples)}")
     s = result.survival
     print(f"entries stored before the fault and served after it: {s.served_after}/{s.stored_before}")
-    print(f"semcache loadtest: report in {args.out}")
+    print(f"loadtest: report in {args.out}")
     return 0 if passed(result.figures, result.survival) else 1

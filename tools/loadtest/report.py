@@ -90,7 +90,7 @@ def render(figures: list[Phase], timeline: Timeline, survival: Survival, *, comm
     lines = [
         "# Reliability: load with Redis killed mid-run",
         "",
-        f"Written by `{command}` (semcache.reliability). Loopback only: the service, its embedded Redis and a",
+        f"Written by `{command}` (tools/loadtest). Loopback only: the service, its embedded Redis and a",
         "scripted OpenAI-compatible upstream all run on 127.0.0.1; Redis is SIGKILLed in the middle of the",
         "load and started again on the same port and AOF data directory; the service is never restarted.",
         "",

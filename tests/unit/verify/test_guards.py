@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from semcache.quality import guards
-from semcache.quality.guards import Guard, check, split, when_minimal
+from semcache.verify import guards
+from semcache.verify.guards import Guard, check, split, when_minimal
 
 
 def refuses(guard: Guard, query: str, cached: str) -> bool:

@@ -1,5 +1,6 @@
-"""What a load test runs against, started and stopped by it: an embedded Redis it may kill, the scripted
-upstream, and the service in a subprocess (its own interpreter, as in production), all on 127.0.0.1."""
+"""What a load test runs against, started and stopped by it: an embedded Redis it may kill, the tests'
+scripted upstream (tests/support/upstream.py, the project's one fake OpenAI server) answering after a fixed
+latency, and the service in a subprocess (its own interpreter, as in production), all on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import httpx
 from semcache.errors import LaunchError
 from semcache.local.process import free_port, tail, terminate
 from semcache.local.redis import EmbeddedRedis
-from semcache.reliability.upstream import ThreadServer, build_app
+from tests.support.upstream import Upstream
 
 PREFIX = "load"
 MODEL = "load-model"
@@ -28,7 +29,9 @@ class Stack:
         self.redis_port = free_port()
         self.service_port = free_port()
         self.redis = EmbeddedRedis(work_dir / "redis", port=self.redis_port)
-        self.upstream = ThreadServer(build_app(upstream_latency_s))
+        self.upstream = Upstream()
+        self.upstream.state.delay_s = upstream_latency_s  # the model "thinking" before its first token
+        self.upstream.state.model = MODEL
         self._service: subprocess.Popen[bytes] | None = None
 
     @property

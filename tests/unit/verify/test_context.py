@@ -11,8 +11,8 @@ from semcache.cache.semantic import CONTEXT_WEIGHT, combine, embed_keys
 from semcache.config import Settings
 from semcache.embeddings.base import Vector
 from semcache.normalize import split_turns
-from semcache.quality.context import refusal
-from semcache.quality.verify import CONTEXT_GUARDS, build_verifier, parse_guards
+from semcache.verify.context import refusal
+from semcache.verify.verifier import CONTEXT_GUARDS, build_verifier, parse_guards
 
 QUESTION = parse_guards("negation,number,date,antonym,direction,entity,swap", max_edit=1)
 CONTEXT = parse_guards(CONTEXT_GUARDS, max_edit=None)

@@ -1,10 +1,14 @@
 """The verifier the cache runs on candidates that pass the similarity threshold.
 
-Two rules, each kept because `semcache eval` showed it pays (docs/quality.md):
-- lexical guards (`guards.py`) refuse a candidate whose prompt differs from the query in a way an
-  embedding cannot see: a negation, a number, a date, an antonym, a reversed direction, and (only on
-  otherwise near-identical prompts) another named entity or one swapped content word;
-- conversations (`context.py`): the last user turns must pass the guards and the earlier turns must fit:
+Each part kept because `semcache eval --cv files` showed it pays on files it was not fitted on
+(docs/quality.md):
+- the pair model (`model.py` over `features.py`): the probability that a single prompt's candidate asks
+  the same, from the similarity and the words that differ; served at or above its cut-off;
+- lexical guards (`guards.py`) run before it, only those cross-validation keeps on top of the model
+  (CACHE_VERIFY_GUARDS): they refuse a candidate whose prompt differs from the query in a way an
+  embedding cannot see (a negation, a reversed direction, one swapped content word, ...);
+- conversations (`context.py`): the model is not trained on them, so the last user turns must pass every
+  guard and the earlier turns must fit:
   a standalone question ignores them, a reply ("yes please") needs the same ones, a follow-up needs the
   same numbers, dates and names in them (`CONTEXT_GUARDS`);
 - feedback (`feedback.py`): an entry reported wrong is served only to queries closer than that report;
@@ -19,8 +23,10 @@ from semcache.cache.models import Candidate
 from semcache.cache.semantic import Verifier
 from semcache.config import Settings
 from semcache.quality import feedback
-from semcache.quality.context import is_conversation, refusal
-from semcache.quality.guards import ALL, Guard, check, when_minimal
+from semcache.verify.context import is_conversation, refusal
+from semcache.verify.features import vector
+from semcache.verify.guards import ALL, Guard, check, when_minimal
+from semcache.verify.model import PairModel, shipped
 
 #: Guards that fire on lexical differences common in paraphrases too, so they run on near-identical prompts only.
 GATED = frozenset({"entity", "swap"})
@@ -44,7 +50,14 @@ def parse_guards(names: str, *, max_edit: int | None) -> tuple[Guard, ...]:
     return tuple(chosen)
 
 
-def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, context_guards: tuple[Guard, ...] = ()) -> Verifier:
+def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, max_edit: int | None = 1,
+                  model: PairModel | None = None, min_probability: float | None = None) -> Verifier:  # fmt: skip
+    """Single prompts: the guards kept, then the pair model's probability. Conversations: every guard on
+    the questions and the history rule (`context.py`); the model has not been trained on them."""
+    conversation_guards = parse_guards(",".join(ALL), max_edit=max_edit)
+    context = parse_guards(CONTEXT_GUARDS, max_edit=None)
+    bar = model.min_probability if model is not None and min_probability is None else min_probability
+
     def verify(prompt: str, candidate: Candidate, candidates: list[Candidate]) -> bool:
         if nearest_only and candidates and candidate is not candidates[0]:
             return False
@@ -52,8 +65,12 @@ def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, context_guar
             return False
         cached = candidate.entry.prompt
         if is_conversation(prompt) or is_conversation(cached):
-            return refusal(prompt, cached, question_guards=guards, context_guards=context_guards) is None
-        return check(prompt, cached, guards) is None
+            return refusal(prompt, cached, question_guards=conversation_guards, context_guards=context) is None
+        if check(prompt, cached, guards) is not None:
+            return False
+        if model is None or bar is None:
+            return True
+        return model.probability(vector(prompt, cached, candidate.similarity)) >= bar
 
     return verify
 
@@ -62,6 +79,13 @@ def build_verifier(settings: Settings) -> Verifier | None:
     """The verifier the settings ask for (None: the threshold alone decides)."""
     if not settings.cache_verify:
         return None
-    guards = parse_guards(settings.cache_verify_guards, max_edit=settings.cache_verify_max_edit)
-    context = parse_guards(CONTEXT_GUARDS, max_edit=None)
-    return make_verifier(guards, nearest_only=settings.cache_verify_nearest_only, context_guards=context)
+    max_edit = settings.cache_verify_max_edit
+    guards = parse_guards(settings.cache_verify_guards, max_edit=max_edit)
+    model = shipped() if settings.cache_verify_model else None
+    return make_verifier(guards, nearest_only=settings.cache_verify_nearest_only, max_edit=max_edit,
+                         model=model, min_probability=settings.cache_verify_min_probability)  # fmt: skip
+
+
+def conversation_verifier(*, max_edit: int | None = 1) -> Verifier:
+    """What the verifier does on conversation keys (the same for every guard set and model setting)."""
+    return make_verifier((), nearest_only=True, max_edit=max_edit)

@@ -22,7 +22,7 @@ treated as a follow-up, and so is refused when the histories differ in a number 
 from __future__ import annotations
 
 from semcache.normalize import normalize_text, split_turns
-from semcache.quality.guards import Guard, Words, check, split
+from semcache.verify.guards import Guard, Words, check, split
 
 
 def _words(text: str) -> frozenset[str]:

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import redis.asyncio as aioredis
 
-from semcache.reliability.report import Phase, Sample, Survival, Timeline, phases
-from semcache.reliability.stack import MODEL, PREFIX, Stack
+from tools.loadtest.report import Phase, Sample, Survival, Timeline, phases
+from tools.loadtest.stack import MODEL, PREFIX, Stack
 
 _WORDS = (
     "river",

@@ -1,0 +1,120 @@
+"""Which chat parameters a model family accepts, and the translation that keeps a request valid for it.
+
+GPT-5 class and o-series (reasoning) models answer 400 to `max_tokens` ("Use 'max_completion_tokens'
+instead") and to any sampling parameter other than its default (`temperature`, `top_p`, penalties,
+`logprobs`, `top_logprobs`, `logit_bias`); they take `reasoning_effort` instead. Classic chat models
+(gpt-4o, gpt-4.1, llama.cpp, vLLM, Ollama) take all of them. Source: Azure OpenAI, "Azure OpenAI reasoning
+models", section "Not Supported" (learn.microsoft.com/azure/foundry/openai/how-to/reasoning).
+
+The table decides by model (or deployment) name; `learn_from_error` covers a deployment whose name says
+nothing about the model behind it: the upstream's own 400 names the parameter, the request is translated
+and retried once, and the model is remembered as a reasoning model from then on.
+
+Pure: no I/O. The translation works on the keyword arguments `ChatRequest.upstream_kwargs` builds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import JsonValue
+
+from semcache.config import ReasoningEffort
+
+#: Sampling parameters reasoning models reject unless they carry the default value.
+SAMPLING_PARAMS = (
+    "temperature",
+    "top_p",
+    "presence_penalty",
+    "frequency_penalty",
+    "logprobs",
+    "top_logprobs",
+    "logit_bias",
+)
+#: Prefixes of model names that are reasoning models (max_completion_tokens, no sampling parameters).
+REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4", "codex-mini")
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    reasoning: bool
+    token_param: Literal["max_tokens", "max_completion_tokens"]
+    sampling: bool
+
+
+CLASSIC = Capabilities(reasoning=False, token_param="max_tokens", sampling=True)
+REASONING = Capabilities(reasoning=True, token_param="max_completion_tokens", sampling=False)
+
+
+def capabilities_for(model: str, *, reasoning_hint: bool = False) -> Capabilities:
+    """The capabilities of `model`; `reasoning_hint` marks a deployment known to run a GPT-5 class model
+    (AZURE_OPENAI_GPT5_MODEL), whatever its name."""
+    name = model.lower().rsplit("/", 1)[-1]
+    if reasoning_hint or name.startswith(REASONING_PREFIXES):
+        return REASONING
+    return CLASSIC
+
+
+@dataclass(frozen=True, slots=True)
+class Translated:
+    kwargs: dict[str, object]
+    dropped: tuple[str, ...]
+    renamed: tuple[str, ...]
+
+
+def translate(
+    kwargs: dict[str, object], caps: Capabilities, *, reasoning_effort: ReasoningEffort | None = None
+) -> Translated:
+    """`kwargs` made acceptable to a model with `caps`; the caller's other parameters are left alone.
+
+    For a reasoning model: `max_tokens` becomes `max_completion_tokens` (the same limit; the caller's own
+    `max_completion_tokens` wins), sampling parameters are dropped (the model only runs at their
+    defaults), and `reasoning_effort` is added when the caller gave none and one is configured.
+    """
+    out = dict(kwargs)
+    extra = _extra_body(out)
+    renamed: list[str] = []
+    dropped: list[str] = []
+    if caps.token_param == "max_completion_tokens":
+        for source in (out, extra):
+            if "max_tokens" in source:
+                value = source.pop("max_tokens")
+                if "max_completion_tokens" not in out and "max_completion_tokens" not in extra:
+                    out["max_completion_tokens"] = value
+                renamed.append("max_tokens")
+    if not caps.sampling:
+        for name in SAMPLING_PARAMS:
+            for source in (out, extra):
+                if name in source:
+                    source.pop(name)
+                    dropped.append(name)
+    asked = "reasoning_effort" in out or "reasoning_effort" in extra
+    if caps.reasoning and reasoning_effort is not None and not asked:
+        extra["reasoning_effort"] = reasoning_effort
+    if extra:
+        out["extra_body"] = extra
+    else:
+        out.pop("extra_body", None)
+    return Translated(out, tuple(dropped), tuple(renamed))
+
+
+def _extra_body(kwargs: dict[str, object]) -> dict[str, JsonValue]:
+    body = kwargs.get("extra_body")
+    return dict(body) if isinstance(body, dict) else {}
+
+
+def learn_from_error(body: object, caps: Capabilities) -> Capabilities | None:
+    """The capabilities to retry with after the upstream's 400 `body`, or None when that 400 is not about
+    a parameter a reasoning model rejects (a real bad request: it goes back to the caller unchanged)."""
+    if caps == REASONING or not isinstance(body, dict):
+        return None
+    error = body.get("error", body)
+    if not isinstance(error, dict):
+        return None
+    code, param = error.get("code"), error.get("param")
+    if code not in ("unsupported_parameter", "unsupported_value"):
+        return None
+    if param == "max_tokens" or param in SAMPLING_PARAMS:
+        return REASONING
+    return None

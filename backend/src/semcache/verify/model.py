@@ -1,0 +1,57 @@
+"""The pair model: a logistic regression over `features.NAMES`, and the band it runs in.
+
+The weights and the operating point (the lowest similarity it is asked about, the probability a
+candidate needs) are a small JSON file shipped in the package (`semcache/data/pair_model.json`), written
+by `semcache eval --cv files --fit-out ...` together with the files and rows it was fitted on. Scoring is
+a dot product in pure Python: on a semantic hit it costs microseconds, not the milliseconds an extra
+model run would.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from semcache.verify.features import NAMES
+
+SHIPPED = "data/pair_model.json"
+
+
+@dataclass(frozen=True)
+class PairModel:
+    weights: tuple[float, ...]  # in `NAMES` order
+    bias: float
+    #: Where the model's say starts: below this similarity a candidate is a miss without being scored.
+    min_similarity: float
+    #: The probability of "same request" a candidate needs to be served.
+    min_probability: float
+
+    def probability(self, x: Sequence[float]) -> float:
+        z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def to_json(self, provenance: Mapping[str, object]) -> str:
+        body = {
+            "features": list(NAMES),
+            "weights": [round(w, 6) for w in self.weights],
+            "bias": round(self.bias, 6),
+            "min_similarity": self.min_similarity,
+            "min_probability": self.min_probability,
+            "provenance": dict(provenance),
+        }
+        return json.dumps(body, indent=1) + "\n"
+
+
+def parse(text: str) -> PairModel:
+    raw = json.loads(text)
+    if list(raw["features"]) != list(NAMES):
+        raise ValueError(f"pair model features {raw['features']} do not match this version's {list(NAMES)}")
+    weights = tuple(float(w) for w in raw["weights"])
+    return PairModel(weights, float(raw["bias"]), float(raw["min_similarity"]), float(raw["min_probability"]))
+
+
+def shipped() -> PairModel:
+    return parse(resources.files("semcache").joinpath(SHIPPED).read_text(encoding="utf-8"))

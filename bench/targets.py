@@ -1,0 +1,117 @@
+"""Pure rendering of issue #18's targets, the KNN query profile and the speculative-start arithmetic."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+Result = dict[str, Any]
+
+RATIO_GOAL = 1.5  # semantic-hit throughput at c=32 over RedisVL's, every size, HTTP and in-process
+SEMANTIC_P50_MS = 8.0  # over HTTP, from 10k entries up
+EXACT_P50_MS = 2.0
+ADDED_TTFT_MS = 10.0
+KNN_GROWTH = 1.5  # KNN p50 at 10k over its value at 1k
+HIT_RATES = (0.2, 0.4, 0.6)
+
+
+def _dig(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return math.nan
+        data = data[key]
+    return data
+
+
+def _num(x: Any) -> float:
+    return float(x) if isinstance(x, int | float) else math.nan
+
+
+def _verdict(value: float, op: str, goal: float, unit: str = "") -> str:
+    if math.isnan(value):
+        return "not measured"
+    ok = value <= goal if op == "<=" else value >= goal
+    return "met" if ok else f"missed by {abs(value - goal):.2f}{unit}"
+
+
+def _row(label: str, value: float, op: str, goal: float, unit: str = "") -> str:
+    shown = "n/a" if math.isnan(value) else f"{value:.2f}{unit}"
+    return f"| {label} | {shown} | {op} {goal:g}{unit} | {_verdict(value, op, goal, unit)} |"
+
+
+def targets_table(result: Result) -> list[str]:
+    sizes = result["sizes"]
+    lines = ["| target | measured | goal | verdict |", "|---|---:|---:|---|"]
+    for size, r in sizes.items():
+        rvl = _num(_dig(r, "peers", "redisvl", "throughput_semantic", "32", "rps"))
+        for label, path in (
+            ("HTTP", ("http", "throughput_search_semantic")),
+            ("in-process", ("inproc", "throughput_semantic")),
+        ):
+            ours = _num(_dig(r, *path, "32", "rps"))
+            ratio = ours / rvl if rvl and not math.isnan(rvl) else math.nan
+            lines.append(
+                _row(f"{int(size):,}: semantic hits/s at c=32 vs RedisVL, {label}", ratio, ">=", RATIO_GOAL, "x")
+            )
+    for size, r in sizes.items():
+        if int(size) >= 10_000:
+            value = _num(_dig(r, "http", "search_semantic", "latency", "p50_ms"))
+            lines.append(_row(f"{int(size):,}: semantic hit p50 over HTTP (ms)", value, "<=", SEMANTIC_P50_MS))
+    for size, r in sizes.items():
+        value = _num(_dig(r, "http", "search_exact", "latency", "p50_ms"))
+        lines.append(_row(f"{int(size):,}: exact hit p50 over HTTP (ms)", value, "<=", EXACT_P50_MS))
+    for size, r in sizes.items():
+        value = _num(_dig(r, "miss", "added_ttft", "p50_ms"))
+        lines.append(_row(f"{int(size):,}: added time to first token on a miss, p50 (ms)", value, "<=", ADDED_TTFT_MS))
+    if "1000" in sizes and "10000" in sizes:
+        knn = [_num(_dig(sizes[s], "inproc", "semantic_stages", "search_ms", "p50_ms")) for s in ("1000", "10000")]
+        lines.append(_row("KNN search p50 at 10k over 1k (in a lookup)", knn[1] / knn[0], "<=", KNN_GROWTH, "x"))
+    return lines
+
+
+def knn_section(result: Result) -> list[str]:
+    lines = [
+        "## The KNN query (FT.PROFILE)",
+        "",
+        "The exact query `RedisStore.search` sends (five-TAG scope pre-filter, KNN 3, EF_RUNTIME, the returned "
+        "fields), profiled at each size against the same query with the hybrid policy left to RediSearch, which is "
+        "what was sent before. `filter reads`: entries read through the TAG intersection.",
+        "",
+        "| size | query | mode | filter reads | FT.SEARCH p50 ms |",
+        "|---|---|---|---:|---:|",
+    ]
+    for size, r in result["sizes"].items():
+        prof = r.get("knn_profile", {})
+        for key, label in (("redisearch_choice", "policy left to RediSearch (before)"), ("as_sent", "as sent now")):
+            p = prof.get(key)
+            if isinstance(p, dict):
+                cells = (f"{int(size):,}", label, p.get("mode"), p.get("filter_reads"), p.get("search_p50_ms"))
+                lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return lines
+
+
+def speculation_section(result: Result) -> list[str]:
+    """Starting the upstream after B ms whatever the lookup says: what it saves a miss, what it wastes on hits."""
+    largest = str(max(int(s) for s in result["sizes"]))
+    r = result["sizes"][largest]
+    over = _dig(r, "inproc", "hit_lookup_over_ms")
+    added = _num(_dig(r, "miss", "added_ttft", "p50_ms"))
+    if not isinstance(over, dict):
+        return []
+    rates = " | ".join(f"wasted at {int(h * 100)}% hits" for h in HIT_RATES)
+    lines = [
+        "## Speculative upstream start: measured before choosing",
+        "",
+        f"A speculative start calls the upstream B ms into a lookup if the lookup has not answered by then; a hit "
+        "that is still looking up at B has then paid for an upstream call it throws away. Shares of the "
+        f"{int(largest):,}-entry run's sequential semantic-hit lookups (in-process) "
+        "still running at B, and the wasted upstream calls "
+        f"per request at a given hit rate; a miss would gain at most its added p50 ({added:.2f} ms) minus B.",
+        "",
+        f"| B (ms) | hits still looking up | {rates} |",
+        "|---:|---:|" + "---:|" * len(HIT_RATES),
+    ]
+    for budget, share in over.items():
+        wasted = " | ".join(f"{100 * h * share:.1f}%" for h in HIT_RATES)
+        lines.append(f"| {budget} | {100 * share:.1f}% | {wasted} |")
+    return lines

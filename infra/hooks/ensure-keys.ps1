@@ -1,0 +1,25 @@
+# azd preprovision hook (Windows): the same as ensure-keys.sh. When the azd environment has no
+# SEMCACHE_API_KEYS / SEMCACHE_ADMIN_KEY yet, create random ones with `azd env set`; keys you set are kept.
+$ErrorActionPreference = 'Stop'
+
+function New-Key {
+    $bytes = [byte[]]::new(32)
+    [System.Security.Cryptography.RandomNumberGenerator]::Fill($bytes)
+    -join ($bytes | ForEach-Object { $_.ToString('x2') })
+}
+
+$created = @()
+if (-not $env:SEMCACHE_API_KEYS) {
+    # SEMCACHE_API_KEYS holds key=tenant pairs; the first key serves the "default" tenant.
+    azd env set SEMCACHE_API_KEYS "sk-semcache-$(New-Key)=default"
+    $created += 'SEMCACHE_API_KEYS'
+}
+if (-not $env:SEMCACHE_ADMIN_KEY) {
+    azd env set SEMCACHE_ADMIN_KEY (New-Key)
+    $created += 'SEMCACHE_ADMIN_KEY'
+}
+if ($created.Count -gt 0) {
+    Write-Host "semcache: generated $($created -join ' ') for this azd environment."
+}
+Write-Host "semcache: the API needs a key. Read yours with:  (azd env get-value SEMCACHE_API_KEYS).Split('=')[0]"
+Write-Host 'semcache: the admin key:                         azd env get-value SEMCACHE_ADMIN_KEY'

@@ -1,0 +1,1 @@
+"""Offline tools beside the product (not part of the served `semcache` package)."""
