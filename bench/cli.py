@@ -59,12 +59,6 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--work-dir", default=".semcache/bench", help="Redis data, logs, embedding cache")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]  # argparse's private generic
-    parser = subparsers.add_parser("bench", help="run the benchmark suite (writes docs/benchmarks.md)")
-    _add_arguments(parser)
-    parser.set_defaults(func=_run)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     _add_arguments(parser)

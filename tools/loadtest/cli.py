@@ -1,4 +1,4 @@
-"""`python -m tools.loadtest` from the repository root; `semcache loadtest` registers the same command."""
+"""`python -m tools.loadtest` from the repository root (`semcache loadtest` runs it from there)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import platform
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from tools.loadtest.driver import LoadConfig, LoadResult, run_load
 from tools.loadtest.report import cache_mix, passed, render
@@ -18,13 +17,6 @@ DEFAULT_OUT = Path("docs/reliability.md")
 
 
 HELP = "bounded loopback load with Redis killed and restarted mid-run; figures to docs/reliability.md"
-
-
-def register(sub: Any) -> None:  # argparse's _SubParsersAction is private API; its type is not exported
-    """`semcache loadtest` (semcache.cli finds this module when run from the repository root)."""
-    p = sub.add_parser("loadtest", help=HELP)
-    add_arguments(p)
-    p.set_defaults(func=lambda args: _loadtest(args, " ".join(["semcache loadtest", *sys.argv[2:]])))
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -85,21 +86,34 @@ def _redis(args: argparse.Namespace) -> int:
 
 
 def _plugins() -> list[ModuleType]:
-    """Subcommands that live beside their own code (quality: eval/calibrate; bench)."""
+    """Subcommands that live beside their own code in the package (quality: eval/calibrate; import/export)."""
     import importlib
 
-    # `bench/` and `tools/` are folders of the repository, not of the installed package. A console script's sys.path
-    # starts at its own bin/ folder, so from the repository root `bench` is found only once the root is on it.
-    if Path("bench", "cli.py").is_file() and not any(Path(p or ".").resolve() == Path.cwd() for p in sys.path):
-        sys.path.append(str(Path.cwd()))
-    found: list[ModuleType] = []
-    for name in ("semcache.quality.cli", "tools.loadtest.cli", "semcache.transfer_cli", "bench.cli"):
-        try:
-            found.append(importlib.import_module(name))
-        except ModuleNotFoundError as e:
-            if e.name is None or not name.startswith(e.name):
-                raise
-    return found
+    return [importlib.import_module(name) for name in ("semcache.quality.cli", "semcache.transfer_cli")]
+
+
+#: Subcommands that are folders of the repository, not of the installed package. They run as
+#: `python -m <module>` from the repository root, where Python itself puts that folder on the path.
+REPOSITORY_TOOLS = {
+    "bench": ("bench", "run the benchmark suite (writes docs/benchmarks.md); from the repository root"),
+    "loadtest": (
+        "tools.loadtest",
+        "load with Redis faults (writes docs/reliability.md); from the repository root",
+    ),
+}
+
+
+def _repository_tool(name: str, argv: list[str]) -> int:
+    module = REPOSITORY_TOOLS[name][0]
+    entry = Path(*module.split("."), "__main__.py")
+    if not entry.is_file():
+        print(
+            f"semcache {name}: run it from the repository root ({entry} is part of the repository, "
+            "not of the installed package)",
+            file=sys.stderr,
+        )
+        return 2
+    return subprocess.run([sys.executable, "-m", module, *argv], check=False).returncode
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,12 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     llm.set_defaults(func=_llm)
     for module in _plugins():
         module.register(sub)
+    for name, (_, help_text) in REPOSITORY_TOOLS.items():
+        sub.add_parser(name, help=help_text, add_help=False)  # listed here; its own parser reads its arguments
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
     try:
+        if argv and argv[0] in REPOSITORY_TOOLS:
+            return _repository_tool(argv[0], argv[1:])
+        args = build_parser().parse_args(argv)
         return int(args.func(args))
     except LaunchError as e:
         print(f"semcache: {e.message}", file=sys.stderr)
