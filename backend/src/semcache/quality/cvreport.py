@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from semcache.quality.bounded import BoundRow, bound_section
 from semcache.quality.crossval import Fold
 from semcache.quality.learn import Choice
 from semcache.quality.report import pct, versus_static
@@ -16,6 +17,7 @@ class CrossValidation:
     folds: list[Fold]
     fitted: Choice  # on all files: what ships
     guards_only: list[Fold]  # the same folds with the model off: does the model pay?
+    bounds: list[BoundRow]  # CACHE_MAX_ERROR on each file as a stream, with its fold's model
 
 
 def cv_table(folds: Sequence[Fold], target: float) -> str:
@@ -52,6 +54,7 @@ def cv_section(cv: CrossValidation, target: float) -> list[str]:
         weights_table(c),
         GUARDS_ONLY,
         cv_table(cv.guards_only, target),
+        *bound_section(cv.bounds),
     ]
 
 
