@@ -88,5 +88,7 @@ reports; instead {pct(EXPLORE_RATE)} of allowed hits are answered by the LLM and
 each), and every refused candidate within the threshold is compared with the LLM's answer on the miss
 (no extra call); the labels stand in for the comparison. The bound is per decision: an entry is served
 when its own estimated chance of being wrong is within it, so on files whose labels are harder than
-the model's training data (meancache_test) the served hits can still exceed it.
+the model's training data (meancache_test) the served hits can still exceed it. Conversation keys are
+not bounded (the model does not score them; their history rule decides), so fow_cache_conversations only
+shows that rule at the lower threshold.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,8 @@ def latency_section(files: list[FileObservations], settings: Settings, calls: in
         f"{LATENCY}\n| verifier | p50 | p99 |\n|---|---:|---:|\n"
         + "\n".join(lines)
         + f"\n\n{calls} calls over the {len(pairs)} rows of these files whose nearest candidate is within the"
-        " threshold; `python -m bench.verify_latency` times the same on a few fixed pairs.\n"
+        f" threshold, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; `python -m"
+        " bench.verify_latency` times the same on a few fixed pairs.\n"
     )
 
 
