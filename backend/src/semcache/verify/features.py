@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from semcache.verify.guards import Words, antonym, calendar, direction, edit_size, entity, negation, number, split, swap
 
+#: The similarity enters centred and scaled to the band the model decides in (0.85 -> -1, 0.95 -> +1):
+#: raw, its useful range is 0.1 wide, so the L2 penalty kept its weight too small for the model ever to
+#: be sure (no probability above 0.95 on any file), which left CACHE_MAX_ERROR nothing to serve.
+SIMILARITY_CENTRE, SIMILARITY_SCALE = 0.90, 0.05
+
 #: Feature names, in the order of the vector (the model file stores its weights in this order).
 NAMES = (
-    "similarity", "negation", "number", "date", "antonym", "direction", "entity", "entity_minimal",
+    "similarity_z", "negation", "number", "date", "antonym", "direction", "entity", "entity_minimal",
     "swap", "edit_1", "edit_2", "edit_3plus", "unmatched", "content_overlap", "short",
 )  # fmt: skip
 
@@ -36,7 +41,7 @@ def vector(query: str, cached: str, similarity: float) -> tuple[float, ...]:
     edit = edit_size(q, c)
     named = entity(q, c) is not None
     return (
-        similarity,
+        (similarity - SIMILARITY_CENTRE) / SIMILARITY_SCALE,
         float(negation(q, c) is not None),
         float(number(q, c) is not None),
         float(calendar(q, c) is not None),

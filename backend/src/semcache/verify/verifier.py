@@ -12,6 +12,9 @@ Each part kept because `semcache eval --cv files` showed it pays on files it was
   a standalone question ignores them, a reply ("yes please") needs the same ones, a follow-up needs the
   same numbers, dates and names in them (`CONTEXT_GUARDS`);
 - feedback (`feedback.py`): an entry reported wrong is served only to queries closer than that report;
+- CACHE_MAX_ERROR (`bound.py`): instead of the model's cut-off, each entry is served only while the
+  estimated chance of a wrong answer (the model's doubt, updated by that entry's own reports) stays
+  within the bound;
 - nearest only: if the nearest candidate is refused, nothing is served. Falling through to the second
   candidate served mostly wrong answers: if the closest stored prompt asks something else, a farther one
   rarely asks the same.
@@ -23,6 +26,7 @@ from semcache.cache.models import Candidate
 from semcache.cache.semantic import Verifier
 from semcache.config import Settings
 from semcache.quality import feedback
+from semcache.verify.bound import decide
 from semcache.verify.context import is_conversation, refusal
 from semcache.verify.features import vector
 from semcache.verify.guards import ALL, Guard, check, when_minimal
@@ -51,9 +55,11 @@ def parse_guards(names: str, *, max_edit: int | None) -> tuple[Guard, ...]:
 
 
 def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, max_edit: int | None = 1,
-                  model: PairModel | None = None, min_probability: float | None = None) -> Verifier:  # fmt: skip
-    """Single prompts: the guards kept, then the pair model's probability. Conversations: every guard on
-    the questions and the history rule (`context.py`); the model has not been trained on them."""
+                  model: PairModel | None = None, min_probability: float | None = None,
+                  max_error: float | None = None) -> Verifier:  # fmt: skip
+    """Single prompts: the guards kept, then the pair model's probability against its cut-off, or with
+    `max_error` against the entry's error bound. Conversations: every guard on the questions and the
+    history rule (`context.py`); the model has not been trained on them."""
     conversation_guards = parse_guards(",".join(ALL), max_edit=max_edit)
     context = parse_guards(CONTEXT_GUARDS, max_edit=None)
     bar = model.min_probability if model is not None and min_probability is None else min_probability
@@ -68,9 +74,13 @@ def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, max_edit: in
             return refusal(prompt, cached, question_guards=conversation_guards, context_guards=context) is None
         if check(prompt, cached, guards) is not None:
             return False
-        if model is None or bar is None:
+        if model is None or (bar is None and max_error is None):
             return True
-        return model.probability(vector(prompt, cached, candidate.similarity)) >= bar
+        p = model.probability(vector(prompt, cached, candidate.similarity))
+        if max_error is None:
+            return p >= (bar or 0.0)
+        seen = feedback.read(candidate.entry.metadata).observations
+        return decide(1.0 - p, seen, candidate.similarity, max_error) == "serve"
 
     return verify
 
@@ -81,9 +91,12 @@ def build_verifier(settings: Settings) -> Verifier | None:
         return None
     max_edit = settings.cache_verify_max_edit
     guards = parse_guards(settings.cache_verify_guards, max_edit=max_edit)
-    model = shipped() if settings.cache_verify_model else None
+    # The error bound needs the model's probability as its prior, whatever CACHE_VERIFY_MODEL says.
+    bounded = settings.cache_max_error is not None
+    model = shipped() if settings.cache_verify_model or bounded else None
     return make_verifier(guards, nearest_only=settings.cache_verify_nearest_only, max_edit=max_edit,
-                         model=model, min_probability=settings.cache_verify_min_probability)  # fmt: skip
+                         model=model, min_probability=settings.cache_verify_min_probability,
+                         max_error=settings.cache_max_error)  # fmt: skip
 
 
 def conversation_verifier(*, max_edit: int | None = 1) -> Verifier:
