@@ -114,7 +114,7 @@ def mismatches(shown: object, actual: object, path: str = "$") -> list[str]:
         return [m for i, (s, a) in enumerate(zip(shown, actual, strict=True)) for m in mismatches(s, a, f"{path}[{i}]")]
     if isinstance(shown, Shown):
         number = isinstance(actual, int | float) and not isinstance(actual, bool)
-        if number and abs(float(str(actual)) - shown) <= 10.0**-shown.decimals + 1e-12:
+        if number and abs(float(str(actual)) - shown) <= 0.5 * 10.0**-shown.decimals + 1e-9:
             return []
         return [f"{path}: {actual!r} is not {shown} (to {shown.decimals} decimals)"]
     if type(shown) is not type(actual) or shown != actual:

@@ -40,10 +40,10 @@ SEMCACHE = Path(sys.executable).parent / "semcache"
 START_TIMEOUT_S = 240.0  # a cold machine converts the int8 model and loads the GGUF on 2 shared cores
 
 
-def clean_env() -> dict[str, str]:
+def clean_env(**extra: str) -> dict[str, str]:
     """Only what any shell has: no REDIS_URL, no LLM settings, nothing of the test run's own."""
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER")
-    return {k: v for k, v in os.environ.items() if k in keep}
+    return {**{k: v for k, v in os.environ.items() if k in keep}, **extra}
 
 
 class Served:
@@ -58,7 +58,8 @@ class Served:
             self.process = subprocess.Popen(
                 [str(SEMCACHE), "serve", "--port", str(self.port)],
                 cwd=self.folder,
-                env=clean_env(),
+                # An empty cache folder, as on a fresh machine: the first start converts the embedder.
+                env=clean_env(XDG_CACHE_HOME=str(self.folder / "cache")),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -133,3 +134,23 @@ def test_the_readme_examples_run_as_written_on_a_service_with_no_configuration(s
         check(example, run(example, served.port))
     # Everything ran inside the empty folder: the embedded Redis keeps its data in .semcache/redis.
     assert (served.folder / ".semcache" / "redis").is_dir()
+
+
+def test_the_first_start_prints_only_semcache_lines(served: Served) -> None:
+    """No third-party chatter (onnxruntime's quantizer logged ~48 INFO lines here once): every line is
+    semcache's own, and the one-off model conversion says so in exactly one line."""
+    lines = [line for line in served.log.read_text().splitlines() if line.strip()]
+    foreign = [line for line in lines if not _ours(line)]
+    assert not foreign, "\n".join(foreign[:20])
+    converted = [line for line in lines if "converted the embedding model to int8" in line]
+    assert len(converted) == 1, lines
+
+
+def _ours(line: str) -> bool:
+    if line.startswith("semcache: "):
+        return True
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and str(record.get("logger", "")).startswith("semcache")

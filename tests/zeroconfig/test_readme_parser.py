@@ -31,6 +31,7 @@ def test_a_shown_object_is_a_promise_about_the_members_it_lists() -> None:
     assert mismatches(shown, good) == []
     assert mismatches(shown, {**good, "id": "zz12"}) == ["$.id: 'zz12' !~ ab12..."]
     assert mismatches(shown, {**good, "n": 0.9811}) == ["$.n: 0.9811 is not 0.97 (to 2 decimals)"]
+    assert mismatches(shown, {**good, "n": 0.98}) == ["$.n: 0.98 is not 0.97 (to 2 decimals)"]
     assert mismatches(shown, {**good, "nested": {"t": "y"}}) == ["$.nested.t: 'y' != 'x'"]
     assert len(mismatches(shown, {k: v for k, v in good.items() if k != "more"})) == 1
     assert mismatches(parse_shown_json('{"ttl":86400,"ok":true}'), {"ttl": 86400.5, "ok": 1}) != []

@@ -37,7 +37,9 @@ def configure(level: str = "INFO") -> None:
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    # httpx logs every request URL at INFO; keep that at WARNING so upstream URLs don't flood the log.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # LOG_LEVEL is semcache's own; libraries speak from WARNING up. Their INFO is per-call chatter
+    # (httpx/httpx2 log every upstream request URL, onnxruntime's quantizer every tensor) that buries ours.
+    semcache = logging.getLevelNamesMapping()[level.upper()]
+    root.setLevel(max(semcache, logging.WARNING))
+    logging.getLogger("semcache").setLevel(semcache)
     logging.Formatter.converter = time.gmtime
