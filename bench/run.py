@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from bench import floor, profile, redisfacts
 from bench import ours as o
-from bench import profile, redisfacts
 from bench.config import BenchConfig
 from bench.data import Corpus, Matrix, embed_all, load_corpus
 from bench.http import Connection
@@ -122,8 +122,8 @@ async def measure_peers(peers: dict[str, Any], semantic: list[str], cfg: BenchCo
             "semantic": (await sequential(call, semantic, n=n)).as_dict(),
             "throughput_semantic": await _loads(call, semantic, cfg, cfg.concurrency),
         }
-        rvl.use_batched(ours.embedder)
-        out["redisvl_with_semcache_batcher"] = {
+        rvl.use_embedder(ours.embedder)
+        out["redisvl_with_semcache_embedder"] = {
             "throughput_semantic": await _loads(
                 rvl.call(), semantic, cfg, (32,) if 32 in cfg.concurrency else cfg.concurrency[-1:]
             ),
@@ -270,6 +270,16 @@ async def run(cfg: BenchConfig) -> Result:
             r["queries"] = {"semantic_hits": len(semantic), "of_pairs": len(corpus.pairs), "exact": len(exact)}
             if not semantic:
                 raise RuntimeError("no paraphrase pair is a semantic hit: nothing to measure")
+            if "embedding_floor" not in result:  # the model alone does not depend on the cache size
+                _log("the model alone: one pass, ceiling, our embedder at c=32")
+                result["embedding_floor"] = await floor.measure(
+                    model,
+                    ours.embedder,
+                    semantic,
+                    n=cfg.latency_requests,
+                    seconds=cfg.seconds_per_load,
+                    max_requests=cfg.max_requests_per_load,
+                )
             _log(f"size {size}: in-process")
             r["inproc"] = await measure_inproc(ours, exact, semantic, cfg)
             _log(f"size {size}: HTTP")
