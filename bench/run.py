@@ -147,6 +147,42 @@ async def measure_peers(peers: dict[str, Any], semantic: list[str], cfg: BenchCo
     return out
 
 
+HEAD_TO_HEAD_ROUNDS = 4
+
+
+async def head_to_head(
+    svc: Proc, ours: o.Ours, peers: dict[str, Any], semantic: list[str], cfg: BenchConfig, *, concurrency: int = 32
+) -> Result:
+    """Semantic hits/s at one concurrency, semcache (HTTP and in-process) and RedisVL taking turns in short
+    windows, so load from elsewhere on a shared machine falls on all three alike: the ratios come from here."""
+    calls: dict[str, Any] = {"inproc": o.inproc_call(ours, "semantic")}
+    pool = o.HttpPool("127.0.0.1", svc.port, concurrency)
+    calls["http"] = o.search_call(pool, "semantic")
+    if "redisvl" in peers:
+        calls["redisvl"] = peers["redisvl"].call()
+    totals = {name: [0, 0.0, 0] for name in calls}  # requests, seconds, ok
+    window = cfg.seconds_per_load / HEAD_TO_HEAD_ROUNDS
+    try:
+        for _ in range(HEAD_TO_HEAD_ROUNDS):
+            for name, call in calls.items():
+                run = await closed_loop(
+                    call, semantic, concurrency=concurrency, seconds=window, max_requests=cfg.max_requests_per_load
+                )
+                totals[name][0] += run.requests
+                totals[name][1] += run.seconds
+                totals[name][2] += run.ok
+    finally:
+        await pool.close()
+    return {
+        "concurrency": concurrency,
+        "rounds": HEAD_TO_HEAD_ROUNDS,
+        **{
+            name: {"rps": round(n / secs, 1) if secs else 0.0, "ok_rate": round(ok / n, 4) if n else 0.0}
+            for name, (n, secs, ok) in totals.items()
+        },
+    }
+
+
 async def _fill_all(ours: o.Ours, peers: dict[str, Any], corpus: Corpus, vectors: Matrix, lo: int, hi: int) -> Result:
     out: Result = {}
     mem0 = await redisfacts.used_memory(ours.client)
@@ -289,6 +325,8 @@ async def run(cfg: BenchConfig) -> Result:
             if peers:
                 _log(f"size {size}: peers")
                 r["peers"] = await measure_peers(peers, semantic, cfg, ours)
+            _log(f"size {size}: head to head at c=32")
+            r["head_to_head"] = await head_to_head(svc, ours, peers, semantic, cfg)
             result["sizes"][str(size)] = r
             if size == cfg.largest:
                 result["profile"] = await _profile(svc, semantic, cfg)
