@@ -1,7 +1,7 @@
-"""What the model alone costs, measured in the run itself: the floor under every semantic figure.
+"""What the model alone can do, measured in the run itself: the ceiling under every semantic-hit throughput.
 
-- one pass: `OnnxMiniLM.embed_one` on the run's own semantic queries, one at a time in this thread (no hand-off,
-  no event loop), against the embedding a sequential lookup measured (`Lookup.embed_ms`);
+(One pass alone is measured beside each sequential lookup, in `run.measure_inproc`.)
+
 - the ceiling: one thread per model thread of the service (`default_threads`), each embedding texts back to
   back, nothing else running: no cache that embeds each query can answer more semantic hits per second than that;
 - semcache's embedder at c=32 from the event loop (`LocalEmbedder.embed`), to show what the hand-offs cost.
@@ -15,21 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench.load import closed_loop
-from bench.stats import summarize
 from semcache.embeddings.local import LocalEmbedder, OnnxMiniLM, default_threads
 
 Result = dict[str, Any]
-
-
-def one_pass(model: OnnxMiniLM, texts: Sequence[str], *, n: int) -> Result:
-    for text in texts[: min(20, len(texts))]:
-        model.embed_one(text)
-    samples = []
-    for i in range(n):
-        t0 = time.perf_counter()
-        model.embed_one(texts[i % len(texts)])
-        samples.append(time.perf_counter() - t0)
-    return dict(summarize(samples))
 
 
 def ceiling(model: OnnxMiniLM, texts: Sequence[str], *, threads: int, seconds: float) -> float:
@@ -54,7 +42,7 @@ def ceiling(model: OnnxMiniLM, texts: Sequence[str], *, threads: int, seconds: f
 
 
 async def measure(
-    model: OnnxMiniLM, embedder: LocalEmbedder, texts: Sequence[str], *, n: int, seconds: float, max_requests: int
+    model: OnnxMiniLM, embedder: LocalEmbedder, texts: Sequence[str], *, seconds: float, max_requests: int
 ) -> Result:
     threads = default_threads(0)
 
@@ -63,7 +51,6 @@ async def measure(
 
     ours = await closed_loop(embed, texts, concurrency=32, seconds=seconds, max_requests=max_requests)
     return {
-        "one_pass": one_pass(model, texts, n=n),
         "threads": threads,
         "ceiling_texts_per_s": ceiling(model, texts, threads=threads, seconds=seconds),
         "embedder_c32_texts_per_s": ours.rps,
