@@ -88,12 +88,19 @@ async def measure_http(svc: Proc, exact: list[str], semantic: list[str], cfg: Be
         await pool.close()
 
 
-async def measure_miss(svc: Proc, upstream: Proc, cfg: BenchConfig, size: int) -> Result:
-    """Time to first token, direct to the upstream and through the gateway, interleaved so drift cancels."""
+async def measure_miss(svc: Proc, upstream: Proc, ours: o.Ours, cfg: BenchConfig, size: int) -> Result:
+    """Time to first token, direct to the upstream and through the gateway, interleaved so drift cancels; and
+    a miss's lookup alone (in-process, another unique prompt of the same shape), the part of the added time
+    that is the cache's own."""
     direct_conn, cache_conn = Connection("127.0.0.1", upstream.port), Connection("127.0.0.1", svc.port)
-    direct, through, statuses = [], [], []
+    direct, through, statuses, lookups = [], [], [], []
     try:
         for i in range(cfg.miss_requests + 3):
+            t0 = time.perf_counter()
+            await ours.cache.lookup(
+                f"Benchmark lookup {size}-{i}-{time.time_ns()}: which unique question is this?", o.SCOPE
+            )
+            lookups.append(time.perf_counter() - t0)
             prompt = f"Benchmark miss {size}-{i}-{time.time_ns()}: which unique question is this?"
             t0 = time.perf_counter()
             r = await direct_conn.post(
@@ -115,6 +122,7 @@ async def measure_miss(svc: Proc, upstream: Proc, cfg: BenchConfig, size: int) -
         "direct_ttft": summarize(direct),
         "through_ttft": summarize(through),
         "added_ttft": summarize(added),
+        "miss_lookup": summarize(lookups[3:]),
         "miss_rate": round(statuses.count("MISS") / max(len(statuses), 1), 3),
     }
 
@@ -327,7 +335,7 @@ async def run(cfg: BenchConfig) -> Result:
             _log(f"size {size}: HTTP")
             r["http"] = await measure_http(svc, exact, semantic, cfg)
             _log(f"size {size}: miss overhead")
-            r["miss"] = await measure_miss(svc, upstream, cfg, size)
+            r["miss"] = await measure_miss(svc, upstream, ours, cfg, size)
             if peers:
                 _log(f"size {size}: peers")
                 r["peers"] = await measure_peers(peers, semantic, cfg, ours)
