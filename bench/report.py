@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.svg import bar_chart
-from bench.targets import knn_section, speculation_section, targets_table
+from bench.targets import headline_table, knn_section, speculation_section, targets_table
 
 Result = dict[str, Any]
 
@@ -91,6 +91,10 @@ def render(result: Result) -> str:
         f"- load average at start {m.get('load_average_at_start')}, at end {m.get('load_average_at_end')} "
         "(other work on the machine inflates every figure; compare ratios within one run)",
         f"- settings: {json.dumps(result.get('settings', {}))}",
+        "",
+        "## Headline (README.md shows this table)",
+        "",
+        *headline_table(result),
         "",
         "## Targets (issue #18)",
         "",

@@ -128,3 +128,59 @@ def _speculation_verdict(over: dict[str, float], lookup: float) -> str:
         f"{max(lookup - budget, 0.0):.1f} ms of its p50 lookup: semcache does not start the upstream "
         "speculatively; a miss starts it as soon as the lookup has missed."
     )
+
+
+def _x(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.2f}x"
+
+
+def headline_table(result: Result) -> list[str]:
+    """The figures README.md shows, per size, beside issue #18's targets (README copies this table as is)."""
+    sizes = result["sizes"]
+    head = "| | " + " | ".join(f"{int(s):,} entries" for s in sizes) + " | target |"
+    lines = [head, "|---|" + "---:|" * len(sizes) + "---|"]
+
+    def cells(fn: Any) -> str:
+        return " | ".join(fn(r) for r in sizes.values())
+
+    def ratio(r: Result, key: str) -> float:
+        rvl = _num(_dig(r, "head_to_head", "redisvl", "rps"))
+        return _num(_dig(r, "head_to_head", key, "rps")) / rvl if rvl else math.nan
+
+    def ms(r: Result, *path: str) -> str:
+        value = _num(_dig(r, *path))
+        return "n/a" if math.isnan(value) else f"{value:.1f}"
+
+    rows = [
+        (
+            "semantic hits/s at c=32 vs RedisVL, HTTP / in-process",
+            lambda r: f"{_x(ratio(r, 'http'))} / {_x(ratio(r, 'inproc'))}",
+            f">= {RATIO_GOAL}x",
+        ),
+        (
+            "semantic hit over HTTP, p50 / p99 (ms)",
+            lambda r: (
+                f"{ms(r, 'http', 'search_semantic', 'latency', 'p50_ms')} / "
+                f"{ms(r, 'http', 'search_semantic', 'latency', 'p99_ms')}"
+            ),
+            f"p50 <= {SEMANTIC_P50_MS:g} from 10k",
+        ),
+        (
+            "exact hit over HTTP, p50 (ms)",
+            lambda r: ms(r, "http", "search_exact", "latency", "p50_ms"),
+            f"<= {EXACT_P50_MS:g}",
+        ),
+        (
+            "added time to first token on a miss, p50 (ms)",
+            lambda r: ms(r, "miss", "added_ttft", "p50_ms"),
+            f"<= {ADDED_TTFT_MS:g}",
+        ),
+        (
+            "KNN search p50 in a lookup (ms)",
+            lambda r: f"{_num(_dig(r, 'inproc', 'semantic_stages', 'search_ms', 'p50_ms')):.2f}",
+            f"10k <= {KNN_GROWTH}x 1k",
+        ),
+    ]
+    for label, fn, goal in rows:
+        lines.append(f"| {label} | {cells(fn)} | {goal} |")
+    return lines
