@@ -1,27 +1,23 @@
-"""What the model alone can do, measured in the run itself: the ceiling under every semantic-hit throughput.
+"""What the model alone can do: the ceiling under every semantic-hit throughput (run in the head-to-head turns).
 
-(One pass alone is measured beside each sequential lookup, in `run.measure_inproc`.)
-
-- the ceiling: one thread per model thread of the service (`default_threads`), each embedding texts back to
-  back, nothing else running: no cache that embeds each query can answer more semantic hits per second than that;
-- semcache's embedder at c=32 from the event loop (`LocalEmbedder.embed`), to show what the hand-offs cost.
+- the model: one thread per model thread of the service, each embedding texts back to back in its own thread
+  (`OnnxMiniLM.embed_one`, no event loop, no hand-off): no cache that embeds each query serves more hits/s;
+- semcache's embedder from the event loop at the same concurrency (`LocalEmbedder.embed`): the model plus the
+  hand-off to its threads and back.
+(One pass alone is timed beside each sequential lookup, in `run.measure_inproc`.)
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
-from bench.load import closed_loop
-from semcache.embeddings.local import LocalEmbedder, OnnxMiniLM, default_threads
-
-Result = dict[str, Any]
+from semcache.embeddings.local import LocalEmbedder, OnnxMiniLM
 
 
-def ceiling(model: OnnxMiniLM, texts: Sequence[str], *, threads: int, seconds: float) -> float:
-    """Texts per second with `threads` threads embedding back to back (nothing else in this process runs)."""
+def ceiling(model: OnnxMiniLM, texts: Sequence[str], *, threads: int, seconds: float) -> tuple[int, float]:
+    """(texts embedded, seconds) with `threads` threads embedding back to back."""
     done = [0] * threads
     deadline = time.perf_counter() + seconds
 
@@ -38,20 +34,11 @@ def ceiling(model: OnnxMiniLM, texts: Sequence[str], *, threads: int, seconds: f
         w.start()
     for w in workers:
         w.join()
-    return round(sum(done) / (time.perf_counter() - started), 1)
+    return sum(done), time.perf_counter() - started
 
 
-async def measure(
-    model: OnnxMiniLM, embedder: LocalEmbedder, texts: Sequence[str], *, seconds: float, max_requests: int
-) -> Result:
-    threads = default_threads(0)
-
+def embed_call(embedder: LocalEmbedder) -> Callable[[str], Awaitable[bool]]:
     async def embed(text: str) -> bool:
         return len(await embedder.embed([text])) == 1
 
-    ours = await closed_loop(embed, texts, concurrency=32, seconds=seconds, max_requests=max_requests)
-    return {
-        "threads": threads,
-        "ceiling_texts_per_s": ceiling(model, texts, threads=threads, seconds=seconds),
-        "embedder_c32_texts_per_s": ours.rps,
-    }
+    return embed
