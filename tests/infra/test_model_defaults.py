@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from semcache import pricing
+from semcache import calculator
 from tests.infra.app_settings import REPO_ROOT
 
 INFRA = REPO_ROOT / "infra"
@@ -69,11 +69,11 @@ def test_redis_defaults_are_the_recorded_sizing() -> None:
 
 
 def _sku_for(entries: int, dims: int) -> tuple[str, bool]:
-    table = pricing.parse_sku_table((REPO_ROOT / "backend/src/semcache/data/amr_skus.json").read_text())
-    fp = pricing.footprint(
+    table = calculator.parse_sku_table((REPO_ROOT / "backend/src/semcache/data/amr_skus.json").read_text())
+    fp = calculator.footprint(
         embedding_dims=dims, prompt_tokens=SIZING["prompt_tokens"], avg_answer_bytes=SIZING["avg_answer_bytes"]
     )
-    sku, fits = pricing.choose_sku(table, needed_bytes=entries * fp.entry_bytes_planned, tier="balanced")
+    sku, fits = calculator.choose_sku(table, needed_bytes=entries * fp.entry_bytes_planned, tier="balanced")
     return sku.name, fits
 
 

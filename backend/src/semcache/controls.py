@@ -10,9 +10,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from semcache.cache.query import check_tags
-from semcache.service import Controls
+
+
+@dataclass(frozen=True)
+class Controls:
+    """Per-request cache controls (Cache-Control and x-semcache-* headers, or /ask options)."""
+
+    no_cache: bool = False
+    no_store: bool = False
+    max_age_s: float | None = None
+    ttl: int | None = None
+    distance_threshold: float | None = None
+    tags: tuple[str, ...] = ()
+
 
 _NAMESPACE = re.compile(r"^[\w.:@/-]{1,128}$")
 

@@ -90,6 +90,21 @@ class LLMBadRequestError(LLMError):
     code = "llm_bad_request"
 
 
+def status_for(code: str) -> int:
+    """The HTTP status of an error code, read off the hierarchy (an unknown code is an upstream failure: 502)."""
+    for cls in _subclasses(SemcacheError):
+        if cls.code == code:
+            return cls.status_code
+    return LLMError.status_code
+
+
+def _subclasses(cls: type[SemcacheError]) -> list[type[SemcacheError]]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
 class LaunchError(SemcacheError):
     """An embedded process (Redis, the local LLM server) could not be started."""
 

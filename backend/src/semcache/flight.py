@@ -13,8 +13,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from semcache.cache.base import FlightLocks
 from semcache.cache.models import Entry
-from semcache.cache.redis import RedisStore
 from semcache.errors import CacheUnavailableError
 from semcache.llm.shared import SharedStream
 
@@ -29,7 +29,7 @@ class Flight:
 
 
 class SingleFlight:
-    def __init__(self, store: RedisStore, *, lock_ttl_s: float, poll_s: float = 0.05) -> None:
+    def __init__(self, store: FlightLocks, *, lock_ttl_s: float, poll_s: float = 0.05) -> None:
         self._store = store
         self._lock_ttl_s = lock_ttl_s
         self._poll_s = poll_s

@@ -4,26 +4,27 @@ the cache, and (once configured) the LLM. `main.lifespan` calls these; nothing h
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
 from semcache.auth import KeyRing, load_keyring
-from semcache.cache.gate import CacheGate
+from semcache.cache.availability import CacheGate
 from semcache.cache.redis import RedisStore
 from semcache.cache.schema import BASE_SCOPE_FIELDS, IndexSpec
 from semcache.cache.semantic import SemanticCache
 from semcache.config import Settings
-from semcache.costs import DEFAULT_PRICES, parse_prices
 from semcache.embeddings.base import Embedder
 from semcache.embeddings.factory import start_embedder
 from semcache.flight import SingleFlight
 from semcache.llm.factory import LLMHandle, start_llm
 from semcache.local.redis import EmbeddedRedis
+from semcache.ratelimit import RateLimiter
 from semcache.service import CompletionService
 from semcache.telemetry.hub import TelemetryHub
 from semcache.telemetry.prometheus import PromMetrics
 from semcache.telemetry.streams import RedisTelemetry
+from semcache.token_prices import DEFAULT_PRICES, parse_prices
 from semcache.verify.verifier import build_verifier
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,12 @@ class Resources:
     service: CompletionService
     llm: LLMHandle
     telemetry: TelemetryHub
+    rate_limiter: RateLimiter
+    #: The cache, its entry store and the vector index with every call through `gate` (CacheGate.guarded).
+    available_cache: SemanticCache
+    available_store: RedisStore
+    available_vectors: SemanticCache
     embedded_redis: EmbeddedRedis | None = None
-    extras: dict[str, object] = field(default_factory=dict)
 
 
 def redis_client(settings: Settings, url: str) -> aioredis.Redis:
@@ -151,17 +156,22 @@ async def start(settings: Settings) -> Resources:
         flights=SingleFlight(cache_store, lock_ttl_s=settings.llm_timeout_s + 5),
     )
     log.info("LLM: %s model %s", llm.llm.provider, llm.llm.model)
+    vectors = SemanticCache(vector_store, embedder, distance_threshold=2.0, top_k=5)
     return Resources(
         settings=settings,
         keyring=keyring,
         redis=client,
         embedder=embedder,
         cache=cache,
-        vectors=SemanticCache(vector_store, embedder, distance_threshold=2.0, top_k=5),
+        vectors=vectors,
         gate=gate,
         service=service,
         telemetry=telemetry,
         llm=llm,
+        rate_limiter=RateLimiter(client, prefix=settings.cache_prefix, per_minute=settings.rate_limit_per_minute),
+        available_cache=gate.guarded(cache),
+        available_store=gate.guarded(cache_store),
+        available_vectors=gate.guarded(vectors),
         embedded_redis=embedded,
     )
 

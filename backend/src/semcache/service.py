@@ -9,113 +9,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
-from openai.types.chat import ChatCompletionChunk
-
-from semcache.cache.gate import CacheGate
+from semcache.cache.availability import CacheGate
+from semcache.cache.base import AnswerCache
 from semcache.cache.models import Candidate
-from semcache.cache.semantic import Lookup, SemanticCache
+from semcache.cache.policy import store_refusal
+from semcache.cache.semantic import Lookup, tighten
 from semcache.config import Settings
-from semcache.costs import Price, cost_usd, price_for
+from semcache.controls import Controls
 from semcache.errors import CacheFullError, CacheLoadingError, CacheUnavailableError, EmbeddingError, LLMError
+from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta, GatewayAnswer
 from semcache.flight import Flight, SingleFlight
 from semcache.llm.base import LLM
 from semcache.llm.shared import Answer, SharedStream
 from semcache.llm.tokens import count_messages, count_text
-from semcache.normalize import KeyPlan, entry_id, normalize_text
+from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus, Path
 from semcache.schemas.openai import ChatRequest
-from semcache.streaming import looks_like_refusal, replay_pieces
-from semcache.telemetry.events import Path, TelemetryEvent, TelemetrySink
+from semcache.streaming import replay_pieces
+from semcache.telemetry.events import TelemetryEvent, TelemetrySink
+from semcache.token_prices import Price, cost_usd, price_for
 
 log = logging.getLogger(__name__)
-Column = Literal["raw", "cache"]
-
-
-@dataclass(frozen=True)
-class Controls:
-    """Per-request cache controls (Cache-Control and x-semcache-* headers, or /ask options)."""
-
-    no_cache: bool = False
-    no_store: bool = False
-    max_age_s: float | None = None
-    ttl: int | None = None
-    distance_threshold: float | None = None
-    tags: tuple[str, ...] = ()
-
-
-@dataclass
-class ColumnResult:
-    column: Column
-    status: Literal["ok", "hit", "miss", "bypass", "error"]
-    model: str
-    text: str = ""
-    source: str | None = None
-    latency_ms: float = 0.0
-    ttft_ms: float | None = None
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    tokens_saved: int = 0
-    cost_usd: float = 0.0
-    cost_saved_usd: float = 0.0
-    similarity: float | None = None
-    distance: float | None = None
-    stored: bool = False
-    stored_id: str | None = None
-    entry_id: str | None = None
-    entry_created_at: float | None = None
-    finish_reason: str | None = None
-    error: dict[str, str] | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class ColumnStart:
-    column: Column
-    model: str
-
-
-@dataclass(frozen=True)
-class CacheDocument:
-    status: Literal["hit", "miss", "bypass"]
-    lookup: Lookup | None
-    threshold: float
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Delta:
-    column: Column
-    text: str
-    chunk: ChatCompletionChunk | None = None
-
-
-@dataclass(frozen=True)
-class ColumnDone:
-    result: ColumnResult
-
-
-ColumnEvent = ColumnStart | CacheDocument | Delta | ColumnDone
-
-
-@dataclass
-class CacheTarget:
-    """Where a request's answer lives in the cache: its key plan and hard scope."""
-
-    plan: KeyPlan
-    scope: dict[str, str]
-    tenant: str
-
-    @property
-    def entry_id(self) -> str | None:
-        return entry_id(normalize_text(self.plan.text), self.scope) if self.plan.text is not None else None
 
 
 @dataclass
 class CompletionService:
-    cache: SemanticCache
+    cache: AnswerCache
     gate: CacheGate
     llm: LLM
     settings: Settings
@@ -123,6 +44,59 @@ class CompletionService:
     prices: dict[str, Price]
     flights: SingleFlight
     background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        # Every cache call of the flow goes through the availability gate: a Redis failure marks the cache
+        # for a re-check and surfaces as CacheUnavailableError, which the flow turns into a bypass.
+        self.cache = self.gate.guarded(self.cache)
+
+    # --- the two flows the routes serve ----------------------------------------------------------
+
+    async def both_columns(
+        self, request: ChatRequest, target: CacheTarget, controls: Controls
+    ) -> AsyncIterator[ColumnEvent]:
+        """/ask: the raw and the cache column, interleaved as they happen. One upstream call serves both: the
+        raw column always reads it, the cache column reads it too on a miss. Closing this cancels everything."""
+        started = time.perf_counter()
+        upstream = self.open_upstream(request).start()
+        queue: asyncio.Queue[ColumnEvent | None] = asyncio.Queue()
+
+        async def pump(events: AsyncIterator[ColumnEvent]) -> None:
+            try:
+                async for event in events:
+                    await queue.put(event)
+            finally:
+                await queue.put(None)
+
+        async def shared() -> Flight:
+            # The raw column's call is this request's flight; the cache column joins it on a miss.
+            return Flight("", upstream, leader=True)
+
+        raw = self.raw_column(request, upstream, tenant=target.tenant, started=started)
+        cache = self.cache_column(request, target, controls, shared, started=started)
+        tasks = [asyncio.create_task(pump(raw)), asyncio.create_task(pump(cache))]
+        try:
+            for _ in tasks:
+                while (event := await queue.get()) is not None:
+                    yield event
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            upstream.cancel()
+
+    async def gateway(self, request: ChatRequest, target: CacheTarget, controls: Controls) -> GatewayAnswer:
+        """The OpenAI-compatible routes: the cache column under single flight, read up to its document and
+        the first event after it (the response headers and status depend on both)."""
+
+        async def upstream() -> Flight:
+            return await self.join_flight(target, request)
+
+        events = self.cache_column(request, target, controls, upstream, path="gateway")
+        async for event in events:
+            if isinstance(event, CacheDocument):
+                return GatewayAnswer(event, await anext(events), events)
+        raise LLMError("the cache column ended before its lookup")
 
     # --- upstream ----------------------------------------------------------------------------
 
@@ -143,7 +117,7 @@ class CompletionService:
         started = started or time.perf_counter()
         model = request.model or self.llm.model
         yield ColumnStart("raw", model)
-        result = ColumnResult("raw", "ok", model)
+        result = ColumnResult(column="raw", status="ok", model=model)
         async for event in self._relay("raw", upstream, request, result, started):
             yield event
         await self._record("raw", result, tenant)
@@ -159,11 +133,11 @@ class CompletionService:
                     result.ttft_ms = (time.perf_counter() - started) * 1000
                 yield Delta(column, text or "", chunk)
         except LLMError as e:
-            result.status, result.error = "error", {"code": e.code, "message": e.message}
+            result.status, result.error = "error", ErrorInfo.of(e)
         answer = upstream.answer
         if answer.cancelled and result.status != "error":
             # A follower that joined as the leader's client hung up reads a cut answer: an error, not a 200.
-            result.status, result.error = "error", {"code": "llm_error", "message": "the upstream call was cancelled"}
+            result.status, result.error = "error", ErrorInfo.of(LLMError("the upstream call was cancelled"))
         result.text, result.finish_reason = answer.text, answer.finish_reason
         result.prompt_tokens = answer.prompt_tokens or count_messages(
             [m.model_dump() for m in self.prepare(request).messages]
@@ -183,38 +157,53 @@ class CompletionService:
         *,
         path: Path = "cache",
         started: float | None = None,
-    ) -> AsyncIterator[ColumnEvent]:
+    ) -> AsyncGenerator[ColumnEvent, None]:
+        """Look up; on a hit replay the entry, on a miss or bypass relay the upstream (joined through
+        `upstream`, which is single flight on the gateway) and store a complete answer afterwards."""
         started = started or time.perf_counter()
         model = request.model or self.llm.model
         yield ColumnStart("cache", model)
-        threshold = self.cache.distance_threshold
-        if controls.distance_threshold is not None:
-            threshold = min(threshold, controls.distance_threshold)
         lookup, reason = await self._lookup(target, controls)
         flight: Flight | None = None
         if lookup is not None and not lookup.hit:
             flight = await upstream()
             if flight.entry is not None:  # another replica answered the same question meanwhile
                 lookup = replace(lookup, hit=True, source="exact", match=Candidate(flight.entry, 0.0))
-        status: Literal["hit", "miss", "bypass"] = "bypass" if lookup is None else ("hit" if lookup.hit else "miss")
-        yield CacheDocument(status, lookup, threshold, reason)
+        status: LookupStatus = "bypass" if lookup is None else ("hit" if lookup.hit else "miss")
+        yield CacheDocument(status, lookup, tighten(self.cache.distance_threshold, controls.distance_threshold), reason)
         if lookup is not None and lookup.hit and lookup.match is not None:
             result = self._hit_result(request, lookup, model, started)
             for piece in replay_pieces(result.text):
                 yield Delta("cache", piece)
-            await self._record(path, result, target.tenant)
-            yield ColumnDone(result)
-            return
-        if flight is None:
-            flight = await upstream()
-        result = ColumnResult("cache", status, model, reason=reason)
-        if lookup is not None and lookup.candidates:
-            result.similarity, result.distance = lookup.candidates[0].similarity, lookup.candidates[0].distance
+        else:
+            result = ColumnResult(column="cache", status=status, model=model, reason=reason)
+            if lookup is not None and lookup.candidates:
+                result.similarity, result.distance = lookup.candidates[0].similarity, lookup.candidates[0].distance
+            flight = await self._own_if_leader_failed(request, flight or await upstream())
+            async for event in self._answer(request, target, controls, lookup, flight, result, started):
+                yield event
+        await self._record(path, result, target.tenant)
+        yield ColumnDone(result)
+
+    async def _own_if_leader_failed(self, request: ChatRequest, flight: Flight) -> Flight:
+        assert flight.stream is not None
+        if not flight.leader and await flight.stream.failed_before_content():
+            # The leader failed before any text: try on our own rather than pass its error on.
+            return Flight(flight.key, self.open_upstream(request).start(), leader=True)
+        return flight
+
+    async def _answer(
+        self,
+        request: ChatRequest,
+        target: CacheTarget,
+        controls: Controls,
+        lookup: Lookup | None,
+        flight: Flight,
+        result: ColumnResult,
+        started: float,
+    ) -> AsyncIterator[ColumnEvent]:
         stream = flight.stream
         assert stream is not None
-        if not flight.leader and await stream.failed_before_content():
-            stream = self.open_upstream(request).start()  # the leader failed early: try on our own
-            flight = Flight(flight.key, stream, leader=True)
         try:
             async for event in self._relay("cache", stream, request, result, started):
                 yield event
@@ -224,20 +213,14 @@ class CompletionService:
             if flight.leader:
                 self.spawn(self.flights.finish(flight))
             raise
-        if flight.leader:
-            if result.status != "error":
-                self._maybe_store(stream.answer, target, controls, lookup, result, flight)
-            else:
-                self.spawn(self.flights.finish(flight))
-        else:
+        if not flight.leader:
             result.reason = "single flight: served the answer of an identical in-flight request"
-            result.tokens_saved, result.cost_saved_usd, result.cost_usd = (
-                result.prompt_tokens + result.completion_tokens,
-                result.cost_usd,
-                0.0,
-            )
-        await self._record(path, result, target.tenant)
-        yield ColumnDone(result)
+            result.tokens_saved = result.prompt_tokens + result.completion_tokens
+            result.cost_saved_usd, result.cost_usd = result.cost_usd, 0.0
+        elif result.status != "error":
+            self._maybe_store(stream.answer, target, controls, lookup, result, flight)
+        else:
+            self.spawn(self.flights.finish(flight))
 
     async def _lookup(self, target: CacheTarget, controls: Controls) -> tuple[Lookup | None, str | None]:
         if target.plan.text is None:
@@ -245,13 +228,11 @@ class CompletionService:
         if controls.no_cache:
             return None, "Cache-Control: no-cache (lookup skipped, the answer is still stored)"
         try:
-            lookup = await self.gate.run(
-                lambda: self.cache.lookup(
-                    target.plan.text or "",
-                    target.scope,
-                    distance_threshold=controls.distance_threshold,
-                    max_age_s=controls.max_age_s,
-                )
+            lookup = await self.cache.lookup(
+                target.plan.text or "",
+                target.scope,
+                distance_threshold=controls.distance_threshold,
+                max_age_s=controls.max_age_s,
             )
         except CacheLoadingError as e:
             return None, e.message
@@ -274,9 +255,9 @@ class CompletionService:
         completion_tokens = entry.completion_tokens or count_text(entry.response)
         saved = cost_usd(prompt_tokens, completion_tokens, price_for(model, self.prices))
         return ColumnResult(
-            "cache",
-            "hit",
-            model,
+            column="cache",
+            status="hit",
+            model=model,
             text=entry.response,
             source=lookup.source,
             latency_ms=elapsed,
@@ -286,25 +267,8 @@ class CompletionService:
             similarity=lookup.match.similarity,
             distance=lookup.match.distance,
             entry_id=entry.id,
-            entry_created_at=entry.created_at,
             finish_reason="stop",
         )
-
-    def store_refusal(self, answer: Answer) -> str | None:
-        """Why an answer must not be stored, or None when it may be."""
-        if answer.error is not None:
-            return "the LLM failed"
-        if answer.cancelled:
-            return "the stream was cancelled"
-        if answer.finish_reason != "stop":
-            return f"incomplete answer (finish_reason={answer.finish_reason})"
-        if not answer.text.strip():
-            return "empty answer"
-        if answer.refusal or looks_like_refusal(answer.text):
-            return "the LLM refused"
-        if len(answer.text) > self.settings.max_response_chars:
-            return "answer larger than MAX_RESPONSE_CHARS"
-        return None
 
     def _maybe_store(
         self,
@@ -315,7 +279,7 @@ class CompletionService:
         result: ColumnResult,
         flight: Flight,
     ) -> None:
-        refusal = self.store_refusal(answer)
+        refusal = store_refusal(answer, max_chars=self.settings.max_response_chars)
         if refusal is not None:
             result.reason = f"not stored: {refusal}"
         if (
@@ -327,40 +291,45 @@ class CompletionService:
             # Nothing to store (or the cache is unavailable: no writes queued against it).
             self.spawn(self.flights.finish(flight))
             return
-        ttl = controls.ttl if controls.ttl is not None else self.settings.cache_ttl
-        vector = lookup.vector if lookup is not None else None
-        text, scope = target.plan.text, dict(target.scope)
-        tokens = (result.prompt_tokens, result.completion_tokens)
-
-        async def store() -> None:
-            try:
-                await self.gate.run(
-                    lambda: self.cache.put(
-                        text,
-                        answer.text,
-                        scope,
-                        ttl=ttl,
-                        vector=vector,
-                        prompt_tokens=tokens[0],
-                        completion_tokens=tokens[1],
-                        metadata={"model": result.model},
-                        tags=controls.tags,
-                    )
-                )
-            except CacheFullError:
-                pass  # counted, and logged at most once a minute, by the gate
-            except (CacheUnavailableError, EmbeddingError) as e:
-                log.warning("answer not stored: %s", e.message)
-            finally:
-                await self.flights.finish(flight)
-
         result.stored, result.stored_id = True, target.entry_id
-        self.spawn(store())
+        ttl = controls.ttl if controls.ttl is not None else self.settings.cache_ttl
+        self.spawn(self._store(answer.text, target, controls.tags, ttl, lookup, result, flight))
+
+    async def _store(
+        self,
+        text: str,
+        target: CacheTarget,
+        tags: tuple[str, ...],
+        ttl: int | None,
+        lookup: Lookup | None,
+        result: ColumnResult,
+        flight: Flight,
+    ) -> None:
+        assert target.plan.text is not None
+        prompt, scope = target.plan.text, dict(target.scope)
+        try:
+            await self.cache.put(
+                prompt,
+                text,
+                scope,
+                ttl=ttl,
+                vector=lookup.vector if lookup is not None else None,
+                prompt_tokens=result.prompt_tokens,
+                completion_tokens=result.completion_tokens,
+                metadata={"model": result.model},
+                tags=tags,
+            )
+        except CacheFullError:
+            pass  # counted, and logged at most once a minute, by the gate
+        except (CacheUnavailableError, EmbeddingError) as e:
+            log.warning("answer not stored: %s", e.message)
+        finally:
+            await self.flights.finish(flight)
 
     # --- plumbing ----------------------------------------------------------------------------
 
-    def spawn(self, coro: object) -> None:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
+    def spawn(self, coro: Coroutine[object, object, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
@@ -370,23 +339,7 @@ class CompletionService:
             await asyncio.gather(*list(self.background), return_exceptions=True)
 
     async def _record(self, path: Path, result: ColumnResult, tenant: str) -> None:
-        event = TelemetryEvent(
-            path=path,
-            status=result.status,
-            tenant=tenant,
-            model=result.model,
-            source=result.source or "",
-            similarity=result.similarity,
-            latency_ms=result.latency_ms,
-            ttft_ms=result.ttft_ms,
-            prompt_tokens=result.prompt_tokens,
-            completion_tokens=result.completion_tokens,
-            tokens_saved=result.tokens_saved,
-            cost_usd=result.cost_usd,
-            cost_saved_usd=result.cost_saved_usd,
-            error=(result.error or {}).get("code", ""),
-            ts=time.time(),
-        )
+        event = TelemetryEvent.of(result, path=path, tenant=tenant, ts=time.time())
         self.spawn(self._send(event))
 
     async def _send(self, event: TelemetryEvent) -> None:

@@ -1,4 +1,5 @@
-"""Pure: replay of cached text as chunks, OpenAI chunk objects, SSE event payloads."""
+"""Pure: replay of cached text as chunks, OpenAI chunk objects, and all SSE framing (named events for
+sse-starlette, the OpenAI stream's data lines)."""
 
 from __future__ import annotations
 
@@ -61,20 +62,22 @@ def usage_chunk(
     )
 
 
+SSE_DONE = b"data: [DONE]\n\n"
+
+
+def sse_data(c: ChatCompletionChunk) -> bytes:
+    """One OpenAI stream chunk as the SDKs read it (unset fields left out, as the upstream sends them)."""
+    return b"data: " + c.model_dump_json(exclude_unset=True).encode() + b"\n\n"
+
+
+def sse_json(payload: object) -> bytes:
+    """An unnamed SSE data line (the OpenAI stream's mid-stream error object)."""
+    return b"data: " + json.dumps(payload).encode() + b"\n\n"
+
+
 def sse(event: str, data: object) -> dict[str, str]:
     """An sse-starlette event: a name and a compact JSON payload."""
     return {"event": event, "data": json.dumps(data, separators=(",", ":"), default=str)}
-
-
-_REFUSALS = re.compile(
-    r"^\s*(i'?m sorry,? but i can(?:'|no)t|i can(?:'|no)t (?:help|assist) with|i am unable to (?:help|assist))",
-    re.IGNORECASE,
-)
-
-
-def looks_like_refusal(text: str) -> bool:
-    """A refusal must not be cached as the answer (the next asker may well be allowed an answer)."""
-    return bool(_REFUSALS.match(text))
 
 
 def completion(

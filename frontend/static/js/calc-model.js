@@ -1,4 +1,4 @@
-// The calculator's model, mirrored from backend/src/semcache/pricing.py so the page recomputes on every
+// The calculator's model, mirrored from backend/src/semcache/calculator.py so the page recomputes on every
 // keystroke without a round trip. tests/e2e checks this against POST /calculator/estimate: change both.
 
 export const HOURS_PER_YEAR = 8760;

@@ -3,7 +3,7 @@ from semcache.telemetry.summary import percentile, totals, window
 
 
 def ev(path: str, status: str, latency: float, **kw: object) -> TelemetryEvent:
-    return TelemetryEvent(path=path, status=status, tenant="t", model="m", latency_ms=latency, **kw)  # type: ignore[arg-type]
+    return TelemetryEvent(path=path, status=status, tenant="t", model="m", latency_ms=latency, **kw)
 
 
 def test_percentiles_nearest_rank() -> None:

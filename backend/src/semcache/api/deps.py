@@ -1,4 +1,5 @@
-"""Annotated dependencies: the routes ask for what they need, `app.state.resources` provides it."""
+"""Annotated dependencies: the routes ask for what they need, `app.state.resources` (built in the lifespan)
+provides it."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from semcache.auth import Principal
+from semcache.cache.semantic import SemanticCache
 from semcache.config import Settings
+from semcache.embeddings.base import Embedder
 from semcache.errors import AuthError, ForbiddenError, RateLimitedError
 from semcache.ratelimit import RateLimiter
 from semcache.runtime import Resources
+from semcache.service import CompletionService
+from semcache.telemetry.hub import TelemetryHub
 
 
 def get_resources(request: Request) -> Resources:
@@ -26,6 +31,37 @@ def get_settings(resources: ResourcesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+# The narrow dependencies: a route's signature says which parts of the service it uses. All are built
+# once in the lifespan (runtime.start), none on a request.
+
+
+def get_service(resources: ResourcesDep) -> CompletionService:
+    return resources.service
+
+
+def get_cache(resources: ResourcesDep) -> SemanticCache:
+    """The cache with every call through the availability gate (Redis down -> CacheUnavailableError)."""
+    return resources.available_cache
+
+
+def get_embedder(resources: ResourcesDep) -> Embedder:
+    return resources.embedder
+
+
+def get_telemetry(resources: ResourcesDep) -> TelemetryHub:
+    return resources.telemetry
+
+
+def get_rate_limiter(resources: ResourcesDep) -> RateLimiter:
+    return resources.rate_limiter
+
+
+ServiceDep = Annotated[CompletionService, Depends(get_service)]
+CacheDep = Annotated[SemanticCache, Depends(get_cache)]
+EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
+TelemetryDep = Annotated[TelemetryHub, Depends(get_telemetry)]
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 
 def _bearer(request: Request) -> str | None:
@@ -57,20 +93,9 @@ def require_admin(principal: PrincipalDep) -> Principal:
 AdminDep = Annotated[Principal, Depends(require_admin)]
 
 
-def rate_limiter(resources: Resources) -> RateLimiter:
-    """The limiter lives beside the other resources; it is built on first use (no I/O in doing so)."""
-    limiter = resources.extras.get("rate_limiter")
-    if not isinstance(limiter, RateLimiter):
-        settings = resources.settings
-        limiter = RateLimiter(resources.redis, prefix=settings.cache_prefix, per_minute=settings.rate_limit_per_minute)
-        resources.extras["rate_limiter"] = limiter
-    return limiter
-
-
-async def enforce_rate_limit(request: Request, principal: PrincipalDep, resources: ResourcesDep) -> None:
+async def enforce_rate_limit(request: Request, principal: PrincipalDep, limiter: RateLimiterDep) -> None:
     """RATE_LIMIT_PER_MINUTE per API key (sliding window in Redis). Runs after authentication, so a caller
     with a wrong key gets 401 and spends nobody's budget. Applied per router in main.py."""
-    limiter = rate_limiter(resources)
     if not limiter.enabled:
         return
     decision = await limiter.check(principal.tenant, _bearer(request))

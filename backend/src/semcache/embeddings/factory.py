@@ -6,7 +6,7 @@ from semcache.config import Settings
 from semcache.embeddings.base import Embedder
 from semcache.embeddings.local import LocalEmbedder
 from semcache.embeddings.openai import OpenAIEmbedder
-from semcache.openai_clients import build_client
+from semcache.providers import build_client
 
 
 def local_embedder(settings: Settings) -> LocalEmbedder:

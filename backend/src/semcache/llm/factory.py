@@ -14,7 +14,7 @@ from semcache.errors import LaunchError, LLMError
 from semcache.llm.base import LLM
 from semcache.llm.openai import OpenAICompatibleLLM, parse_extra_body
 from semcache.local.llm import EXTRA_BODY, MODEL_ALIAS, LocalLLMServer
-from semcache.openai_clients import build_client
+from semcache.providers import build_client
 from semcache.schemas.openai import ChatRequest
 
 log = logging.getLogger(__name__)

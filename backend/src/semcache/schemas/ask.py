@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, JsonValue
 
+from semcache.result import ColumnResult, ErrorInfo, LookupStatus
 from semcache.schemas.common import Prompt, ScopeValue, StrictModel, ThresholdOptions
 
 
@@ -17,14 +18,9 @@ class AskRequest(StrictModel, ThresholdOptions):
     ttl: int | None = Field(default=None, ge=1, le=31_536_000)
 
 
-class ErrorInfo(BaseModel):
-    code: str
-    message: str
-
-
 class CacheDocumentOut(BaseModel):
     column: Literal["cache"] = "cache"
-    status: Literal["hit", "miss", "bypass"]
+    status: LookupStatus
     source: str | None
     doc_id: str | None
     prompt: str | None
@@ -38,27 +34,9 @@ class CacheDocumentOut(BaseModel):
     reason: str | None
 
 
-class ColumnOut(BaseModel):
-    column: Literal["raw", "cache"]
-    status: Literal["ok", "hit", "miss", "bypass", "error"]
-    model: str
-    text: str
-    source: str | None
-    latency_ms: float
-    ttft_ms: float | None
-    prompt_tokens: int
-    completion_tokens: int
-    tokens_saved: int
-    cost_usd: float
-    cost_saved_usd: float
-    similarity: float | None
-    distance: float | None
-    stored: bool
-    stored_id: str | None
-    entry_id: str | None
-    finish_reason: str | None
-    error: ErrorInfo | None
-    reason: str | None
+class ColumnOut(ColumnResult):
+    """The service's result as /ask sends it; the cache column carries its lookup's document too."""
+
     document: CacheDocumentOut | None = None
 
 

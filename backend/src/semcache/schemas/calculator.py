@@ -1,10 +1,10 @@
-"""Wire models of /calculator/*: the inputs and outputs of pricing.estimate over HTTP."""
+"""The wire model of POST /calculator/estimate's input; it answers with semcache.calculator's own types."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from semcache.pricing import TierChoice
+from semcache.calculator import TierChoice
 from semcache.schemas.common import StrictModel
 
 
@@ -23,59 +23,3 @@ class EstimateRequest(StrictModel):
     redis_ha: bool = Field(default=True, description="two nodes (high availability) instead of one")
     tier: TierChoice = "balanced"
     sku: str | None = Field(default=None, max_length=64, description="force a SKU instead of choosing one")
-
-
-class SkuOut(BaseModel):
-    name: str
-    tier: str
-    memory_gb: float
-    vcpus: int
-    price_per_hour: float
-    price_source: str
-
-
-class SkuTableOut(BaseModel):
-    as_of: str
-    currency: str
-    region: str
-    usable_memory_fraction: float
-    sources: list[str]
-    skus: list[SkuOut]
-
-
-class FootprintOut(BaseModel):
-    vector_bytes: int
-    payload_bytes: int
-    index_bytes: int
-    entry_bytes: int
-    entry_bytes_planned: int
-
-
-class CurvePointOut(BaseModel):
-    hit_rate_pct: float
-    annual_savings: float
-
-
-class EstimateResponse(BaseModel):
-    requests_per_year: float
-    cost_per_request: float
-    annual_tokens_without_cache: float
-    annual_tokens_saved: float
-    annual_cost_without_cache: float
-    annual_llm_cost_with_cache: float
-    annual_redis_cost: float
-    annual_cost_with_cache: float
-    annual_savings: float
-    savings_pct: float
-    breakeven_hit_rate_pct: float | None
-    breakeven_over_100: bool
-    sku: SkuOut
-    sku_nodes: int
-    sku_fits: bool
-    footprint: FootprintOut
-    live_entries: float
-    memory_needed_bytes: float
-    usable_memory_bytes: float
-    entries_that_fit: int
-    curve: list[CurvePointOut]
-    prices_as_of: str

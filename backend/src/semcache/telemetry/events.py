@@ -2,34 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Literal, Protocol
+from typing import Protocol
 
-Path = Literal["raw", "cache", "gateway"]
-Status = Literal["ok", "hit", "miss", "bypass", "error"]
+from pydantic import ConfigDict
+
+from semcache.result import ColumnResult, Measures, Path
 
 
-@dataclass(frozen=True)
-class TelemetryEvent:
+class TelemetryEvent(Measures):
+    """One per column of every request; the shared measures are the result's own (result.Measures)."""
+
+    model_config = ConfigDict(frozen=True)
+
     path: Path
-    status: Status
     tenant: str
-    model: str
     source: str = ""
-    similarity: float | None = None
-    latency_ms: float = 0.0
-    ttft_ms: float | None = None
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    tokens_saved: int = 0
-    cost_usd: float = 0.0
-    cost_saved_usd: float = 0.0
     error: str = ""
-    ts: float = field(default=0.0)
+    ts: float = 0.0
+
+    @classmethod
+    def of(cls, result: ColumnResult, *, path: Path, tenant: str, ts: float) -> TelemetryEvent:
+        """The event of one finished column: its measures, the error as its code."""
+        measures = result.model_dump(include=set(Measures.model_fields))
+        error = result.error.code if result.error else ""
+        return cls(path=path, tenant=tenant, source=result.source or "", error=error, ts=ts, **measures)
 
     def fields(self) -> dict[str, str]:
         """Flat string fields for XADD."""
-        return {k: "" if v is None else str(v) for k, v in asdict(self).items()}
+        return {k: "" if v is None else str(v) for k, v in self.model_dump().items()}
 
 
 class TelemetrySink(Protocol):

@@ -19,27 +19,9 @@ def _decode(raw: dict[Any, Any]) -> TelemetryEvent:
         (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v) for k, v in raw.items()
     }
 
-    def num(name: str, cast: type[float] | type[int] = float) -> Any:
-        value = values.get(name, "")
-        return cast(float(value)) if value not in ("", None) else None
-
-    return TelemetryEvent(
-        path=values.get("path", "cache"),  # type: ignore[arg-type]  # written by record() only
-        status=values.get("status", "ok"),  # type: ignore[arg-type]
-        tenant=values.get("tenant", ""),
-        model=values.get("model", ""),
-        source=values.get("source", ""),
-        similarity=num("similarity"),
-        latency_ms=num("latency_ms") or 0.0,
-        ttft_ms=num("ttft_ms"),
-        prompt_tokens=num("prompt_tokens", int) or 0,
-        completion_tokens=num("completion_tokens", int) or 0,
-        tokens_saved=num("tokens_saved", int) or 0,
-        cost_usd=num("cost_usd") or 0.0,
-        cost_saved_usd=num("cost_saved_usd") or 0.0,
-        error=values.get("error", ""),
-        ts=num("ts") or 0.0,
-    )
+    # Empty strings are the Nones record() wrote; pydantic parses the numbers back from their text.
+    present = {k: v for k, v in values.items() if v not in ("", None)}
+    return TelemetryEvent.model_validate({"path": "cache", "status": "ok", "tenant": "", "model": "", **present})
 
 
 class RedisTelemetry:

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
 
-from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.api.deps import EmbedderDep, PrincipalDep, ServiceDep
 from semcache.api.routes.cache import check_prompt, scope_for
+from semcache.config import Settings
+from semcache.controls import Controls
 from semcache.errors import LLMError
-from semcache.flight import Flight
+from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta
 from semcache.normalize import KeyPlan
-from semcache.runtime import Resources
+from semcache.result import ErrorInfo
 from semcache.schemas.ask import (
     AskRequest,
     AskResponse,
@@ -26,23 +26,14 @@ from semcache.schemas.ask import (
     LLMTestResponse,
 )
 from semcache.schemas.openai import ChatMessage, ChatRequest
-from semcache.service import (
-    CacheDocument,
-    CacheTarget,
-    ColumnDone,
-    ColumnEvent,
-    ColumnStart,
-    Controls,
-    Delta,
-)
+from semcache.service import CompletionService
 from semcache.streaming import sse
 
 router = APIRouter(tags=["ask"])
 EMBEDDING_PREVIEW = 8
 
 
-def chat_request(resources: Resources, prompt: str) -> ChatRequest:
-    settings = resources.settings
+def chat_request(settings: Settings, prompt: str) -> ChatRequest:
     return ChatRequest(
         messages=[
             ChatMessage(role="system", content=settings.llm_system_prompt),
@@ -53,12 +44,12 @@ def chat_request(resources: Resources, prompt: str) -> ChatRequest:
     )
 
 
-def target_for(resources: Resources, tenant: str, body: AskRequest) -> CacheTarget:
+def target_for(service: CompletionService, tenant: str, body: AskRequest) -> CacheTarget:
     """/ask keys on the prompt alone under the server's own system prompt and sampling settings, so its
     entries are the ones /cache/search finds with `scope.model` set to the configured model."""
-    check_prompt(resources, body.prompt)
-    scope = scope_for(resources, tenant, body.scope)
-    scope.setdefault("model", resources.service.llm.model)
+    check_prompt(service.settings, body.prompt)
+    scope = scope_for(service.settings, tenant, body.scope)
+    scope.setdefault("model", service.llm.model)
     return CacheTarget(KeyPlan(body.prompt), scope, tenant)
 
 
@@ -68,7 +59,7 @@ def controls_for(body: AskRequest) -> Controls:
     )
 
 
-def document_out(resources: Resources, doc: CacheDocument) -> CacheDocumentOut:
+def document_out(dims: int, doc: CacheDocument) -> CacheDocumentOut:
     lookup = doc.lookup
     best = (
         lookup.match
@@ -91,107 +82,72 @@ def document_out(resources: Resources, doc: CacheDocument) -> CacheDocumentOut:
         threshold_distance=doc.threshold,
         query=lookup.query if lookup else {},
         embedding=vector,
-        dims=resources.embedder.dims,
+        dims=dims,
         reason=doc.reason,
     )
 
 
 def column_out(done: ColumnDone, document: CacheDocumentOut | None = None) -> ColumnOut:
-    data = asdict(done.result)
-    data.pop("entry_created_at", None)
-    return ColumnOut(**data, document=document)
+    return ColumnOut(**dict(done.result), document=document)
 
 
-async def merged_events(resources: Resources, body: AskRequest, tenant: str) -> AsyncIterator[ColumnEvent]:
-    """Both columns, interleaved as they happen. One upstream call serves both: the raw column always
-    reads it, the cache column reads it too on a miss. Closing this generator cancels everything."""
-    service = resources.service
-    request = chat_request(resources, body.prompt)
-    started = time.perf_counter()
-    upstream = service.open_upstream(request).start()
-    queue: asyncio.Queue[ColumnEvent | None] = asyncio.Queue()
-
-    async def pump(events: AsyncIterator[ColumnEvent]) -> None:
-        try:
-            async for event in events:
-                await queue.put(event)
-        finally:
-            await queue.put(None)
-
-    async def shared() -> Flight:
-        # The raw column's call is this request's flight; the cache column joins it on a miss.
-        return Flight("", upstream, leader=True)
-
-    tasks = [
-        asyncio.create_task(pump(service.raw_column(request, upstream, tenant=tenant, started=started))),
-        asyncio.create_task(
-            pump(
-                service.cache_column(
-                    request, target_for(resources, tenant, body), controls_for(body), shared, started=started
-                )
-            )
-        ),
-    ]
-    try:
-        finished = 0
-        while finished < len(tasks):
-            event = await queue.get()
-            if event is None:
-                finished += 1
-            else:
-                yield event
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        upstream.cancel()
+def column_events(service: CompletionService, body: AskRequest, tenant: str) -> AsyncIterator[ColumnEvent]:
+    request = chat_request(service.settings, body.prompt)
+    return service.both_columns(request, target_for(service, tenant, body), controls_for(body))
 
 
-def frame(resources: Resources, event: ColumnEvent) -> dict[str, str]:
+def frame(dims: int, event: ColumnEvent) -> dict[str, str]:
     if isinstance(event, ColumnStart):
         return sse("column_start", {"column": event.column, "model": event.model, "started_at": time.time()})
     if isinstance(event, CacheDocument):
-        return sse("cache_document", document_out(resources, event).model_dump())
+        return sse("cache_document", document_out(dims, event).model_dump())
     if isinstance(event, Delta):
         return sse("content_chunk", {"column": event.column, "text": event.text})
-    return sse("column_complete", column_out(event).model_dump(exclude={"document", "text"}))
+    return sse("column_complete", event.result.model_dump(exclude={"text"}))
 
 
-async def sse_stream(resources: Resources, body: AskRequest, tenant: str) -> AsyncIterator[dict[str, str]]:
+async def sse_stream(
+    service: CompletionService, dims: int, body: AskRequest, tenant: str
+) -> AsyncIterator[dict[str, str]]:
     started = time.perf_counter()
-    async for event in merged_events(resources, body, tenant):
+    async for event in column_events(service, body, tenant):
         if isinstance(event, Delta) and not event.text:
             continue
-        yield frame(resources, event)
+        yield frame(dims, event)
     yield sse("stream_complete", {"total_ms": (time.perf_counter() - started) * 1000})
 
 
 @router.post("/ask/stream", response_class=EventSourceResponse)
-async def ask_stream(body: AskRequest, principal: PrincipalDep, resources: ResourcesDep) -> EventSourceResponse:
-    target_for(resources, principal.tenant, body)  # validate the scope before the stream starts (422, not an event)
-    return EventSourceResponse(sse_stream(resources, body, principal.tenant), ping=15)
+async def ask_stream(
+    body: AskRequest, principal: PrincipalDep, service: ServiceDep, embedder: EmbedderDep
+) -> EventSourceResponse:
+    target_for(service, principal.tenant, body)  # validate the scope before the stream starts (422, not an event)
+    return EventSourceResponse(sse_stream(service, embedder.dims, body, principal.tenant), ping=15)
 
 
 @router.get("/ask/stream", response_class=EventSourceResponse)
 async def ask_stream_get(
-    principal: PrincipalDep, resources: ResourcesDep, prompt: str = Query(min_length=1, max_length=32_000)
+    principal: PrincipalDep,
+    service: ServiceDep,
+    embedder: EmbedderDep,
+    prompt: str = Query(min_length=1, max_length=32_000),
 ) -> EventSourceResponse:
     """The same stream for `EventSource` clients, which can only GET."""
     try:
         body = AskRequest(prompt=prompt)
     except ValidationError as e:  # built here, not by FastAPI: a blank prompt must be a 422, not a 500
         raise RequestValidationError(e.errors(include_url=False)) from e
-    return await ask_stream(body, principal, resources)
+    return await ask_stream(body, principal, service, embedder)
 
 
 @router.post("/ask", response_model=AskResponse)
-async def ask(body: AskRequest, principal: PrincipalDep, resources: ResourcesDep, request: Request) -> AskResponse:
-    target_for(resources, principal.tenant, body)
+async def ask(body: AskRequest, principal: PrincipalDep, service: ServiceDep, embedder: EmbedderDep) -> AskResponse:
+    target_for(service, principal.tenant, body)
     columns: dict[str, ColumnOut] = {}
     document: CacheDocumentOut | None = None
-    async for event in merged_events(resources, body, principal.tenant):
+    async for event in column_events(service, body, principal.tenant):
         if isinstance(event, CacheDocument):
-            document = document_out(resources, event)
+            document = document_out(embedder.dims, event)
         elif isinstance(event, ColumnDone):
             out = column_out(event, document if event.result.column == "cache" else None)
             columns[event.result.column] = out
@@ -199,16 +155,16 @@ async def ask(body: AskRequest, principal: PrincipalDep, resources: ResourcesDep
 
 
 @router.get("/llm/test", response_model=LLMTestResponse)
-async def llm_test(principal: PrincipalDep, resources: ResourcesDep) -> LLMTestResponse:
+async def llm_test(principal: PrincipalDep, service: ServiceDep) -> LLMTestResponse:
     """A tiny real call to the configured LLM: is it there, and how fast."""
-    llm = resources.service.llm
+    llm = service.llm
     request = ChatRequest(messages=[ChatMessage(role="user", content="Say OK.")], max_tokens=5, temperature=0)
     started = time.perf_counter()
     try:
         completion = await llm.complete(request)
         answer, error = completion.choices[0].message.content if completion.choices else "", None
     except LLMError as e:
-        answer, error = None, {"code": e.code, "message": e.message}
+        answer, error = None, ErrorInfo.of(e)
     return LLMTestResponse(
         ok=error is None,
         provider=llm.provider,

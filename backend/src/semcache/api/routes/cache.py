@@ -12,10 +12,10 @@ from semcache.api.deps import AdminDep, PrincipalDep, ResourcesDep
 from semcache.cache.models import Candidate, Entry
 from semcache.cache.query import check_tags
 from semcache.cache.semantic import Lookup
+from semcache.config import Settings
 from semcache.embeddings.base import Vector
 from semcache.errors import InvalidInputError, NotFoundError
 from semcache.normalize import build_scope
-from semcache.runtime import Resources
 from semcache.schemas.cache import (
     CandidateOut,
     ClearResponse,
@@ -31,15 +31,15 @@ from semcache.schemas.cache import (
 router = APIRouter(prefix="/cache", tags=["cache"])
 
 
-def check_prompt(resources: Resources, prompt: str | None) -> None:
-    limit = resources.settings.max_prompt_chars
+def check_prompt(settings: Settings, prompt: str | None) -> None:
+    limit = settings.max_prompt_chars
     if prompt is not None and len(prompt) > limit:
         raise InvalidInputError(f"prompt is {len(prompt)} characters; MAX_PROMPT_CHARS is {limit}")
 
 
-def scope_for(resources: Resources, tenant: str, client_scope: Mapping[str, str]) -> dict[str, str]:
+def scope_for(settings: Settings, tenant: str, client_scope: Mapping[str, str]) -> dict[str, str]:
     try:
-        return build_scope(tenant, client_scope, extra_fields=resources.settings.extra_scope_fields)
+        return build_scope(tenant, client_scope, extra_fields=settings.extra_scope_fields)
     except ValueError as e:
         raise InvalidInputError(str(e)) from e
 
@@ -103,12 +103,12 @@ def search_response(lookup: Lookup, elapsed_ms: float) -> SearchResponse:
 
 @router.post("/store", status_code=status.HTTP_201_CREATED, response_model=StoreResponse)
 async def store(body: StoreRequest, principal: PrincipalDep, resources: ResourcesDep) -> StoreResponse:
-    check_prompt(resources, body.prompt)
-    scope = scope_for(resources, principal.tenant, body.scope)
+    check_prompt(resources.settings, body.prompt)
+    scope = scope_for(resources.settings, principal.tenant, body.scope)
     ttl = body.ttl if body.ttl is not None else resources.settings.cache_ttl
     tags = valid_tags(body.tags)
-    entry = await resources.gate.run(
-        lambda: resources.cache.put(body.prompt, body.response, scope, ttl=ttl, metadata=body.metadata, tags=tags)
+    entry = await resources.available_cache.put(
+        body.prompt, body.response, scope, ttl=ttl, metadata=body.metadata, tags=tags
     )
     return StoreResponse(**entry_out(entry).model_dump(), ttl=entry.ttl)
 
@@ -116,14 +116,11 @@ async def store(body: StoreRequest, principal: PrincipalDep, resources: Resource
 @router.post("/search", response_model=SearchResponse)
 async def search(body: SearchRequest, principal: PrincipalDep, resources: ResourcesDep) -> SearchResponse:
     started = time.perf_counter()
-    check_prompt(resources, body.prompt)
-    scope = scope_for(resources, principal.tenant, body.scope)
+    check_prompt(resources.settings, body.prompt)
+    scope = scope_for(resources.settings, principal.tenant, body.scope)
     vector = None if body.embedding is None else client_vector(body.embedding, resources.embedder.dims)
-    cache = resources.cache
-    lookup = await resources.gate.run(
-        lambda: cache.lookup(
-            body.prompt or "", scope, distance_threshold=body.requested_distance(), top_k=body.top_k, vector=vector
-        )
+    lookup = await resources.available_cache.lookup(
+        body.prompt or "", scope, distance_threshold=body.requested_distance(), top_k=body.top_k, vector=vector
     )
     return search_response(lookup, (time.perf_counter() - started) * 1000)
 
@@ -131,7 +128,7 @@ async def search(body: SearchRequest, principal: PrincipalDep, resources: Resour
 @router.get("/stats", response_model=StatsResponse)
 async def stats(principal: PrincipalDep, resources: ResourcesDep) -> StatsResponse:
     await resources.cache.drain()  # counters of requests already answered are written before we read them
-    raw = await resources.gate.run(resources.cache.store.stats)
+    raw = await resources.available_store.stats()
     hits, misses = int(raw["hits"]), int(raw["misses"])  # type: ignore[call-overload]
     threshold = resources.cache.distance_threshold
     return StatsResponse(
@@ -162,12 +159,11 @@ async def clear(
     if (tag is not None or older_than is not None) and pattern is None:
         # Through the index: one query per batch instead of a scan of every key.
         tags = valid_tags([tag]) if tag is not None else ()
-        store = resources.cache.store
-        deleted = await resources.gate.run(lambda: store.delete_where(scope=scope, tags=tags, older_than_s=older_than))
+        deleted = await resources.available_store.delete_where(scope=scope, tags=tags, older_than_s=older_than)
         return ClearResponse(deleted=deleted)
     if tag is not None or older_than is not None:
         raise InvalidInputError("`pattern` cannot be combined with `tag` or `older_than`")
-    deleted = await resources.gate.run(lambda: resources.cache.store.clear(scope=scope or None, pattern=pattern))
+    deleted = await resources.available_store.clear(scope=scope or None, pattern=pattern)
     return ClearResponse(deleted=deleted)
 
 
@@ -175,5 +171,5 @@ async def clear(
 async def delete_entry(entry_id: str, admin: AdminDep, resources: ResourcesDep) -> None:
     if not entry_id.isalnum() or len(entry_id) > 64:
         raise InvalidInputError("entry ids are up to 64 letters and digits")
-    if not await resources.gate.run(lambda: resources.cache.store.delete(entry_id)):
+    if not await resources.available_store.delete(entry_id):
         raise NotFoundError(f"no entry {entry_id}")

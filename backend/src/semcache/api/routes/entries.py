@@ -70,7 +70,7 @@ def _tenant_filter(principal: Principal, tenant: str | None) -> str | None:
 
 
 async def _visible(resources: Resources, principal: Principal, entry_id: str) -> Entry:
-    entry = await resources.gate.run(lambda: resources.cache.store.get(entry_id))
+    entry = await resources.available_store.get(entry_id)
     if entry is None or (not principal.is_admin and entry.scope.get("tenant") != principal.tenant):
         raise NotFoundError(f"no entry {entry_id}")
     return entry
@@ -106,9 +106,9 @@ async def list_entries(
         offset = decode_cursor(cursor, tenant=owner, digest=digest) if cursor else 0
     except CursorError as e:
         raise BadRequestError(str(e)) from e
-    store = resources.cache.store
-    total, page = await resources.gate.run(lambda: store.browse(filter_expr, sort=sort, offset=offset, limit=limit))
-    current = await resources.gate.run(lambda: store.generations([entry.scope for entry, _ in page]))
+    store = resources.available_store
+    total, page = await store.browse(filter_expr, sort=sort, offset=offset, limit=limit)
+    current = await store.generations([entry.scope for entry, _ in page])
     now = time.time()
     following = offset + limit
     more = following < total and len(page) > 0
@@ -122,9 +122,9 @@ async def list_entries(
 @router.get("/entries/{entry_id}", response_model=EntryDetail)
 async def get_entry(principal: PrincipalDep, resources: ResourcesDep, entry_id: EntryId) -> EntryDetail:
     entry = await _visible(resources, principal, entry_id)
-    store = resources.cache.store
-    ttl_s = await resources.gate.run(lambda: store.ttl_left(entry_id))
-    current = await resources.gate.run(lambda: store.generation(entry.scope))
+    store = resources.available_store
+    ttl_s = await store.ttl_left(entry_id)
+    current = await store.generation(entry.scope)
     verdicts = read_feedback(entry.metadata)
     row = _row(entry, ttl_s, time.time(), current)
     return EntryDetail(
@@ -145,12 +145,12 @@ async def probe_entry(
     body: ProbeRequest, principal: PrincipalDep, resources: ResourcesDep, entry_id: EntryId
 ) -> ProbeResponse:
     """What would a request with this prompt, in this entry's scope, be served? Nothing is counted or stored."""
-    check_prompt(resources, body.prompt)
+    check_prompt(resources.settings, body.prompt)
     entry = await _visible(resources, principal, entry_id)
-    cache, store = resources.cache, resources.cache.store
+    cache, store = resources.available_cache, resources.available_store
     threshold = cache.distance_threshold
-    vector = await resources.gate.run(lambda: cache.embed(body.prompt))
-    stored = await resources.gate.run(lambda: store.embedding(entry_id))
+    vector = await cache.embed(body.prompt)
+    stored = await store.embedding(entry_id)
     similarity = float(np.dot(vector, stored)) if stored is not None and len(stored) == len(vector) else 0.0
     within = 1.0 - similarity <= threshold
     base = ProbeResponse(
@@ -163,16 +163,14 @@ async def probe_entry(
         served_similarity=None,
         reason="",
     )
-    exact = await resources.gate.run(
-        lambda: store.get(content_id(normalize_text(body.prompt), entry.scope), scope=entry.scope)
-    )
+    exact = await store.get(content_id(normalize_text(body.prompt), entry.scope), scope=entry.scope)
     if exact is not None:
         why = "the same prompt after normalisation: the exact path serves it"
         if exact.id != entry_id:
             why = "the exact path serves another entry with this prompt"
         update = {"would_hit": exact.id == entry_id, "source": "exact", "served_id": exact.id, "reason": why}
         return base.model_copy(update={**update, "served_similarity": 1.0})
-    candidates = await resources.gate.run(lambda: store.search(vector, entry.scope, k=cache.top_k))
+    candidates = await store.search(vector, entry.scope, k=cache.top_k)
     match, rejected = choose(body.prompt, candidates, threshold, cache.verifier)
     served_id = match.entry.id if match is not None else None
     if served_id == entry_id:
@@ -207,5 +205,5 @@ async def bump_generation(
             raise ForbiddenError("only the admin key may bump another tenant's namespace")
         tenant = body.tenant
     scope = {"tenant": tenant, "namespace": body.namespace}
-    generation = await resources.gate.run(lambda: resources.cache.store.bump_generation(scope))
+    generation = await resources.available_store.bump_generation(scope)
     return GenerationResponse(tenant=tenant, namespace=body.namespace, generation=generation)

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/cache", tags=["cache"])
 @router.post("/feedback", response_model=FeedbackResponse)
 async def feedback(body: FeedbackRequest, principal: PrincipalDep, resources: ResourcesDep) -> FeedbackResponse:
     store = resources.cache.store
-    entry = await resources.gate.run(lambda: store.get(body.id))
+    entry = await resources.available_store.get(body.id)
     # Another tenant's entry is reported as missing: ids must not reveal what others have cached.
     if entry is None or entry.scope.get("tenant") != principal.tenant:
         raise NotFoundError(f"no entry {body.id}")

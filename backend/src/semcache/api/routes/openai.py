@@ -13,16 +13,17 @@ from collections.abc import AsyncIterator
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.chat import ChatCompletion
 
-from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.api.deps import EmbedderDep, PrincipalDep, ServiceDep
 from semcache.api.errors import error_body
 from semcache.api.routes.cache import scope_for
 from semcache.controls import parse_controls
 from semcache.errors import InvalidInputError, LLMError
+from semcache.events import CacheDocument, CacheTarget, ColumnDone, Delta, GatewayAnswer
 from semcache.llm.tokens import count_text
 from semcache.normalize import KeyRules, plan_key
-from semcache.runtime import Resources
+from semcache.result import ErrorInfo
 from semcache.schemas.embeddings import (
     EmbeddingItem,
     EmbeddingsRequest,
@@ -30,8 +31,8 @@ from semcache.schemas.embeddings import (
     EmbeddingsUsage,
 )
 from semcache.schemas.openai import ChatRequest
-from semcache.service import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, Delta
-from semcache.streaming import chunk, completion, new_completion_id, usage_chunk
+from semcache.service import CompletionService
+from semcache.streaming import SSE_DONE, chunk, completion, new_completion_id, sse_data, sse_json, usage_chunk
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
@@ -44,8 +45,8 @@ STATUS = {
 }
 
 
-def _target(resources: Resources, tenant: str, request: ChatRequest, namespace: str) -> CacheTarget:
-    settings = resources.settings
+def _target(service: CompletionService, tenant: str, request: ChatRequest, namespace: str) -> CacheTarget:
+    settings = service.settings
     rules = KeyRules(
         settings.cache_max_messages,
         settings.cache_ignore_system_messages,
@@ -53,8 +54,8 @@ def _target(resources: Resources, tenant: str, request: ChatRequest, namespace: 
         max_chars=settings.max_prompt_chars,
     )
     plan = plan_key(request, rules)
-    scope = scope_for(resources, tenant, {"namespace": namespace} if namespace else {})
-    scope["model"] = request.model or resources.service.llm.model
+    scope = scope_for(settings, tenant, {"namespace": namespace} if namespace else {})
+    scope["model"] = request.model or service.llm.model
     if plan.params:
         scope["params"] = plan.params
     return CacheTarget(plan, scope, tenant)
@@ -75,125 +76,76 @@ def _headers(doc: CacheDocument, *, error: bool = False) -> dict[str, str]:
     return headers
 
 
-def _error_response(e: dict[str, str] | None, headers: dict[str, str]) -> JSONResponse:
-    code = (e or {}).get("code", "llm_error")
-    status = {"llm_rate_limited": 429, "llm_timeout": 504, "llm_bad_request": 400}.get(code, 502)
+def _error_response(error: ErrorInfo | None, headers: dict[str, str]) -> JSONResponse:
+    error = error or ErrorInfo.of(LLMError("the LLM failed"))
     headers = {**headers, "x-semcache-status": "ERROR"}
-    return JSONResponse(error_body(code, (e or {}).get("message", "the LLM failed")), status, headers=headers)
+    return JSONResponse(error_body(error.code, error.message), error.http_status, headers=headers)
 
 
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatRequest, principal: PrincipalDep, resources: ResourcesDep, request: Request
+    body: ChatRequest, principal: PrincipalDep, service: ServiceDep, request: Request
 ) -> Response:
     try:
         controls, namespace = parse_controls(request.headers)
     except ValueError as e:
         raise InvalidInputError(str(e)) from e
-    service = resources.service
-    target = _target(resources, principal.tenant, body, namespace)
+    target = _target(service, principal.tenant, body, namespace)
     if not target.plan.cacheable and not body.stream:
-        return await _passthrough(resources, body, target.plan.reason or "")
-
-    async def upstream():  # type: ignore[no-untyped-def]
-        return await service.join_flight(target, body)
-
-    events = service.cache_column(body, target, controls, upstream, path="gateway").__aiter__()
-    doc = await _until_document(events)
-    headers = _headers(doc)
-    first = await anext(events)
-    if isinstance(first, ColumnDone) and first.result.status == "error":
-        return _error_response(first.result.error, headers)
+        return await _passthrough(service, body, target.plan.reason or "")
+    answer = await service.gateway(body, target, controls)
+    headers = _headers(answer.document)
+    if answer.error is not None:
+        await answer.close()
+        return _error_response(answer.error, headers)
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        return StreamingResponse(
-            _sse(events, first, body, doc, include_usage), media_type="text/event-stream", headers=headers
-        )
-    return await _collect(events, first, body, headers)
+        return StreamingResponse(_sse(answer, body, include_usage), media_type="text/event-stream", headers=headers)
+    return await _collect(answer, body, headers)
 
 
-async def _until_document(events: AsyncIterator[ColumnEvent]) -> CacheDocument:
-    async for event in events:
-        if isinstance(event, CacheDocument):
-            return event
-    raise LLMError("the cache column ended before its lookup")
-
-
-async def _rest(events: AsyncIterator[ColumnEvent], first: ColumnEvent) -> AsyncIterator[ColumnEvent]:
-    try:
-        yield first
-        async for event in events:
-            yield event
-    finally:
-        # Closing the column now (not at garbage collection) cancels the upstream on a client disconnect.
-        await events.aclose()  # type: ignore[attr-defined]
-
-
-async def _sse(
-    events: AsyncIterator[ColumnEvent], first: ColumnEvent, body: ChatRequest, doc: CacheDocument, include_usage: bool
-) -> AsyncIterator[bytes]:
+async def _sse(answer: GatewayAnswer, body: ChatRequest, include_usage: bool) -> AsyncIterator[bytes]:
     cid, model, created = new_completion_id(), body.model or "", int(time.time())
-    replay = doc.lookup is not None and doc.lookup.hit
+    replay = answer.replayed
     usage_seen = False
-    async for event in _rest(events, first):
+    async for event in answer.events():
         if isinstance(event, Delta):
             if event.chunk is not None:  # a live upstream chunk: forward it as the upstream sent it
                 if event.chunk.usage is not None:
                     usage_seen = True
                     if not include_usage:
                         continue
-                yield _data(event.chunk)
+                yield sse_data(event.chunk)
             elif replay:
-                if not model:
-                    model = doc.lookup.match.entry.metadata.get("model", "") if doc.lookup and doc.lookup.match else ""  # type: ignore[assignment]
-                yield _data(chunk(cid, str(model), content=event.text, created=created))
+                model = model or answer.entry_model
+                yield sse_data(chunk(cid, model, content=event.text, created=created))
         elif isinstance(event, ColumnDone):
             result = event.result
             if result.status == "error":
-                err = result.error or {}
-                yield _json_line(
-                    {
-                        "error": {
-                            "message": err.get("message", ""),
-                            "type": err.get("code", ""),
-                            "code": err.get("code", ""),
-                        }
-                    }
-                )
+                err = result.error or ErrorInfo(code="", message="")
+                yield sse_json({"error": {"message": err.message, "type": err.code, "code": err.code}})
                 return
             if replay:
-                yield _data(chunk(cid, str(model), finish_reason="stop", created=created))
+                yield sse_data(chunk(cid, model, finish_reason="stop", created=created))
             if include_usage and (replay or not usage_seen):
                 prompt = 0 if replay else result.prompt_tokens
                 completion_tokens = 0 if replay else result.completion_tokens
-                yield _data(
+                yield sse_data(
                     usage_chunk(
                         cid,
-                        str(model or result.model),
+                        model or result.model,
                         prompt_tokens=prompt,
                         completion_tokens=completion_tokens,
                         created=created,
                     )
                 )
-    yield b"data: [DONE]\n\n"
+    yield SSE_DONE
 
 
-def _data(c: ChatCompletionChunk) -> bytes:
-    return b"data: " + c.model_dump_json(exclude_unset=True).encode() + b"\n\n"
-
-
-def _json_line(payload: dict[str, object]) -> bytes:
-    import json
-
-    return b"data: " + json.dumps(payload).encode() + b"\n\n"
-
-
-async def _collect(
-    events: AsyncIterator[ColumnEvent], first: ColumnEvent, body: ChatRequest, headers: dict[str, str]
-) -> Response:
+async def _collect(answer: GatewayAnswer, body: ChatRequest, headers: dict[str, str]) -> Response:
     parts: list[str] = []
     cid, created, model = new_completion_id(), int(time.time()), body.model or ""
-    async for event in _rest(events, first):
+    async for event in answer.events():
         if isinstance(event, Delta):
             parts.append(event.text)
             if event.chunk is not None:
@@ -203,7 +155,7 @@ async def _collect(
             if result.status == "error":
                 return _error_response(result.error, headers)
             hit = result.status == "hit"
-            answer = completion(
+            reply = completion(
                 cid,
                 model or result.model,
                 "".join(parts),
@@ -212,36 +164,36 @@ async def _collect(
                 completion_tokens=0 if hit else result.completion_tokens,
                 created=created,
             )
-            return JSONResponse(answer.model_dump(exclude_none=True), headers=headers)
+            return JSONResponse(reply.model_dump(exclude_none=True), headers=headers)
     raise LLMError("the cache column ended without a result")
 
 
-async def _passthrough(resources: Resources, body: ChatRequest, reason: str) -> Response:
+async def _passthrough(service: CompletionService, body: ChatRequest, reason: str) -> Response:
     """Requests we never cache (tools, n > 1, ...) go upstream untouched, answer and all."""
     try:
-        result: ChatCompletion = await resources.service.llm.complete(resources.service.prepare(body))
+        result: ChatCompletion = await service.llm.complete(service.prepare(body))
     except LLMError as e:
-        return _error_response({"code": e.code, "message": e.message}, {"x-semcache-reason": reason})
+        return _error_response(ErrorInfo.of(e), {"x-semcache-reason": reason})
     return JSONResponse(
         result.model_dump(exclude_none=True), headers={"x-semcache-status": "BYPASS", "x-semcache-reason": reason}
     )
 
 
 @router.get("/models")
-async def models(principal: PrincipalDep, resources: ResourcesDep) -> dict[str, object]:
-    llm = resources.service.llm
+async def models(principal: PrincipalDep, service: ServiceDep) -> dict[str, object]:
+    llm = service.llm
     return {"object": "list", "data": [{"id": llm.model, "object": "model", "created": 0, "owned_by": llm.provider}]}
 
 
 @router.post("/embeddings", response_model=EmbeddingsResponse)
-async def embeddings(body: EmbeddingsRequest, principal: PrincipalDep, resources: ResourcesDep) -> EmbeddingsResponse:
+async def embeddings(body: EmbeddingsRequest, principal: PrincipalDep, embedder: EmbedderDep) -> EmbeddingsResponse:
     try:
         texts = body.texts()
     except ValueError as e:
         raise InvalidInputError(str(e)) from e
-    if body.dimensions is not None and body.dimensions != resources.embedder.dims:
-        raise InvalidInputError(f"this embedder has {resources.embedder.dims} dimensions")
-    vectors = await resources.embedder.embed(texts)
+    if body.dimensions is not None and body.dimensions != embedder.dims:
+        raise InvalidInputError(f"this embedder has {embedder.dims} dimensions")
+    vectors = await embedder.embed(texts)
     items = []
     for i, v in enumerate(vectors):
         data: list[float] | str = (
@@ -253,6 +205,6 @@ async def embeddings(body: EmbeddingsRequest, principal: PrincipalDep, resources
     tokens = sum(count_text(t) for t in texts)
     return EmbeddingsResponse(
         data=items,
-        model=resources.embedder.fingerprint,
+        model=embedder.fingerprint,
         usage=EmbeddingsUsage(prompt_tokens=tokens, total_tokens=tokens),
     )

@@ -15,24 +15,24 @@ import openai
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.api.deps import PrincipalDep, ServiceDep
 from semcache.api.errors import error_body
-from semcache.api.routes.openai import _error_response, _headers, _rest, _target, _until_document
+from semcache.api.routes.openai import _error_response, _headers, _target
 from semcache.controls import parse_controls
 from semcache.errors import InvalidInputError, LLMError
-from semcache.flight import Flight
+from semcache.events import ColumnDone, Delta, GatewayAnswer
 from semcache.llm.openai import OpenAICompatibleLLM, map_error
 from semcache.responses import EventWriter, Usage, new_ids, response_object, to_chat
-from semcache.runtime import Resources
+from semcache.result import ErrorInfo
 from semcache.schemas.responses import ResponsesRequest
-from semcache.service import CacheDocument, ColumnDone, ColumnEvent, Delta
+from semcache.service import CompletionService
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 
 @router.post("/responses", response_model=None)
 async def create_response(
-    body: ResponsesRequest, principal: PrincipalDep, resources: ResourcesDep, request: Request
+    body: ResponsesRequest, principal: PrincipalDep, service: ServiceDep, request: Request
 ) -> Response:
     try:
         controls, namespace = parse_controls(request.headers)
@@ -40,62 +40,45 @@ async def create_response(
         raise InvalidInputError(str(e)) from e
     translation = to_chat(body)
     if translation.chat is None:
-        return await _forward(resources, body, translation.reason or "not cacheable")
+        return await _forward(service, body, translation.reason or "not cacheable")
     chat = translation.chat
-    service = resources.service
-    target = _target(resources, principal.tenant, chat, namespace)
-
-    async def upstream() -> Flight:
-        return await service.join_flight(target, chat)
-
-    events = service.cache_column(chat, target, controls, upstream, path="gateway").__aiter__()
-    doc = await _until_document(events)
-    headers = _headers(doc)
-    first = await anext(events)
-    if isinstance(first, ColumnDone) and first.result.status == "error":
-        await events.aclose()  # type: ignore[attr-defined]  # an async generator underneath
-        return _error_response(first.result.error, headers)
-    model = body.model or _entry_model(doc) or service.llm.model
+    target = _target(service, principal.tenant, chat, namespace)
+    answer = await service.gateway(chat, target, controls)
+    headers = _headers(answer.document)
+    if answer.error is not None:
+        await answer.close()
+        return _error_response(answer.error, headers)
+    model = body.model or answer.entry_model or service.llm.model
     if body.stream:
         writer = EventWriter(body, model=model)
-        return StreamingResponse(_sse(events, first, writer, doc), media_type="text/event-stream", headers=headers)
-    return await _collect(events, first, body, model, headers)
+        return StreamingResponse(_sse(answer, writer), media_type="text/event-stream", headers=headers)
+    return await _collect(answer, body, model, headers)
 
 
-def _entry_model(doc: CacheDocument) -> str:
-    match = doc.lookup.match if doc.lookup is not None else None
-    return str(match.entry.metadata.get("model", "")) if match is not None else ""
-
-
-def _usage(doc: CacheDocument, prompt_tokens: int, completion_tokens: int) -> Usage:
+def _usage(answer: GatewayAnswer, prompt_tokens: int, completion_tokens: int) -> Usage:
     # A hit costs no tokens, as on the chat gateway.
-    hit = doc.lookup is not None and doc.lookup.hit
-    return Usage() if hit else Usage(prompt_tokens, completion_tokens)
+    return Usage() if answer.replayed else Usage(prompt_tokens, completion_tokens)
 
 
-async def _sse(
-    events: AsyncIterator[ColumnEvent], first: ColumnEvent, writer: EventWriter, doc: CacheDocument
-) -> AsyncIterator[bytes]:
+async def _sse(answer: GatewayAnswer, writer: EventWriter) -> AsyncIterator[bytes]:
     yield writer.start()
-    async for event in _rest(events, first):
+    async for event in answer.events():
         if isinstance(event, Delta) and event.text:
             yield writer.delta(event.text)
         elif isinstance(event, ColumnDone):
             result = event.result
             if result.status == "error":
-                err = result.error or {}
-                yield writer.fail(err.get("code", "llm_error"), err.get("message", "the LLM failed"))
+                err = result.error or ErrorInfo.of(LLMError("the LLM failed"))
+                yield writer.fail(err.code, err.message)
                 return
-            usage = _usage(doc, result.prompt_tokens, result.completion_tokens)
+            usage = _usage(answer, result.prompt_tokens, result.completion_tokens)
             yield writer.finish(finish_reason=result.finish_reason or "stop", usage=usage)
 
 
-async def _collect(
-    events: AsyncIterator[ColumnEvent], first: ColumnEvent, body: ResponsesRequest, model: str, headers: dict[str, str]
-) -> Response:
+async def _collect(answer: GatewayAnswer, body: ResponsesRequest, model: str, headers: dict[str, str]) -> Response:
     parts: list[str] = []
     started = time.time()
-    async for event in _rest(events, first):
+    async for event in answer.events():
         if isinstance(event, Delta):
             parts.append(event.text)
         elif isinstance(event, ColumnDone):
@@ -104,7 +87,7 @@ async def _collect(
                 return _error_response(result.error, headers)
             # A hit costs no tokens, as on the chat gateway.
             usage = Usage() if result.status == "hit" else Usage(result.prompt_tokens, result.completion_tokens)
-            answer = response_object(
+            reply = response_object(
                 body,
                 ids=new_ids(),
                 model=model,
@@ -113,16 +96,16 @@ async def _collect(
                 finish_reason=result.finish_reason or "stop",
                 usage=usage,
             )
-            return JSONResponse(answer, headers=headers)
+            return JSONResponse(reply, headers=headers)
     raise LLMError("the cache column ended without a result")
 
 
 # --- requests we do not cache: the upstream's own /responses, as sent ----------------------------------
 
 
-async def _forward(resources: Resources, body: ResponsesRequest, reason: str) -> Response:
+async def _forward(service: CompletionService, body: ResponsesRequest, reason: str) -> Response:
     headers = {"x-semcache-status": "BYPASS", "x-semcache-reason": reason.encode("ascii", "replace").decode()[:200]}
-    llm = resources.service.llm
+    llm = service.llm
     if not isinstance(llm, OpenAICompatibleLLM):
         return JSONResponse(error_body("llm_error", "no upstream LLM is configured"), 503, headers=headers)
     payload = body.model_dump(exclude_none=True)
@@ -139,7 +122,7 @@ async def _forward(resources: Resources, body: ResponsesRequest, reason: str) ->
         return Response(e.response.content, e.status_code, headers=headers, media_type="application/json")
     except Exception as e:
         err = map_error(e)
-        return _error_response({"code": err.code, "message": err.message}, headers)
+        return _error_response(ErrorInfo.of(err), headers)
 
     async def relay() -> AsyncIterator[bytes]:
         try:

@@ -21,9 +21,7 @@ router = APIRouter(prefix="/vector", tags=["vector"])
 async def add(body: VectorAddRequest, principal: PrincipalDep, resources: ResourcesDep) -> VectorAddResponse:
     scope = {"tenant": principal.tenant}
     # Texts are stored in the entry's prompt field; adding the same text again updates its metadata.
-    entry = await resources.gate.run(
-        lambda: resources.vectors.put(body.text, "", scope, ttl=None, metadata=body.metadata)
-    )
+    entry = await resources.available_vectors.put(body.text, "", scope, ttl=None, metadata=body.metadata)
     return VectorAddResponse(id=entry.id, created_at=entry.created_at)
 
 
@@ -34,9 +32,8 @@ async def search(body: VectorSearchRequest, principal: PrincipalDep, resources: 
         vector = client_vector(body.embedding, resources.embedder.dims)
     else:
         vector = await vectors.embed(body.text or "")
-    candidates = await resources.gate.run(
-        lambda: vectors.store.search(vector, {"tenant": principal.tenant}, k=body.top_k)
-    )
+    store = resources.gate.guarded(vectors.store)
+    candidates = await store.search(vector, {"tenant": principal.tenant}, k=body.top_k)
     max_distance = 1.0 - body.threshold if body.threshold is not None else 2.0
     return VectorSearchResponse(
         results=[

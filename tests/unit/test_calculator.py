@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from semcache.api import errors
 from semcache.api.routes import calculator
-from semcache.pricing import (
+from semcache.calculator import (
     GIB,
     HEADROOM,
     Inputs,

@@ -29,7 +29,7 @@ PROMPT_COPIES = 2
 FLOAT32_BYTES = 4
 # The hash key (~60 chars), a dozen field names, scope TAGs, timestamps and counters, plus the exact-match
 # key (prefix + sha256 hex -> entry id) and both entries in Redis' expires table: a deliberately generous
-# estimate (tests/unit/test_pricing.py documents the arithmetic), since undersizing is the costly mistake.
+# estimate (tests/unit/test_calculator.py documents the arithmetic), since undersizing is the costly mistake.
 KEY_OVERHEAD_BYTES = 450
 # RediSearch's HNSW keeps its own copy of every vector (so vectors count twice), 2*M neighbour ids of
 # 4 bytes on level 0 (upper levels add ~1/M more, folded into the fixed part), plus the doc table,
@@ -115,6 +115,7 @@ class Estimate:
     usable_memory_bytes: float
     entries_that_fit: int
     curve: tuple[CurvePoint, ...]
+    prices_as_of: str  # the SKU table's date: prices change, the caller must see which ones it got
 
 
 def parse_sku_table(raw: str) -> SkuTable:
@@ -230,6 +231,7 @@ def estimate(inputs: Inputs, table: SkuTable) -> Estimate:
         usable_memory_bytes=usable,
         entries_that_fit=math.floor(usable / fp.entry_bytes_planned),
         curve=savings_curve(no_cache, redis),
+        prices_as_of=table.as_of,
     )
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from semcache.costs import DEFAULT_PRICES, Price, cost_usd, parse_prices, price_for
+from semcache.token_prices import DEFAULT_PRICES, Price, cost_usd, parse_prices, price_for
 
 
 def test_prices_by_exact_name_prefix_or_fallback() -> None:

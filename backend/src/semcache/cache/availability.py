@@ -11,17 +11,19 @@ It also knows why the cache is not in use, because the answer differs for an ope
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 from redis.exceptions import BusyLoadingError, OutOfMemoryError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from semcache.cache.redis import RedisStore
+from semcache.cache.base import Index
 from semcache.errors import CacheFullError, CacheLoadingError, CacheUnavailableError
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ class Loading:
 
 
 class CacheGate:
-    def __init__(self, stores: Sequence[RedisStore], *, retry_after_s: float = 1.0) -> None:
+    def __init__(self, stores: Sequence[Index], *, retry_after_s: float = 1.0) -> None:
         self._stores = list(stores)
         self._retry_after_s = retry_after_s
         self._ready = False
@@ -164,3 +166,26 @@ class CacheGate:
                 raise self._as_loading() from e
             self.failed(e)
             raise
+
+    def guarded(self, target: T) -> T:
+        """`target` with each of its coroutine methods run through this gate (`run`): the one place that
+        wraps the cache for availability, instead of a `gate.run(lambda: ...)` at every call site."""
+        return cast(T, _Guarded(target, self))
+
+
+class _Guarded:
+    def __init__(self, target: object, gate: CacheGate) -> None:
+        self._target = target
+        self._gate = gate
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self._target, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+        gate = self._gate
+
+        @functools.wraps(attr)
+        async def through_gate(*args: object, **kwargs: object) -> object:
+            return await gate.run(lambda: attr(*args, **kwargs))
+
+        return through_gate

@@ -1,0 +1,77 @@
+"""The small Protocols the service's flow needs from the cache, and no more.
+
+`cache/redis.py` and `cache/semantic.py` implement them against Redis; the unit tests implement them in memory
+(tests/support/fakes.py), so single flight, the availability gate and the service's flow are tested without
+starting processes. The integration tests keep using real Redis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
+
+from semcache.cache.models import Entry
+
+if TYPE_CHECKING:
+    from semcache.cache.semantic import Lookup
+    from semcache.embeddings.base import Vector
+
+__all__ = ["AnswerCache", "FlightLocks", "Index"]
+
+
+class FlightLocks(Protocol):
+    """Cross-replica single flight: a short lock per entry id, and the entry its leader stores."""
+
+    async def acquire_flight(self, entry_id: str, token: str, *, ttl_ms: int) -> bool: ...
+
+    async def flight_held(self, entry_id: str) -> bool: ...
+
+    async def release_flight(self, entry_id: str, token: str) -> None: ...
+
+    async def get(self, entry_id: str, *, scope: Mapping[str, str] | None = None) -> Entry | None: ...
+
+
+class Index(Protocol):
+    """An index the availability gate (re)creates when Redis comes back; raises CacheUnavailableError."""
+
+    async def ensure_index(self) -> str:
+        """ "created" for a new index, anything else for one that existed."""
+        ...
+
+    async def index_percent(self) -> float:
+        """How much of the index is built, 0-100 (below 100 while Redis re-indexes after a restart)."""
+        ...
+
+    async def loading_percent(self) -> float | None:
+        """How much of its data a loading Redis has read, or None when it does not say."""
+        ...
+
+
+class AnswerCache(Protocol):
+    """What the service asks of the cache: find an answer for a prompt in a scope, store one."""
+
+    @property
+    def distance_threshold(self) -> float: ...
+
+    async def lookup(
+        self,
+        prompt: str,
+        scope: Mapping[str, str],
+        *,
+        distance_threshold: float | None = None,
+        max_age_s: float | None = None,
+    ) -> Lookup: ...
+
+    async def put(
+        self,
+        prompt: str,
+        response: str,
+        scope: Mapping[str, str],
+        *,
+        ttl: int | None,
+        vector: Vector | None = None,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        metadata: Mapping[str, object] | None = None,
+        tags: tuple[str, ...] = (),
+    ) -> Entry: ...

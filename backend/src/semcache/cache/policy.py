@@ -1,0 +1,36 @@
+"""Pure: what may be stored. An error, a refusal, a cut or empty answer never becomes a cached answer."""
+
+from __future__ import annotations
+
+import re
+
+from semcache.llm.shared import Answer
+
+__all__ = ["looks_like_refusal", "store_refusal"]
+
+_REFUSALS = re.compile(
+    r"^\s*(i'?m sorry,? but i can(?:'|no)t|i can(?:'|no)t (?:help|assist) with|i am unable to (?:help|assist))",
+    re.IGNORECASE,
+)
+
+
+def looks_like_refusal(text: str) -> bool:
+    """A refusal must not be cached as the answer (the next asker may well be allowed an answer)."""
+    return bool(_REFUSALS.match(text))
+
+
+def store_refusal(answer: Answer, *, max_chars: int) -> str | None:
+    """Why an answer must not be stored, or None when it may be."""
+    if answer.error is not None:
+        return "the LLM failed"
+    if answer.cancelled:
+        return "the stream was cancelled"
+    if answer.finish_reason != "stop":
+        return f"incomplete answer (finish_reason={answer.finish_reason})"
+    if not answer.text.strip():
+        return "empty answer"
+    if answer.refusal or looks_like_refusal(answer.text):
+        return "the LLM refused"
+    if len(answer.text) > max_chars:
+        return "answer larger than MAX_RESPONSE_CHARS"
+    return None

@@ -1,0 +1,111 @@
+"""The framing-neutral events an answer path yields, and what the gateway hands its routes.
+
+The service runs the flow; a route only frames these (SSE events, OpenAI chunks, Responses events, or one
+JSON body).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
+
+from openai.types.chat import ChatCompletionChunk
+
+from semcache.cache.semantic import Lookup
+from semcache.normalize import KeyPlan, entry_id, normalize_text
+from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus
+
+__all__ = [
+    "CacheDocument",
+    "CacheTarget",
+    "ColumnDone",
+    "ColumnEvent",
+    "ColumnStart",
+    "Delta",
+    "GatewayAnswer",
+]
+
+
+@dataclass(frozen=True)
+class ColumnStart:
+    column: Column
+    model: str
+
+
+@dataclass(frozen=True)
+class CacheDocument:
+    status: LookupStatus
+    lookup: Lookup | None
+    threshold: float
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Delta:
+    column: Column
+    text: str
+    chunk: ChatCompletionChunk | None = None
+
+
+@dataclass(frozen=True)
+class ColumnDone:
+    result: ColumnResult
+
+
+ColumnEvent = ColumnStart | CacheDocument | Delta | ColumnDone
+
+
+@dataclass
+class CacheTarget:
+    """Where a request's answer lives in the cache: its key plan and hard scope."""
+
+    plan: KeyPlan
+    scope: dict[str, str]
+    tenant: str
+
+    @property
+    def entry_id(self) -> str | None:
+        return entry_id(normalize_text(self.plan.text), self.scope) if self.plan.text is not None else None
+
+
+@dataclass
+class GatewayAnswer:
+    """A gateway request once its lookup is known: the document (for the response headers), then its events.
+
+    The first event after the document is already read, so a route can answer an early upstream failure
+    with a plain error response instead of a stream that starts with 200.
+    """
+
+    document: CacheDocument
+    first: ColumnEvent
+    rest: AsyncGenerator[ColumnEvent, None]
+
+    @property
+    def error(self) -> ErrorInfo | None:
+        """The upstream's error when it failed before its first token."""
+        if isinstance(self.first, ColumnDone) and self.first.result.status == "error":
+            return self.first.result.error or ErrorInfo(code="llm_error", message="the LLM failed")
+        return None
+
+    @property
+    def replayed(self) -> bool:
+        return self.document.lookup is not None and self.document.lookup.hit
+
+    @property
+    def entry_model(self) -> str:
+        """The model the served entry was stored under ("" on a miss)."""
+        lookup = self.document.lookup
+        match = lookup.match if lookup is not None else None
+        return str(match.entry.metadata.get("model", "")) if match is not None else ""
+
+    async def events(self) -> AsyncIterator[ColumnEvent]:
+        try:
+            yield self.first
+            async for event in self.rest:
+                yield event
+        finally:
+            # Closing the column now (not at garbage collection) cancels the upstream on a client disconnect.
+            await self.rest.aclose()
+
+    async def close(self) -> None:
+        await self.rest.aclose()
