@@ -22,7 +22,9 @@ from bench.machine import facts, load_average
 from bench.services import Proc, service_env, start_service, start_upstream
 from bench.stats import summarize
 from semcache.embeddings.local import OnnxMiniLM, default_threads
+from semcache.llm.factory import start_llm
 from semcache.local.redis import EmbeddedRedis
+from semcache.schemas.openai import ChatRequest
 
 Result = dict[str, Any]
 SPECULATION_BUDGETS_MS = (0, 2, 4, 6, 8, 10, 15)
@@ -89,42 +91,58 @@ async def measure_http(svc: Proc, exact: list[str], semantic: list[str], cfg: Be
 
 
 async def measure_miss(svc: Proc, upstream: Proc, ours: o.Ours, cfg: BenchConfig, size: int) -> Result:
-    """Time to first token, direct to the upstream and through the gateway, interleaved so drift cancels; and
-    a miss's lookup alone (in-process, another unique prompt of the same shape), the part of the added time
-    that is the cache's own."""
+    """Time to first token, direct to the upstream and through the gateway, interleaved so drift cancels; and,
+    interleaved with them, the two parts of the added time measured apart: a miss's lookup alone (in-process,
+    another unique prompt of the same shape) and the OpenAI SDK alone (the service's own LLM client class, to
+    the same upstream, from this process)."""
     direct_conn, cache_conn = Connection("127.0.0.1", upstream.port), Connection("127.0.0.1", svc.port)
-    direct, through, statuses, lookups = [], [], [], []
+    handle = await start_llm(ours.settings)
+    direct, through, statuses, lookups, sdk = [], [], [], [], []
     try:
         for i in range(cfg.miss_requests + 3):
+            unique = f"{size}-{i}-{time.time_ns()}: which unique question is this?"
             t0 = time.perf_counter()
-            await ours.cache.lookup(
-                f"Benchmark lookup {size}-{i}-{time.time_ns()}: which unique question is this?", o.SCOPE
-            )
-            lookups.append(time.perf_counter() - t0)
-            prompt = f"Benchmark miss {size}-{i}-{time.time_ns()}: which unique question is this?"
+            await ours.cache.lookup(f"Benchmark lookup {unique}", o.SCOPE)
+            lookup_s = time.perf_counter() - t0
+            sdk_s = await _sdk_ttft(handle.llm, o.chat_body(f"Benchmark SDK {unique}", stream=True))
+            body = o.chat_body(f"Benchmark miss {unique}", stream=True)
             t0 = time.perf_counter()
-            r = await direct_conn.post(
-                "/v1/chat/completions", o.chat_body(prompt, stream=True), first_marker=b"A fixed"
-            )
+            r = await direct_conn.post("/v1/chat/completions", body, first_marker=b"A fixed")
             d = r.first_byte_s - t0
             t0 = time.perf_counter()
-            r = await cache_conn.post("/v1/chat/completions", o.chat_body(prompt, stream=True), first_marker=b"A fixed")
+            r = await cache_conn.post("/v1/chat/completions", body, first_marker=b"A fixed")
             if i >= 3:  # warm-up
                 direct.append(d)
                 through.append(r.first_byte_s - t0)
                 statuses.append(r.headers.get("x-semcache-status", ""))
+                lookups.append(lookup_s)
+                sdk.append(sdk_s)
     finally:
         await direct_conn.close()
         await cache_conn.close()
+        await handle.aclose()
     added = [t - d for t, d in zip(through, direct, strict=True)]
     return {
         "upstream_delay_ms": cfg.upstream_delay_ms,
         "direct_ttft": summarize(direct),
         "through_ttft": summarize(through),
         "added_ttft": summarize(added),
-        "miss_lookup": summarize(lookups[3:]),
+        "miss_lookup": summarize(lookups),
+        "sdk_added_ttft": summarize([s - d for s, d in zip(sdk, direct, strict=True)]),
         "miss_rate": round(statuses.count("MISS") / max(len(statuses), 1), 3),
     }
+
+
+async def _sdk_ttft(llm: Any, body: bytes) -> float:
+    """Seconds to the first content chunk through the LLM client the service uses (the whole stream is read,
+    as the gateway does, so the connection goes back to the pool)."""
+    request = ChatRequest.model_validate_json(body)
+    t0 = time.perf_counter()
+    first = None
+    async for chunk in llm.stream(request):
+        if first is None and chunk.choices and chunk.choices[0].delta.content:
+            first = time.perf_counter()
+    return (first or time.perf_counter()) - t0
 
 
 async def measure_peers(peers: dict[str, Any], semantic: list[str], cfg: BenchConfig, ours: o.Ours) -> Result:
