@@ -49,8 +49,8 @@ class RedisVLPeer:
             )
         self.index_name = name
 
-    def use_batched(self, embedder: LocalEmbedder) -> None:
-        """Variant: RedisVL with semcache's micro-batched embedder, to separate the embedder's share."""
+    def use_embedder(self, embedder: LocalEmbedder) -> None:
+        """Variant: RedisVL with semcache's embedder (model threads fed from one queue), to separate its share."""
 
         async def aembed(text: str) -> list[float]:
             return [float(x) for x in (await embedder.embed([text]))[0]]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 CATEGORIES = (
     ("embedding (onnxruntime + tokenizer)", ("onnxruntime", "tokenizers", "embeddings/local.py")),
-    ("embedding batcher", ("embeddings/batching.py",)),
+    ("embedding hand-off (model threads' queue)", ("embeddings/workers.py", "embeddings/batching.py")),
     ("redis client (redis-py)", ("redis/",)),
     ("pydantic (validation, JSON)", ("pydantic",)),
     ("HTTP server (uvicorn, h11/httptools)", ("uvicorn", "h11", "httptools")),
@@ -27,7 +27,13 @@ LOOP = "event loop (asyncio / uvloop)"
 LOOP_C = ("Runner.run (asyncio/runners.py", "run_until_complete", "run_forever")
 #: Innermost frames of a thread that is waiting, not working. py-spy's own idle detection missed these
 #: here (thread-pool workers parked on a Condition), so they are dropped before shares are taken.
-IDLE = ("Condition.wait", "_worker (concurrent/futures/thread.py", "select (selectors.py", "Event.wait")
+IDLE = (
+    "Condition.wait",
+    "_worker (concurrent/futures/thread.py",
+    "select (selectors.py",
+    "Event.wait",
+    "_wait_for_work (",  # an embedder model thread with nothing queued
+)
 
 
 def _label(frames: list[str]) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.svg import bar_chart
-from bench.targets import knn_section, speculation_section, targets_table
+from bench.targets import headline_table, knn_section, speculation_section, targets_table
 
 Result = dict[str, Any]
 
@@ -17,6 +17,8 @@ MISS_COLUMNS = (
     ("through_ttft", "p50_ms"),
     ("added_ttft", "p50_ms"),
     ("added_ttft", "p99_ms"),
+    ("miss_lookup", "p50_ms"),
+    ("sdk_added_ttft", "p50_ms"),
 )
 
 
@@ -91,9 +93,15 @@ def render(result: Result) -> str:
         "(other work on the machine inflates every figure; compare ratios within one run)",
         f"- settings: {json.dumps(result.get('settings', {}))}",
         "",
+        "## Headline (README.md shows this table)",
+        "",
+        *headline_table(result),
+        "",
         "## Targets (issue #18)",
         "",
         *targets_table(result),
+        "",
+        *head_to_head_lines(result),
     ]
     out += ["", *analysis(result, largest)]
     out += ["", "## Latency by cache size (sequential requests, one at a time)", ""]
@@ -117,6 +125,26 @@ def render(result: Result) -> str:
     return "\n".join(out) + "\n"
 
 
+def head_to_head_lines(result: Result) -> list[str]:
+    """The throughput the ratios above come from: the three systems took turns in short windows at c=32."""
+    lines = [
+        "Throughput ratios come from a head-to-head at c=32: semcache over HTTP, semcache in-process and RedisVL "
+        "take turns in short windows (the rounds below), so load from elsewhere on the machine falls on all of them "
+        "alike; the per-system tables further down were measured one after another. Two more turns bound them: "
+        "semcache's embedder alone at c=32, and the model alone (its threads embedding back to back).",
+        "",
+        "| size | rounds | semcache HTTP hits/s | semcache in-process hits/s | RedisVL hits/s | semcache's embedder "
+        "alone, texts/s | the model alone, texts/s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, r in result["sizes"].items():
+        h = r.get("head_to_head")
+        if isinstance(h, dict):
+            cells = [fmt(dig(h, (k, "rps"))) for k in ("http", "inproc", "redisvl", "embedder", "model")]
+            lines.append(row(fmt(int(size)), fmt(h.get("rounds")), *cells))
+    return lines
+
+
 def analysis(result: Result, largest: str) -> list[str]:
     """Why the figures are what they are, computed from this run's own numbers (so a rerun stays true)."""
     r = result["sizes"][largest]
@@ -127,6 +155,8 @@ def analysis(result: Result, largest: str) -> list[str]:
     inproc_exact = dig(r, ("inproc", "exact", "latency", "p50_ms"))
     http_exact = dig(r, ("http", "search_exact", "latency", "p50_ms"))
     added = dig(r, ("miss", "added_ttft", "p50_ms"))
+    miss_lookup = dig(r, ("miss", "miss_lookup", "p50_ms"))
+    sdk = dig(r, ("miss", "sdk_added_ttft", "p50_ms"))
     shares = dig(result, ("profile", "shares_percent"))
     top = ", ".join(f"{k} {v}%" for k, v in list(shares.items())[:4]) if isinstance(shares, dict) else "no profile"
     return [
@@ -134,26 +164,58 @@ def analysis(result: Result, largest: str) -> list[str]:
         "",
         f"- A semantic hit is mostly the embedding: in-process, embedding the query takes {fmt(embed, 2)} ms p50 of a "
         f"{fmt(lookup, 2)} ms lookup, the KNN search {fmt(search, 2)} ms; HTTP adds {fmt(http_sem - lookup, 2)} ms. "
-        "The benchmark's paraphrases are ~30 tokens (median), one int8 MiniLM pass on one core takes ~4.4 ms for "
-        "that (~3.3 ms for a 17-token prompt); the tokenizer (~0.06 ms) and the hand-off to the model thread and "
-        "back (~0.5-0.8 ms, measured apart) are the rest. A direct hand-off of each text to a worker pool, without "
-        "the micro-batcher, was tried and measured 20% fewer embeddings/s at c=32 (every result woke the loop), "
-        "so the batcher stays.",
-        f"- Throughput at c=32 is bound by the same model: the profile charges {top}. MiniLM's cost is per token "
-        "and each text runs alone (vectors must not depend on their batch), so 32 queries cost 32 passes on "
-        "2 cores that the event loop, Redis and the load generator share.",
+        + _floor_pass(r, embed),
+        f"- Throughput at c=32 is bound by the same model. {_ceiling(result)} The profile charges {top}.",
         "- The KNN search no longer grows between 1k and 10k: RediSearch's own hybrid policy brute-forced the "
         "whole scope through the five-TAG intersection up to ~30k entries; the query now names HNSW batches where "
-        "the scope is most of the index (see the FT.PROFILE table below).",
-        f"- An exact hit is one HMGET: {fmt(inproc_exact, 2)} ms in-process, {fmt(http_exact, 2)} ms over HTTP; the "
-        "difference is HTTP parsing, FastAPI/pydantic and the hit counter (see the event-loop table below).",
-        f"- A miss adds {fmt(added, 2)} ms to the first token: the full lookup (exact GET, embedding, KNN, verifier) "
-        "and the single-flight lock still run before the upstream call starts (the early start belongs to the "
-        "service's restructured miss path; the speculative-start table below is the measurement for it).",
+        "the scope is most of the index (see the FT.PROFILE table below). It returns every field of its 3 "
+        "candidates in the one round trip: fewer fields saved ~0.04 ms of FT.SEARCH at 10k, a second read of the "
+        "served answer would cost a round trip (~0.14 ms).",
+        f"- An exact hit is one pipelined HMGET + HGET: {fmt(inproc_exact, 2)} ms in-process, {fmt(http_exact, 2)} ms "
+        "over HTTP; the difference is HTTP parsing, FastAPI (its dependencies, pydantic) and the JSON body. "
+        "Counting the hit runs after the answer; the embedded Redis skips re-indexing an entry for it "
+        "(PARTIAL_INDEXED_DOCS), which cost 0.37 ms of Redis per hit before.",
+        f"- A miss adds {fmt(added, 2)} ms to the first token. Measured apart, interleaved with it: its lookup "
+        f"(exact GET, embedding, KNN; in-process, same-shaped unique prompts) {fmt(miss_lookup, 2)} ms p50, and the "
+        f"OpenAI SDK the service calls the upstream with (building the request, parsing the stream's first "
+        f"chunks) {fmt(sdk, 2)} ms over a raw socket; the other {fmt(added - miss_lookup - sdk, 2)} ms are HTTP and "
+        "FastAPI, the single-flight lock (one Redis round trip) and the SSE framing. The upstream starts as soon "
+        "as the lookup has missed; a speculative start would not pay (table below).",
         "- RedisVL runs one FLAT range query per request with the same embedder on the same Redis; semcache also "
         "runs the exact path, the scope filter, the verifier and a hit counter. GPTCache falls behind as the cache "
         "grows (faiss flat index plus sqlite reads, under the GIL).",
     ]
+
+
+def _floor_pass(r: Result, embed: float) -> str:
+    one = dig(r, ("inproc", "semantic_stages", "model_pass_ms", "p50_ms"))
+    if not isinstance(one, int | float):
+        return ""
+    text = (
+        f"The same texts through the model alone, each right after its lookup (no hand-off, no event loop), take "
+        f"{fmt(one, 2)} ms p50"
+    )
+    if embed - one < 0.05:
+        return text + ": the hand-off to a model thread and back is within the noise."
+    return text + f": handing a text to a model thread and back costs the other {fmt(embed - one, 2)} ms."
+
+
+def _ceiling(result: Result) -> str:
+    """The model's own limit on semantic hits/s, from the head-to-head turns at the smallest size."""
+    smallest = min(result["sizes"], key=int)
+    h = dig(result["sizes"][smallest], ("head_to_head",))
+    if not isinstance(h, dict):
+        return ""
+    cap, emb, rvl = (dig(h, (k, "rps")) for k in ("model", "embedder", "redisvl"))
+    if not all(isinstance(x, int | float) and x > 0 for x in (cap, emb, rvl)):
+        return ""
+    return (
+        f"In the head-to-head turns at {fmt(int(smallest))} entries, {h.get('model_threads')} model threads alone "
+        f"(back to back, no event loop) embedded {fmt(cap)} texts/s and semcache's embedder from the event loop "
+        f"{fmt(emb)}/s at c=32. Every semantic hit needs one pass, so no cache using this model on this machine "
+        f"serves more semantic hits/s than the model alone; RedisVL served {fmt(rvl)}/s ({100 * rvl / cap:.0f}% of "
+        f"it), so 1.5x RedisVL would be {100 * 1.5 * rvl / cap:.0f}% of the model's ceiling."
+    )
 
 
 def latency_table(result: Result) -> list[str]:
@@ -188,7 +250,7 @@ def ratios(result: Result, largest: str) -> list[str]:
         "## Ratios at c=32 (semcache / peer, semantic hits)",
         "",
         row("size", "HTTP vs RedisVL", "HTTP vs GPTCache", "in-process vs RedisVL", "in-process vs GPTCache")[:-1]
-        + "| RedisVL with our batcher |",
+        + "| RedisVL with our embedder |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for size, r in result["sizes"].items():
@@ -196,7 +258,7 @@ def ratios(result: Result, largest: str) -> list[str]:
         inproc = dig(r, ("inproc", "throughput_semantic", "32", "rps"))
         rvl = dig(r, ("peers", "redisvl", "throughput_semantic", "32", "rps"))
         gpt = dig(r, ("peers", "gptcache", "throughput_semantic", "32", "rps"))
-        rvlb = dig(r, ("peers", "redisvl_with_semcache_batcher", "throughput_semantic", "32", "rps"))
+        rvlb = dig(r, ("peers", "redisvl_with_semcache_embedder", "throughput_semantic", "32", "rps"))
         lines.append(
             row(fmt(int(size)), _ratio(http, rvl), _ratio(http, gpt), _ratio(inproc, rvl), _ratio(inproc, gpt))[:-1]
             + f"| {fmt(rvlb)} req/s |"
@@ -206,8 +268,9 @@ def ratios(result: Result, largest: str) -> list[str]:
 
 def miss_table(result: Result) -> list[str]:
     lines = [
-        "| size | direct TTFT p50 | through semcache p50 | added p50 | added p99 | MISS rate |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| size | direct TTFT p50 | through semcache p50 | added p50 | added p99 | a miss's lookup p50 | "
+        "SDK's added TTFT p50 | MISS rate |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, r in result["sizes"].items():
         m = r.get("miss", {})
@@ -270,10 +333,17 @@ def _previous(result: Result, size: str) -> int:
 def stages_section(result: Result) -> list[str]:
     lines = [
         "Sequential semantic hits in-process, per stage (`Lookup.embed_ms` / `search_ms`; the rest of the lookup "
-        "is the exact-path GET, the verifier and the hit counter):",
+        "is the exact-path GET and the verifier), and the same text through the model alone right after each "
+        "lookup (`OnnxMiniLM.embed_one` in the calling thread):",
         "",
-        row("size", "embed p50 / p99 ms", "KNN search p50 / p99 ms", "whole lookup p50 / p99 ms"),
-        "|---|---:|---:|---:|",
+        row(
+            "size",
+            "embed p50 / p99 ms",
+            "KNN search p50 / p99 ms",
+            "whole lookup p50 / p99 ms",
+            "model alone p50 / p99 ms",
+        ),
+        "|---|---:|---:|---:|---:|",
     ]
     for size, r in result["sizes"].items():
         st = dig(r, ("inproc", "semantic_stages"))
@@ -283,7 +353,7 @@ def stages_section(result: Result) -> list[str]:
     return [*lines, ""]
 
 
-STAGES = ("embed_ms", "search_ms", "lookup_ms")
+STAGES = ("embed_ms", "search_ms", "lookup_ms", "model_pass_ms")
 
 
 def profile_section(result: Result) -> list[str]:
@@ -337,8 +407,8 @@ METHOD = [
     "- Misses: time to the first content token streaming from `/v1/chat/completions`, minus the same request "
     "sent straight to the upstream, interleaved; each miss prompt is unique.",
     "- RedisVL: `SemanticCache` (default FLAT index) on the same Redis, `CustomVectorizer` around the same "
-    "OnnxMiniLM, `acheck` with the model in `asyncio.to_thread`; a second row gives it semcache's micro-batched "
-    "embedder instead. GPTCache: default sqlite + faiss data manager, same model as `embedding_func`, "
+    "OnnxMiniLM, `acheck` with the model in `asyncio.to_thread`; a second row gives it semcache's embedder "
+    "(`LocalEmbedder`) instead. GPTCache: default sqlite + faiss data manager, same model as `embedding_func`, "
     "`adapter.api.get` from one thread per concurrent user.",
 ]
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from bench import floor, profile, redisfacts
 from bench import ours as o
-from bench import profile, redisfacts
 from bench.config import BenchConfig
 from bench.data import Corpus, Matrix, embed_all, load_corpus
 from bench.http import Connection
@@ -21,8 +21,10 @@ from bench.load import Run, closed_loop, sequential, threaded_loop, threaded_seq
 from bench.machine import facts, load_average
 from bench.services import Proc, service_env, start_service, start_upstream
 from bench.stats import summarize
-from semcache.embeddings.local import OnnxMiniLM
+from semcache.embeddings.local import OnnxMiniLM, default_threads
+from semcache.llm.factory import start_llm
 from semcache.local.redis import EmbeddedRedis
+from semcache.schemas.openai import ChatRequest
 
 Result = dict[str, Any]
 SPECULATION_BUDGETS_MS = (0, 2, 4, 6, 8, 10, 15)
@@ -42,14 +44,21 @@ async def _loads(call: Any, inputs: list[str], cfg: BenchConfig, levels: tuple[i
     return out
 
 
-async def measure_inproc(ours: o.Ours, exact: list[str], semantic: list[str], cfg: BenchConfig) -> Result:
-    stages: dict[str, list[float]] = {"embed_ms": [], "search_ms": [], "lookup_ms": []}
+async def measure_inproc(
+    ours: o.Ours, model: OnnxMiniLM, exact: list[str], semantic: list[str], cfg: BenchConfig
+) -> Result:
+    stages: dict[str, list[float]] = {"embed_ms": [], "search_ms": [], "lookup_ms": [], "model_pass_ms": []}
     for prompt in semantic[: cfg.latency_requests]:
         t0 = time.perf_counter()
         lookup = await ours.cache.lookup(prompt, o.SCOPE)
         stages["lookup_ms"].append(time.perf_counter() - t0)
         stages["embed_ms"].append(lookup.embed_ms / 1000)
         stages["search_ms"].append(lookup.search_ms / 1000)
+        await ours.cache.drain()  # the hit counter is done before the next step starts
+        # The same text through the model alone, right after, so the machine's load is the same for both.
+        t0 = time.perf_counter()
+        model.embed_one(prompt)
+        stages["model_pass_ms"].append(time.perf_counter() - t0)
     lookups = stages["lookup_ms"]
     return {
         "semantic_stages": {k: summarize(v) for k, v in stages.items()},
@@ -81,35 +90,59 @@ async def measure_http(svc: Proc, exact: list[str], semantic: list[str], cfg: Be
         await pool.close()
 
 
-async def measure_miss(svc: Proc, upstream: Proc, cfg: BenchConfig, size: int) -> Result:
-    """Time to first token, direct to the upstream and through the gateway, interleaved so drift cancels."""
+async def measure_miss(svc: Proc, upstream: Proc, ours: o.Ours, cfg: BenchConfig, size: int) -> Result:
+    """Time to first token, direct to the upstream and through the gateway, interleaved so drift cancels; and,
+    interleaved with them, the two parts of the added time measured apart: a miss's lookup alone (in-process,
+    another unique prompt of the same shape) and the OpenAI SDK alone (the service's own LLM client class, to
+    the same upstream, from this process)."""
     direct_conn, cache_conn = Connection("127.0.0.1", upstream.port), Connection("127.0.0.1", svc.port)
-    direct, through, statuses = [], [], []
+    handle = await start_llm(ours.settings)
+    direct, through, statuses, lookups, sdk = [], [], [], [], []
     try:
         for i in range(cfg.miss_requests + 3):
-            prompt = f"Benchmark miss {size}-{i}-{time.time_ns()}: which unique question is this?"
+            unique = f"{size}-{i}-{time.time_ns()}: which unique question is this?"
             t0 = time.perf_counter()
-            r = await direct_conn.post(
-                "/v1/chat/completions", o.chat_body(prompt, stream=True), first_marker=b"A fixed"
-            )
+            await ours.cache.lookup(f"Benchmark lookup {unique}", o.SCOPE)
+            lookup_s = time.perf_counter() - t0
+            sdk_s = await _sdk_ttft(handle.llm, o.chat_body(f"Benchmark SDK {unique}", stream=True))
+            body = o.chat_body(f"Benchmark miss {unique}", stream=True)
+            t0 = time.perf_counter()
+            r = await direct_conn.post("/v1/chat/completions", body, first_marker=b"A fixed")
             d = r.first_byte_s - t0
             t0 = time.perf_counter()
-            r = await cache_conn.post("/v1/chat/completions", o.chat_body(prompt, stream=True), first_marker=b"A fixed")
+            r = await cache_conn.post("/v1/chat/completions", body, first_marker=b"A fixed")
             if i >= 3:  # warm-up
                 direct.append(d)
                 through.append(r.first_byte_s - t0)
                 statuses.append(r.headers.get("x-semcache-status", ""))
+                lookups.append(lookup_s)
+                sdk.append(sdk_s)
     finally:
         await direct_conn.close()
         await cache_conn.close()
+        await handle.aclose()
     added = [t - d for t, d in zip(through, direct, strict=True)]
     return {
         "upstream_delay_ms": cfg.upstream_delay_ms,
         "direct_ttft": summarize(direct),
         "through_ttft": summarize(through),
         "added_ttft": summarize(added),
+        "miss_lookup": summarize(lookups),
+        "sdk_added_ttft": summarize([s - d for s, d in zip(sdk, direct, strict=True)]),
         "miss_rate": round(statuses.count("MISS") / max(len(statuses), 1), 3),
     }
+
+
+async def _sdk_ttft(llm: Any, body: bytes) -> float:
+    """Seconds to the first content chunk through the LLM client the service uses (the whole stream is read,
+    as the gateway does, so the connection goes back to the pool)."""
+    request = ChatRequest.model_validate_json(body)
+    t0 = time.perf_counter()
+    first = None
+    async for chunk in llm.stream(request):
+        if first is None and chunk.choices and chunk.choices[0].delta.content:
+            first = time.perf_counter()
+    return (first or time.perf_counter()) - t0
 
 
 async def measure_peers(peers: dict[str, Any], semantic: list[str], cfg: BenchConfig, ours: o.Ours) -> Result:
@@ -122,8 +155,8 @@ async def measure_peers(peers: dict[str, Any], semantic: list[str], cfg: BenchCo
             "semantic": (await sequential(call, semantic, n=n)).as_dict(),
             "throughput_semantic": await _loads(call, semantic, cfg, cfg.concurrency),
         }
-        rvl.use_batched(ours.embedder)
-        out["redisvl_with_semcache_batcher"] = {
+        rvl.use_embedder(ours.embedder)
+        out["redisvl_with_semcache_embedder"] = {
             "throughput_semantic": await _loads(
                 rvl.call(), semantic, cfg, (32,) if 32 in cfg.concurrency else cfg.concurrency[-1:]
             ),
@@ -145,6 +178,58 @@ async def measure_peers(peers: dict[str, Any], semantic: list[str], cfg: BenchCo
         seq = await asyncio.to_thread(threaded_sequential, call_sync, semantic, n=n)
         out["gptcache"] = {"semantic": seq.as_dict(), "throughput_semantic": levels}
     return out
+
+
+HEAD_TO_HEAD_ROUNDS = 4
+
+
+async def head_to_head(
+    svc: Proc,
+    ours: o.Ours,
+    model: OnnxMiniLM,
+    peers: dict[str, Any],
+    semantic: list[str],
+    cfg: BenchConfig,
+    *,
+    concurrency: int = 32,
+) -> Result:
+    """Semantic hits/s at one concurrency, semcache (HTTP and in-process) and RedisVL taking turns in short
+    windows, so load from elsewhere on a shared machine falls on all of them alike: the ratios come from here.
+    Two more turns bound them: semcache's embedder alone at the same concurrency, and the model alone (its
+    threads embedding back to back, no event loop): no cache that embeds each query serves more hits/s."""
+    calls: dict[str, Any] = {"inproc": o.inproc_call(ours, "semantic")}
+    pool = o.HttpPool("127.0.0.1", svc.port, concurrency)
+    calls["http"] = o.search_call(pool, "semantic")
+    if "redisvl" in peers:
+        calls["redisvl"] = peers["redisvl"].call()
+    calls["embedder"] = floor.embed_call(ours.embedder)
+    totals = {name: [0, 0.0, 0] for name in [*calls, "model"]}  # requests, seconds, ok
+    window = cfg.seconds_per_load / HEAD_TO_HEAD_ROUNDS
+    threads = default_threads(ours.settings.embed_threads)
+    try:
+        for _ in range(HEAD_TO_HEAD_ROUNDS):
+            for name, call in calls.items():
+                run = await closed_loop(
+                    call, semantic, concurrency=concurrency, seconds=window, max_requests=cfg.max_requests_per_load
+                )
+                totals[name][0] += run.requests
+                totals[name][1] += run.seconds
+                totals[name][2] += run.ok
+            done, secs = await asyncio.to_thread(floor.ceiling, model, semantic, threads=threads, seconds=window)
+            totals["model"][0] += done
+            totals["model"][1] += secs
+            totals["model"][2] += done
+    finally:
+        await pool.close()
+    return {
+        "concurrency": concurrency,
+        "rounds": HEAD_TO_HEAD_ROUNDS,
+        "model_threads": threads,
+        **{
+            name: {"rps": round(n / secs, 1) if secs else 0.0, "ok_rate": round(ok / n, 4) if n else 0.0}
+            for name, (n, secs, ok) in totals.items()
+        },
+    }
 
 
 async def _fill_all(ours: o.Ours, peers: dict[str, Any], corpus: Corpus, vectors: Matrix, lo: int, hi: int) -> Result:
@@ -271,14 +356,16 @@ async def run(cfg: BenchConfig) -> Result:
             if not semantic:
                 raise RuntimeError("no paraphrase pair is a semantic hit: nothing to measure")
             _log(f"size {size}: in-process")
-            r["inproc"] = await measure_inproc(ours, exact, semantic, cfg)
+            r["inproc"] = await measure_inproc(ours, model, exact, semantic, cfg)
             _log(f"size {size}: HTTP")
             r["http"] = await measure_http(svc, exact, semantic, cfg)
             _log(f"size {size}: miss overhead")
-            r["miss"] = await measure_miss(svc, upstream, cfg, size)
+            r["miss"] = await measure_miss(svc, upstream, ours, cfg, size)
             if peers:
                 _log(f"size {size}: peers")
                 r["peers"] = await measure_peers(peers, semantic, cfg, ours)
+            _log(f"size {size}: head to head at c=32")
+            r["head_to_head"] = await head_to_head(svc, ours, model, peers, semantic, cfg)
             result["sizes"][str(size)] = r
             if size == cfg.largest:
                 result["profile"] = await _profile(svc, semantic, cfg)

@@ -11,12 +11,7 @@ from semcache.providers import build_client
 
 def local_embedder(settings: Settings) -> LocalEmbedder:
     """The local embedder as the settings configure it (not started)."""
-    return LocalEmbedder(
-        max_batch=settings.embed_batch_max,
-        threads=settings.embed_threads,
-        int8=settings.embed_int8,
-        cache_dir=settings.model_cache_dir,
-    )
+    return LocalEmbedder(threads=settings.embed_threads, int8=settings.embed_int8, cache_dir=settings.model_cache_dir)
 
 
 async def start_embedder(settings: Settings) -> Embedder:
@@ -31,6 +26,8 @@ async def start_embedder(settings: Settings) -> Embedder:
         if provider == "azure"
         else settings.openai_embedding_model
     )
-    remote = OpenAIEmbedder(client, model=model, provider=provider, dims=settings.embedding_dims)
+    remote = OpenAIEmbedder(
+        client, model=model, provider=provider, dims=settings.embedding_dims, max_batch=settings.embed_batch_max
+    )
     await remote.start()
     return remote
