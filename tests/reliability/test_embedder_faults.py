@@ -1,4 +1,4 @@
-"""Embedder faults: the ONNX model failing inside onnxruntime, and its worker pool gone. Answers bypass
+"""Embedder faults: the ONNX model failing inside onnxruntime, and its model threads gone. Answers bypass
 the cache (never a 500); the cache's own endpoints say 503 with a JSON body; recovery needs no restart."""
 
 from __future__ import annotations
@@ -36,17 +36,18 @@ def break_the_model(server: LiveServer) -> Callable[[], None]:
     return restore
 
 
-def stop_the_worker(server: LiveServer) -> Callable[[], None]:
-    embedder = server.app.state.resources.embedder
-    real = embedder._executor
-    from concurrent.futures import ThreadPoolExecutor
+def stop_the_workers(server: LiveServer) -> Callable[[], None]:
+    """The model threads gone: the embedder's queue has no thread behind it (as after close())."""
+    from semcache.embeddings.workers import ModelWorkers
 
-    dead = ThreadPoolExecutor(max_workers=1)
-    dead.shutdown()  # run_in_executor now raises RuntimeError: cannot schedule new futures
-    embedder._executor = dead
+    embedder = server.app.state.resources.embedder
+    real = embedder._workers
+    gone = ModelWorkers(embedder._embed_one, threads=1)
+    gone.close()  # never started, now closed: embed() refuses every text
+    embedder._workers = gone
 
     def restore() -> None:
-        embedder._executor = real
+        embedder._workers = real
 
     return restore
 
@@ -55,7 +56,7 @@ def chat(prompt: str, *, stream: bool = False) -> dict[str, object]:
     return {"model": "m", "messages": [{"role": "user", "content": prompt}], "stream": stream}
 
 
-@pytest.mark.parametrize("fault", [break_the_model, stop_the_worker], ids=["onnx-error", "worker-gone"])
+@pytest.mark.parametrize("fault", [break_the_model, stop_the_workers], ids=["onnx-error", "workers-gone"])
 async def test_embedder_failure_bypasses_and_recovers(
     service_factory: ServiceFactory, fault: Callable[[LiveServer], Callable[[], None]]
 ) -> None:

@@ -162,8 +162,10 @@ async def test_redis_killed_mid_traffic_bypasses_then_reconnects_by_itself(
 async def test_entries_written_before_a_crash_survive_the_restart(
     service_factory: ServiceFactory, own_redis: KillableRedis
 ) -> None:
-    """AOF (appendonly yes, appendfsync everysec): every acknowledged write is in the kernel before the
-    reply, so a SIGKILL of Redis loses nothing; only a crash of the whole host may lose the last second."""
+    """AOF (appendonly yes, appendfsync everysec): what Redis wrote to its AOF survives a SIGKILL of Redis
+    (own_redis.kill() waits for the acknowledged writes to reach it first: everysec may postpone a write for
+    up to 2 s while a slow fsync runs, and a crash then loses it); a crash of the whole host may lose the
+    last second."""
     server = service_factory(REDIS_URL=own_redis.url, REDIS_TIMEOUT_S=0.5)
     prompts = [f"Durable fact number {i}" for i in range(20)]
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as c:
@@ -174,7 +176,7 @@ async def test_entries_written_before_a_crash_survive_the_restart(
         await wait_for(c, "Durable gateway answer", "HIT")
         before = (await c.get("/cache/stats")).json()["entries"]
 
-        await own_redis.kill()  # at once after the last acknowledged write: no grace for an fsync
+        await own_redis.kill()
         await own_redis.start()
         for p in prompts:
             r = await c.post("/cache/search", json={"prompt": p, "scope": {"model": MODEL}})

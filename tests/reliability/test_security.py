@@ -163,6 +163,7 @@ async def test_secrets_are_never_logged_or_returned(
     client = aioredis.Redis.from_url(own_redis.url)
     await client.config_set("requirepass", redis_password)
     await client.aclose()
+    own_redis.password = redis_password
     secrets = ["key-acme-0001", "key-globex-01", ADMIN, redis_password, llm_key, "wrong-key-given-123"]
     caplog.set_level(logging.DEBUG)
     server = service_factory(

@@ -58,7 +58,7 @@ class ModelWorkers:
         if not texts:
             return []
         if self._loop is None or not self._running:
-            raise EmbeddingError("local embedder used before start()")
+            raise EmbeddingError("embedding model threads not running (before start() or after close())")
         job = _Job(self._loop.create_future(), [None] * len(texts), len(texts))
         for i, text in enumerate(texts):
             self._todo.put((job, i, text))
