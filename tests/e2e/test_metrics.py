@@ -9,6 +9,7 @@ from playwright.async_api import expect
 from tests.e2e.conftest import NewPage, assert_serves, screenshot
 from tests.support.live import LiveServer
 from tests.support.paraphrases import FRANCE_PARAPHRASE
+from tests.support.wait import drained
 
 pytestmark = pytest.mark.e2e
 
@@ -18,6 +19,7 @@ async def test_metrics_view_draws_the_summary_and_refreshes_live(live: LiveServe
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as client:
         for prompt in ("What is the capital of France?", FRANCE_PARAPHRASE):
             assert (await client.post("/ask", json={"prompt": prompt})).status_code == 200
+            await drained(live)  # the answer is stored after the response: the paraphrase must find it
 
         page = await new_page()
         await page.goto(live.url + "/metrics-view")
