@@ -1,6 +1,8 @@
 # azd preprovision hook (Windows): the same as ensure-keys.sh. When the azd environment has no
 # SEMCACHE_API_KEYS / SEMCACHE_ADMIN_KEY yet, create random ones with `azd env set`; keys you set are kept.
 $ErrorActionPreference = 'Stop'
+# PowerShell 7.3+: a failing `azd env set` stops the hook too (earlier versions ignore this variable).
+$PSNativeCommandUseErrorActionPreference = $true
 
 function New-Key {
     $bytes = [byte[]]::new(32)
