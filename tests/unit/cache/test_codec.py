@@ -29,6 +29,7 @@ from semcache.cache.codec import (
 from semcache.cache.models import NewEntry
 
 PREFIX = "p:cache:fp:e:"
+VEC = np.array([0.5, 0.25], dtype=np.float32)
 NEW = NewEntry(
     "What is Redis?",
     "what is redis?",
@@ -43,7 +44,7 @@ NEW = NewEntry(
 
 def stored_hash(new: NewEntry = NEW, *, gen: int = 0, ttl: int | None = 60) -> dict[str, bytes]:
     """An entry's fields as redis-py returns them (bytes), written by `entry_fields`."""
-    fields = entry_fields(new, [0.5, 0.25], created_at=100.5, generation=gen, ttl=ttl, scope_fields=("tenant",))
+    fields = entry_fields(new, VEC, created_at=100.5, generation=gen, ttl=ttl, scope_fields=("tenant",))
     return {str(k): v if isinstance(v, bytes) else str(v).encode() for k, v in fields.items()}
 
 
@@ -69,7 +70,7 @@ def test_an_entry_written_by_entry_fields_reads_back_as_stored_entry_says() -> N
 
 def test_the_hash_holds_the_vector_as_float32_and_scope_fields_as_encoded_tags() -> None:
     fields = entry_fields(
-        NEW, [0.5, 0.25], created_at=1.0, generation=0, ttl=None, scope_fields=("tenant", "namespace", "locale")
+        NEW, VEC, created_at=1.0, generation=0, ttl=None, scope_fields=("tenant", "namespace", "locale")
     )
     assert fields["embedding"] == np.asarray([0.5, 0.25], dtype=np.float32).tobytes()
     assert fields["tenant"] == "acme" and fields["locale"] == "_"  # a missing value has its own tag
@@ -117,7 +118,7 @@ def test_ttl_cap_applies_to_every_entry_and_to_none() -> None:
 
 
 def test_vectors_round_trip_and_a_missing_blob_is_none() -> None:
-    blob = as_blob([1.0, -2.0])
+    blob = as_blob(np.array([1.0, -2.0], dtype=np.float32))
     vector = as_vector(blob)
     assert vector is not None and vector.dtype == np.float32 and vector.tolist() == [1.0, -2.0]
     assert as_vector(None) is None
