@@ -14,7 +14,7 @@ import httpx
 
 from semcache.transfer import MAX_LINES
 
-__all__ = ["run_export", "run_import"]
+__all__ = ["register", "run_export", "run_import"]
 
 KEY_ENV = "SEMCACHE_KEY"
 
