@@ -21,6 +21,8 @@ from pydantic import JsonValue
 from semcache.schemas.openai import ChatMessage, ChatRequest
 from semcache.schemas.responses import ResponsesRequest
 
+__all__ = ["EventWriter", "Usage", "new_ids", "response_object", "to_chat"]
+
 #: Fields of a Responses request that do not change the answer (bookkeeping on OpenAI's side).
 _NEUTRAL = {"store", "metadata", "user", "parallel_tool_calls", "truncation", "include", "service_tier",
             "safety_identifier", "prompt_cache_key", "prompt_cache_retention", "background"}  # fmt: skip
