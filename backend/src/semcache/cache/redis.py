@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Mapping
 import redis.asyncio as aioredis
 
 from semcache.cache.browse import Browser
-from semcache.cache.codec import RETURN_FIELDS
 from semcache.cache.counters import Counters
 from semcache.cache.entries import Entries
 from semcache.cache.keyspace import Keyspace
@@ -28,9 +27,6 @@ from semcache.cache.search import KnnSearch
 from semcache.embeddings.base import Vector
 
 __all__ = ["RedisStore"]
-
-#: The fields every read returns; bench/redisfacts.py profiles the search with them.
-_RETURN = RETURN_FIELDS
 
 
 class RedisStore:

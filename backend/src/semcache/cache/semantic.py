@@ -21,6 +21,8 @@ from semcache.embeddings.base import Embedder, Vector
 from semcache.errors import CacheUnavailableError
 from semcache.normalize import entry_id, normalize_text, split_turns
 
+__all__ = ["CONTEXT_WEIGHT", "Lookup", "SemanticCache", "Verifier", "choose", "combine", "embed_keys", "tighten"]
+
 Source = Literal["exact", "semantic"]
 #: A second opinion on a candidate that passed the threshold: (query prompt, candidate) -> serve it?
 Verifier = Callable[[str, Candidate, list[Candidate]], bool]

@@ -28,6 +28,8 @@ from semcache.schemas.cache import (
     StoreResponse,
 )
 
+__all__ = ["check_prompt", "client_vector", "router", "scope_for"]
+
 router = APIRouter(prefix="/cache", tags=["cache"])
 
 

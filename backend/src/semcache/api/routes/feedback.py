@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.api.deps import PrincipalDep, StoreDep
 from semcache.errors import NotFoundError
 from semcache.quality.feedback import record
 from semcache.schemas.feedback import FeedbackRequest, FeedbackResponse
@@ -15,8 +15,7 @@ router = APIRouter(prefix="/cache", tags=["cache"])
 
 
 @router.post("/feedback", response_model=FeedbackResponse)
-async def feedback(body: FeedbackRequest, principal: PrincipalDep, resources: ResourcesDep) -> FeedbackResponse:
-    store = resources.available_store
+async def feedback(body: FeedbackRequest, principal: PrincipalDep, store: StoreDep) -> FeedbackResponse:
     entry = await store.get(body.id)
     # Another tenant's entry is reported as missing: ids must not reveal what others have cached.
     if entry is None or entry.scope.get("tenant") != principal.tenant:
