@@ -29,9 +29,9 @@ from semcache.runtime import index_specs, redis_client
 
 __all__ = ["Bench", "observe", "open_bench"]
 
-#: Embedding batch for the puts; lookups batch themselves through the embedder's micro-batcher.
+#: Embedding batch for the puts; concurrent lookups keep the embedder's model threads busy on their own.
 _PUT_BATCH = 256
-#: In-flight puts/lookups: enough to fill the embedder's batches, well under the client's connection pool.
+#: In-flight puts/lookups: enough to keep every model thread fed, well under the client's connection pool.
 _CONCURRENCY = 48
 
 
