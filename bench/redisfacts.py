@@ -11,8 +11,9 @@ import redis.asyncio as aioredis
 
 from bench.data import Matrix
 from bench.stats import summarize
+from semcache.cache.codec import RETURN_FIELDS
 from semcache.cache.query import HybridPolicy, knn_search_args, scope_filter
-from semcache.cache.redis import _RETURN, RedisStore
+from semcache.cache.redis import RedisStore
 
 
 async def used_memory(client: aioredis.Redis) -> int:
@@ -86,7 +87,7 @@ async def knn_profile(store: RedisStore, scope: dict[str, str], vectors: Matrix,
                 v.tobytes(),
                 k=3,
                 ef_runtime=store.spec.ef_runtime,
-                return_fields=_RETURN,
+                return_fields=RETURN_FIELDS,
                 policy=policy,
             )
 

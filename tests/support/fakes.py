@@ -18,6 +18,7 @@ from semcache.cache.semantic import Lookup
 from semcache.embeddings.base import Vector
 from semcache.errors import CacheUnavailableError, LLMError
 from semcache.normalize import entry_id, normalize_text
+from semcache.quality import feedback
 from semcache.schemas.openai import ChatRequest
 from semcache.streaming import chunk, completion
 from semcache.telemetry.events import TelemetryEvent
@@ -80,6 +81,27 @@ class MemoryIndex:
 
     async def loading_percent(self) -> float | None:
         return None
+
+
+class MemoryVerdicts:
+    """Verdicts: the feedback state per entry id, updated as the store's script does (`feedback.updated`);
+    an id not in `states` is a missing entry."""
+
+    def __init__(self, outage: Outage | None = None) -> None:
+        self.outage = outage or Outage()
+        self.states: dict[str, dict[str, object]] = {}
+        self.keeps: list[int] = []
+
+    async def record_verdict(
+        self, entry_id: str, *, correct: bool, similarity: float | None, keep: int
+    ) -> dict[str, object] | None:
+        self.outage.check()
+        self.keeps.append(keep)
+        if entry_id not in self.states:
+            return None
+        state = feedback.read({feedback.KEY: self.states[entry_id]})
+        self.states[entry_id] = feedback.as_metadata(feedback.updated(state, correct=correct, similarity=similarity))
+        return self.states[entry_id]
 
 
 class MemoryCache:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from semcache.config import Settings
 
+__all__ = ["KeyRing", "Principal", "load_keyring", "parse_pairs"]
+
 _TENANT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 

@@ -18,6 +18,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
+__all__ = [
+    "AsyncTokenCredential",
+    "azure_openai_credential",
+    "azure_openai_token_provider",
+    "redis_credential_provider",
+]
+
 if TYPE_CHECKING:
     from redis.credentials import CredentialProvider
 

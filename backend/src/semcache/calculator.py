@@ -13,6 +13,20 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+__all__ = [
+    "GIB",
+    "HEADROOM",
+    "Estimate",
+    "Inputs",
+    "SkuTable",
+    "TierChoice",
+    "choose_sku",
+    "estimate",
+    "footprint",
+    "parse_sku_table",
+    "savings_curve",
+]
+
 Tier = Literal["balanced", "memory_optimized", "compute_optimized"]
 TierChoice = Literal["balanced", "memory_optimized", "compute_optimized", "any"]
 TIERS: tuple[Tier, ...] = ("balanced", "memory_optimized", "compute_optimized")

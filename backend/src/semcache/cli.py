@@ -14,6 +14,8 @@ from semcache import logs
 from semcache.config import Settings
 from semcache.errors import LaunchError
 
+__all__ = ["REPOSITORY_TOOLS", "build_parser", "main"]
+
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+__all__ = ["DEFAULT_GUARDS", "DEFAULT_SIMILARITY_THRESHOLD", "ReasoningEffort", "Settings"]
+
 EmbeddingProvider = Literal["auto", "local", "openai", "azure"]
 LLMProvider = Literal["auto", "local", "openai", "azure", "compatible"]
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from semcache.cache.query import check_tags
 
+__all__ = ["Controls", "parse_controls"]
+
 
 @dataclass(frozen=True)
 class Controls:

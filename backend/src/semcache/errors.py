@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "AuthError",
+    "BadRequestError",
+    "CacheFullError",
+    "CacheLoadingError",
+    "CacheUnavailableError",
+    "EmbeddingError",
+    "ForbiddenError",
+    "InvalidInputError",
+    "LLMBadRequestError",
+    "LLMError",
+    "LLMRateLimitError",
+    "LLMTimeoutError",
+    "LaunchError",
+    "NotFoundError",
+    "RateLimitedError",
+    "SemcacheError",
+    "status_for",
+]
+
 
 class SemcacheError(Exception):
     """Base of every error semcache raises on purpose."""

@@ -18,6 +18,8 @@ from semcache.cache.models import Entry
 from semcache.errors import CacheUnavailableError
 from semcache.llm.shared import SharedStream
 
+__all__ = ["Flight", "SingleFlight"]
+
 
 @dataclass
 class Flight:

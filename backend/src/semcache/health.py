@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+__all__ = ["has_query_engine", "memory_full", "overall_status"]
+
 Status = Literal["ok", "degraded", "loading", "full", "down"]
 
 #: Names the RediSearch module goes by in MODULE LIST: Redis 8 / Redis Stack (`search`), Redis Enterprise and

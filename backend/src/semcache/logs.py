@@ -8,6 +8,8 @@ import json
 import logging
 import time
 
+__all__ = ["JsonFormatter", "configure", "request_id"]
+
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 # uvicorn adds an ANSI-coloured copy of each message; the plain one is enough in JSON.
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"color_message"}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
@@ -31,6 +31,8 @@ from semcache.api.routes import (
 from semcache.config import Settings
 from semcache.telemetry import otel
 
+__all__ = ["RATE_LIMITED", "ROUTERS", "create_app"]
+
 log = logging.getLogger(__name__)
 
 #: What a browser on an allowed origin may send and read (the SDK headers and our cache controls).
@@ -41,10 +43,55 @@ CORS_RESPONSE_HEADERS = ["x-request-id", "x-semcache-status", "x-semcache-simila
                          "x-semcache-reason", "retry-after", "age"]  # fmt: skip
 
 
+#: Every router, in the order they are matched.
+ROUTERS = (
+    ask.router,
+    openai.router,
+    responses.router,
+    cache.router,
+    entries.router,
+    transfer.router,
+    feedback.router,
+    telemetry.router,
+    vector.router,
+    health.router,
+    calculator.router,
+    pages.router,
+)
+#: The routers behind RATE_LIMIT_PER_MINUTE: the API a key spends; not telemetry, health or the pages.
+RATE_LIMITED = (
+    ask.router,
+    openai.router,
+    responses.router,
+    cache.router,
+    entries.router,
+    transfer.router,
+    feedback.router,
+    vector.router,
+)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     # Before the app exists, so its instrumentation sees FastAPI and redis being set up.
     otel.configure_if_set(settings)
+    app = FastAPI(
+        title="semcache",
+        version=__version__,
+        summary="A semantic cache in front of any OpenAI-compatible LLM.",
+        lifespan=_lifespan(settings),
+    )
+    errors.install(app)
+    _add_middleware(app, settings)
+    for router in ROUTERS:
+        app.include_router(router, dependencies=[Depends(enforce_rate_limit)] if router in RATE_LIMITED else None)
+    pages.mount_static(app, settings)
+    _build_routes_now(app)
+    return app
+
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up and shut-down: everything the routes use is built here and kept on `app.state.resources`."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,13 +103,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await runtime.stop(resources)
 
-    app = FastAPI(
-        title="semcache",
-        version=__version__,
-        summary="A semantic cache in front of any OpenAI-compatible LLM.",
-        lifespan=lifespan,
-    )
-    errors.install(app)
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
     # Added inner to outer: the request id and access log wrap everything, CORS headers reach 413s too.
     app.add_middleware(UnicodeGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -77,34 +121,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     app.add_middleware(RequestContext)
-    limited = (
-        ask.router,
-        openai.router,
-        responses.router,
-        cache.router,
-        entries.router,
-        transfer.router,
-        feedback.router,
-        vector.router,
-    )
-    for router in (
-        ask.router,
-        openai.router,
-        responses.router,
-        cache.router,
-        entries.router,
-        transfer.router,
-        feedback.router,
-        telemetry.router,
-        vector.router,
-        health.router,
-        calculator.router,
-        pages.router,
-    ):
-        app.include_router(router, dependencies=[Depends(enforce_rate_limit)] if router in limited else None)
-    pages.mount_static(app, settings)
-    _build_routes_now(app)
-    return app
 
 
 def _build_routes_now(app: FastAPI) -> None:

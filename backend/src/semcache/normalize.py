@@ -17,6 +17,18 @@ from dataclasses import dataclass
 
 from semcache.schemas.openai import ChatRequest
 
+__all__ = [
+    "KeyPlan",
+    "KeyRules",
+    "build_scope",
+    "canonical_scope",
+    "entry_id",
+    "max_tokens_bucket",
+    "normalize_text",
+    "plan_key",
+    "split_turns",
+]
+
 _WS = re.compile(r"\s+")
 
 

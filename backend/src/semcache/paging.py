@@ -12,6 +12,8 @@ import hashlib
 import json
 from collections.abc import Mapping
 
+__all__ = ["CursorError", "decode_cursor", "encode_cursor", "query_digest"]
+
 MAX_OFFSET = 100_000
 
 

@@ -12,6 +12,8 @@ from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from semcache.config import Settings
 
+__all__ = ["build_client"]
+
 if TYPE_CHECKING:
     from semcache.azure_auth import AsyncTokenCredential
 

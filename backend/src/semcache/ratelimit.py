@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+__all__ = ["RateLimiter", "bucket_key"]
+
 log = logging.getLogger(__name__)
 
 #: KEYS[1] = bucket; ARGV = limit, window in ms, a unique member. Returns {allowed, remaining, retry_ms}.

@@ -21,6 +21,8 @@ from pydantic import JsonValue
 from semcache.schemas.openai import ChatMessage, ChatRequest
 from semcache.schemas.responses import ResponsesRequest
 
+__all__ = ["EventWriter", "Usage", "new_ids", "response_object", "to_chat"]
+
 #: Fields of a Responses request that do not change the answer (bookkeeping on OpenAI's side).
 _NEUTRAL = {"store", "metadata", "user", "parallel_tool_calls", "truncation", "include", "service_tier",
             "safety_identifier", "prompt_cache_key", "prompt_cache_retention", "background"}  # fmt: skip
@@ -73,36 +75,15 @@ def _response_format(text: Json | None) -> tuple[Json | None, str | None]:
 
 
 def to_chat(request: ResponsesRequest) -> Translation:
-    if request.tools or request.tool_choice not in (None, "none"):
-        return Translation(None, "tool or function calling")
-    if request.previous_response_id:
-        return Translation(None, "previous_response_id: the conversation lives on the upstream")
-    unknown = sorted(set(request.model_extra or {}) - _NEUTRAL)
-    if unknown:
-        return Translation(None, f"parameters {unknown[:5]} are not translated to a cache key")
-    messages: list[ChatMessage] = []
-    if request.instructions:
-        messages.append(ChatMessage(role="system", content=request.instructions))
-    items: list[Json] = (
-        [{"role": "user", "content": request.input}] if isinstance(request.input, str) else request.input
-    )
-    for item in items:
-        message = _message(item)
-        if isinstance(message, str):
-            return Translation(None, message)
-        messages.append(message)
-    if not messages:
-        return Translation(None, "empty input")
+    why = _untranslatable(request)
+    if why:
+        return Translation(None, why)
+    messages = _messages(request)
+    if isinstance(messages, str):
+        return Translation(None, messages)
     response_format, why = _response_format(request.text)
     if why:
         return Translation(None, why)
-    extra: dict[str, object] = {}
-    effort = (request.reasoning or {}).get("effort")
-    if effort is not None:
-        extra["reasoning_effort"] = effort
-    verbosity = (request.text or {}).get("verbosity")
-    if verbosity is not None:
-        extra["verbosity"] = verbosity
     chat = ChatRequest(
         model=request.model,
         messages=messages,
@@ -112,9 +93,49 @@ def to_chat(request: ResponsesRequest) -> Translation:
         max_completion_tokens=request.max_output_tokens,
         response_format=response_format,
         user=request.user,
-        **extra,  # ChatRequest keeps extra fields (extra="allow")
+        **_passed_through(request),  # ChatRequest keeps extra fields (extra="allow")
     )
     return Translation(chat)
+
+
+def _untranslatable(request: ResponsesRequest) -> str | None:
+    """Why the request has no chat equivalent a cache key can stand for, or None."""
+    if request.tools or request.tool_choice not in (None, "none"):
+        return "tool or function calling"
+    if request.previous_response_id:
+        return "previous_response_id: the conversation lives on the upstream"
+    unknown = sorted(set(request.model_extra or {}) - _NEUTRAL)
+    if unknown:
+        return f"parameters {unknown[:5]} are not translated to a cache key"
+    return None
+
+
+def _messages(request: ResponsesRequest) -> list[ChatMessage] | str:
+    """The chat messages the input means, or why an item has none."""
+    messages: list[ChatMessage] = []
+    if request.instructions:
+        messages.append(ChatMessage(role="system", content=request.instructions))
+    items: list[Json] = (
+        [{"role": "user", "content": request.input}] if isinstance(request.input, str) else request.input
+    )
+    for item in items:
+        message = _message(item)
+        if isinstance(message, str):
+            return message
+        messages.append(message)
+    return messages or "empty input"
+
+
+def _passed_through(request: ResponsesRequest) -> dict[str, object]:
+    """reasoning.effort and text.verbosity, under their chat names, when the caller set them."""
+    extra: dict[str, object] = {}
+    effort = (request.reasoning or {}).get("effort")
+    if effort is not None:
+        extra["reasoning_effort"] = effort
+    verbosity = (request.text or {}).get("verbosity")
+    if verbosity is not None:
+        extra["verbosity"] = verbosity
+    return extra
 
 
 # --- framing -------------------------------------------------------------------------------------------

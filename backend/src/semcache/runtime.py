@@ -27,6 +27,8 @@ from semcache.telemetry.streams import RedisTelemetry
 from semcache.token_prices import DEFAULT_PRICES, parse_prices
 from semcache.verify.verifier import build_verifier
 
+__all__ = ["Resources", "build_cache", "index_specs", "redis_client", "start", "stop"]
+
 log = logging.getLogger(__name__)
 
 
@@ -43,10 +45,12 @@ class Resources:
     llm: LLMHandle
     telemetry: TelemetryHub
     rate_limiter: RateLimiter
-    #: The cache, its entry store and the vector index with every call through `gate` (CacheGate.guarded).
+    #: The cache, its entry store, the vector index and its store with every call through `gate`
+    #: (CacheGate.guarded), wrapped once here rather than on each request.
     available_cache: SemanticCache
     available_store: RedisStore
     available_vectors: SemanticCache
+    available_vector_store: RedisStore
     embedded_redis: EmbeddedRedis | None = None
 
 
@@ -99,23 +103,32 @@ def build_cache(store: RedisStore, embedder: Embedder, settings: Settings) -> Se
     )
 
 
-async def start(settings: Settings) -> Resources:
+def _keyring(settings: Settings) -> KeyRing:
     keyring = load_keyring(settings)
     if keyring.open:
         log.warning(
             "no API keys configured: the service is open and every caller is tenant %r", settings.default_tenant
         )
-    embedded: EmbeddedRedis | None = None
-    if settings.redis_url is None:
-        embedded = EmbeddedRedis(settings.data_dir / "redis", port=settings.embedded_redis_port)
-        # Not waiting for its data: a large cache takes a minute to load, and the service answers (bypassing
-        # the cache) meanwhile. The watcher logs the loading progress.
-        url = await embedded.start(wait_loaded=False)
-        embedded.watch_loading()
-        log.info("embedded Redis on %s (data in %s)", url, embedded.data_dir)
-    else:
-        url = settings.redis_url.get_secret_value()
-    client = redis_client(settings, url)
+    return keyring
+
+
+async def _redis_url(settings: Settings) -> tuple[str, EmbeddedRedis | None]:
+    """The external Redis's URL, or an embedded Redis started here (and the handle to stop it)."""
+    if settings.redis_url is not None:
+        return settings.redis_url.get_secret_value(), None
+    embedded = EmbeddedRedis(settings.data_dir / "redis", port=settings.embedded_redis_port)
+    # Not waiting for its data: a large cache takes a minute to load, and the service answers (bypassing
+    # the cache) meanwhile. The watcher logs the loading progress.
+    url = await embedded.start(wait_loaded=False)
+    embedded.watch_loading()
+    log.info("embedded Redis on %s (data in %s)", url, embedded.data_dir)
+    return url, embedded
+
+
+async def _start_models(
+    settings: Settings, client: aioredis.Redis, embedded: EmbeddedRedis | None
+) -> tuple[Embedder, LLMHandle]:
+    """The embedder and the LLM; if either fails to start, what was opened before is closed again."""
     embedder: Embedder | None = None
     try:
         embedder = await start_embedder(settings)
@@ -127,15 +140,19 @@ async def start(settings: Settings) -> Resources:
         if embedded is not None:
             await embedded.stop()
         raise
-    cache_spec, vector_spec = index_specs(settings, embedder)
-    cache_store = RedisStore(client, cache_spec, sliding_ttl=settings.cache_ttl_sliding, ttl_max=settings.cache_ttl_max)
-    vector_store = RedisStore(client, vector_spec)
-    gate = CacheGate([cache_store, vector_store])
+    return embedder, llm
+
+
+async def _open_gate(stores: list[RedisStore]) -> CacheGate:
+    gate = CacheGate(stores)
     try:
         await gate.ensure()
     except Exception as e:  # an external Redis that is down must not stop the service: it degrades
         log.warning("cache not ready at start-up, serving without it until Redis answers: %s", e)
-    cache = build_cache(cache_store, embedder, settings)
+    return gate
+
+
+def _telemetry(settings: Settings, client: aioredis.Redis) -> TelemetryHub:
     streams = None
     if settings.telemetry_enabled:
         streams = RedisTelemetry(
@@ -144,8 +161,12 @@ async def start(settings: Settings) -> Resources:
             maxlen=settings.telemetry_stream_maxlen,
             window=settings.telemetry_window,
         )
-    telemetry = TelemetryHub(streams, PromMetrics())
-    gate.on_refused = telemetry.prometheus.refused_write
+    return TelemetryHub(streams, PromMetrics())
+
+
+def _service(
+    settings: Settings, cache: SemanticCache, gate: CacheGate, llm: LLMHandle, telemetry: TelemetryHub
+) -> CompletionService:
     service = CompletionService(
         cache=cache,
         gate=gate,
@@ -153,9 +174,24 @@ async def start(settings: Settings) -> Resources:
         settings=settings,
         telemetry=telemetry,
         prices={**DEFAULT_PRICES, **parse_prices(settings.model_prices)},
-        flights=SingleFlight(cache_store, lock_ttl_s=settings.llm_timeout_s + 5),
+        flights=SingleFlight(cache.store, lock_ttl_s=settings.llm_timeout_s + 5),
     )
     log.info("LLM: %s model %s", llm.llm.provider, llm.llm.model)
+    return service
+
+
+async def start(settings: Settings) -> Resources:
+    keyring = _keyring(settings)
+    url, embedded = await _redis_url(settings)
+    client = redis_client(settings, url)
+    embedder, llm = await _start_models(settings, client, embedded)
+    cache_spec, vector_spec = index_specs(settings, embedder)
+    cache_store = RedisStore(client, cache_spec, sliding_ttl=settings.cache_ttl_sliding, ttl_max=settings.cache_ttl_max)
+    vector_store = RedisStore(client, vector_spec)
+    gate = await _open_gate([cache_store, vector_store])
+    cache = build_cache(cache_store, embedder, settings)
+    telemetry = _telemetry(settings, client)
+    gate.on_refused = telemetry.prometheus.refused_write
     vectors = SemanticCache(vector_store, embedder, distance_threshold=2.0, top_k=5)
     return Resources(
         settings=settings,
@@ -165,13 +201,14 @@ async def start(settings: Settings) -> Resources:
         cache=cache,
         vectors=vectors,
         gate=gate,
-        service=service,
+        service=_service(settings, cache, gate, llm, telemetry),
         telemetry=telemetry,
         llm=llm,
         rate_limiter=RateLimiter(client, prefix=settings.cache_prefix, per_minute=settings.rate_limit_per_minute),
         available_cache=gate.guarded(cache),
         available_store=gate.guarded(cache_store),
         available_vectors=gate.guarded(vectors),
+        available_vector_store=gate.guarded(vector_store),
         embedded_redis=embedded,
     )
 

@@ -31,6 +31,8 @@ from semcache.streaming import replay_pieces
 from semcache.telemetry.events import TelemetryEvent, TelemetrySink
 from semcache.token_prices import Price, cost_usd, price_for
 
+__all__ = ["CompletionService"]
+
 log = logging.getLogger(__name__)
 
 

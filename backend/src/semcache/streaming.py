@@ -13,6 +13,18 @@ from openai.types.chat.chat_completion import Choice as CompletionChoice
 from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
 from openai.types.completion_usage import CompletionUsage
 
+__all__ = [
+    "SSE_DONE",
+    "chunk",
+    "completion",
+    "new_completion_id",
+    "replay_pieces",
+    "sse",
+    "sse_data",
+    "sse_json",
+    "usage_chunk",
+]
+
 _PIECE = re.compile(r"\S+\s*|\s+")
 
 

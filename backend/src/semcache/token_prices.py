@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+__all__ = ["DEFAULT_PRICES", "Price", "cost_usd", "parse_prices", "price_for"]
+
 
 @dataclass(frozen=True)
 class Price:

@@ -18,6 +18,8 @@ from semcache.cache.query import check_tags
 from semcache.embeddings.base import Vector
 from semcache.schemas.transfer import EntryLine, Refused
 
+__all__ = ["MAX_LINES", "Parsed", "export_line", "parse_lines", "reusable_vector", "scope_of"]
+
 MAX_LINES = 1000
 
 

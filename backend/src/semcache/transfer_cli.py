@@ -14,6 +14,8 @@ import httpx
 
 from semcache.transfer import MAX_LINES
 
+__all__ = ["register", "run_export", "run_import"]
+
 KEY_ENV = "SEMCACHE_KEY"
 
 

@@ -163,3 +163,16 @@ async def test_readiness_checks_every_dependency(service: LiveServer, service_fa
         health = await c.get("/health")
     assert r.status_code == 503 and r.json()["checks"]["llm"]["ok"] is False and r.json()["checks"]["redis"]["ok"]
     assert health.status_code == 200, "/health stays cheap and does not call the LLM"
+
+
+async def test_a_telemetry_read_redis_refuses_is_a_503_with_our_error_body(service: LiveServer, redis_url: str) -> None:
+    prefix = service.app.state.resources.settings.cache_prefix
+    client = aioredis.Redis.from_url(redis_url)
+    await client.set(f"{prefix}:telemetry", "not a stream")  # XREVRANGE now fails with WRONGTYPE
+    await client.aclose()
+    async with httpx.AsyncClient(base_url=service.url, timeout=30) as c:
+        r = await c.get("/telemetry/summary")
+    assert r.status_code == 503
+    assert r.json() == {
+        "error": {"code": "cache_unavailable", "message": "telemetry unavailable: ResponseError", "detail": None}
+    }

@@ -10,6 +10,7 @@ from semcache.cache.query import (
     knn_query,
     knn_search_args,
     scope_filter,
+    scope_search_args,
 )
 
 FIELDS = ("tenant", "namespace", "model", "locale", "params")
@@ -40,6 +41,17 @@ def test_knn_args_carry_the_vector_as_a_parameter_not_in_the_query() -> None:
     assert args[args.index("BLOB") + 1] == b"\x00\x01"
     assert args[args.index("EF") + 1] == 10
     assert args[-2:] == ["DIALECT", 2]
+
+
+def test_a_scope_search_names_its_policy_unless_an_age_limit_narrows_it() -> None:
+    scope = "(@tenant:{a})"
+    plain = scope_search_args("idx", scope, b"v", k=3, ef_runtime=10, return_fields=["prompt"], policy="BATCHES")
+    assert plain == knn_search_args("idx", scope, b"v", k=3, ef_runtime=10, return_fields=["prompt"], policy="BATCHES")
+    assert "HYBRID_POLICY BATCHES" in str(plain[2])
+    aged = scope_search_args(
+        "idx", scope, b"v", k=3, ef_runtime=10, return_fields=["prompt"], min_created_at=5.0, policy="BATCHES"
+    )
+    assert "HYBRID_POLICY" not in str(aged[2]) and "@created_at:[(5.000000 +inf]" in str(aged[2])
 
 
 @given(st.text(max_size=80))

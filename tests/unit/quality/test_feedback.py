@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from semcache.cache.models import Candidate, Entry
 from semcache.config import Settings
+from semcache.errors import CacheUnavailableError
 from semcache.quality import feedback
 from semcache.quality.metrics import Observed
 from semcache.quality.online import score_online
+from semcache.verify.bound import MAX_OBSERVATIONS, Observation
 from semcache.verify.verifier import build_verifier
+from tests.support.fakes import MemoryVerdicts
 
 
 def cand(entry_id: str, prompt: str, similarity: float, metadata: dict[str, object] | None = None) -> Candidate:
@@ -35,3 +40,22 @@ def test_online_replay_stops_repeating_a_reported_wrong_answer() -> None:
     rows = [Observed("How do I top up my card?", True, None, (wrong,), frozenset()) for _ in range(4)]
     m = score_online(rows, build_verifier(Settings()), 0.92)
     assert (m.served, m.wrong) == (1, 1)  # the first wrong answer counts; its repeats are refused
+
+
+async def test_record_counts_through_the_store_and_reads_back_its_state() -> None:
+    store = MemoryVerdicts()
+    store.states["e1"] = {}
+    first = await feedback.record(store, "e1", correct=True, similarity=0.93)
+    second = await feedback.record(store, "e1", correct=False, similarity=0.95)
+    assert first == feedback.Feedback(1, 0, None, (Observation(0.93, True),))
+    assert second == feedback.Feedback(1, 1, 0.95, (Observation(0.93, True), Observation(0.95, False)))
+    assert store.keeps == [MAX_OBSERVATIONS, MAX_OBSERVATIONS]  # the store keeps what the bound learns from
+
+
+async def test_record_on_a_missing_entry_is_none_and_an_outage_propagates() -> None:
+    store = MemoryVerdicts()
+    assert await feedback.record(store, "gone", correct=False, similarity=None) is None
+    store.states["e1"] = {}
+    store.outage.down = True
+    with pytest.raises(CacheUnavailableError):
+        await feedback.record(store, "e1", correct=True, similarity=None)

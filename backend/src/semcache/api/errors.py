@@ -11,6 +11,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from semcache.errors import RateLimitedError, SemcacheError
 
+__all__ = ["error_body", "install"]
+
 log = logging.getLogger(__name__)
 
 

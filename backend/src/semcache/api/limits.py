@@ -21,6 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from semcache.api.errors import error_body
 
+__all__ = ["BodySizeLimit", "UnicodeGuard"]
+
 
 async def send_json_error(send: Send, status: int, code: str, message: str) -> None:
     body = json.dumps(error_body(code, message)).encode()

@@ -12,6 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from semcache.logs import request_id
 
+__all__ = ["RequestContext"]
+
 log = logging.getLogger("semcache.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 

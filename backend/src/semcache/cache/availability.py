@@ -26,6 +26,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from semcache.cache.base import Index
 from semcache.errors import CacheFullError, CacheLoadingError, CacheUnavailableError
 
+__all__ = ["CacheGate", "Loading", "classify"]
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Failure = Literal["loading", "full", "down", "error"]

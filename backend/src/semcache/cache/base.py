@@ -1,8 +1,8 @@
 """The small Protocols the service's flow needs from the cache, and no more.
 
-`cache/redis.py` and `cache/semantic.py` implement them against Redis; the unit tests implement them in memory
-(tests/support/fakes.py), so single flight, the availability gate and the service's flow are tested without
-starting processes. The integration tests keep using real Redis.
+`cache/redis.py` (RedisStore) and `cache/semantic.py` implement them against Redis; the unit tests implement
+them in memory (tests/support/fakes.py), so single flight, the availability gate, the service's flow and the
+feedback's bookkeeping are tested without starting processes. The integration tests keep using real Redis.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from semcache.cache.semantic import Lookup
     from semcache.embeddings.base import Vector
 
-__all__ = ["AnswerCache", "FlightLocks", "Index"]
+__all__ = ["AnswerCache", "FlightLocks", "Index", "Verdicts"]
 
 
 class FlightLocks(Protocol):
@@ -44,6 +44,17 @@ class Index(Protocol):
 
     async def loading_percent(self) -> float | None:
         """How much of its data a loading Redis has read, or None when it does not say."""
+        ...
+
+
+class Verdicts(Protocol):
+    """Where clients' verdicts on served hits are counted (quality/feedback.py says what they mean)."""
+
+    async def record_verdict(
+        self, entry_id: str, *, correct: bool, similarity: float | None, keep: int
+    ) -> dict[str, object] | None:
+        """The entry's feedback state after counting the verdict (keeping its newest `keep` observations
+        with a similarity), or None when there is no such entry."""
         ...
 
 

@@ -12,6 +12,34 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+__all__ = [
+    "BATCHES_MIN_DOCS",
+    "BATCHES_MIN_SHARE",
+    "DISTANCE_ALIAS",
+    "EMPTY_TAG",
+    "MAX_QUERY_WORDS",
+    "MAX_TAGS",
+    "SORTS",
+    "TAG_PATTERN",
+    "VECTOR_FIELD",
+    "HybridPolicy",
+    "browse_args",
+    "check_tags",
+    "count_args",
+    "describe_query",
+    "encode_tag",
+    "entries_filter",
+    "escape_tag",
+    "hybrid_policy",
+    "ids_args",
+    "knn_query",
+    "knn_search_args",
+    "scope_filter",
+    "scope_search_args",
+    "text_clause",
+    "with_min_created",
+]
+
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _NEEDS_ESCAPE = re.compile(r"[^A-Za-z0-9]")
 #: Stored for a scope field the request leaves empty; plain values never start with "_", so no clash.
@@ -115,6 +143,31 @@ def knn_search_args(
         "DIALECT",
         2,
     ]
+
+
+def scope_search_args(
+    index: str,
+    scope_expr: str,
+    blob: bytes,
+    *,
+    k: int,
+    ef_runtime: int,
+    return_fields: Sequence[str],
+    min_created_at: float | None = None,
+    policy: HybridPolicy | None = None,
+) -> list[str | int | bytes]:
+    """`knn_search_args` for a scope, optionally only entries created after `min_created_at`. `policy` is the
+    one the scope's last count picked; it is dropped under an age limit, which can shrink the scope to a
+    sliver that batches handle badly: RediSearch decides then."""
+    return knn_search_args(
+        index,
+        with_min_created(scope_expr, min_created_at),
+        blob,
+        k=k,
+        ef_runtime=ef_runtime,
+        return_fields=return_fields,
+        policy=policy if min_created_at is None else None,
+    )
 
 
 def describe_query(

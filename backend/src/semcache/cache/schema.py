@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from semcache.cache.query import VECTOR_FIELD
 
+__all__ = ["BASE_SCOPE_FIELDS", "IndexSpec", "slug"]
+
 BASE_SCOPE_FIELDS = ("tenant", "namespace", "model", "locale", "params")
 #: Free-form labels an entry is stored with (`tags` in /cache/store, `x-semcache-tags` on the gateway);
 #: one TAG field holding them comma-separated, so invalidation by tag is one indexed query.

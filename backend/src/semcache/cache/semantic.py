@@ -21,6 +21,8 @@ from semcache.embeddings.base import Embedder, Vector
 from semcache.errors import CacheUnavailableError
 from semcache.normalize import entry_id, normalize_text, split_turns
 
+__all__ = ["CONTEXT_WEIGHT", "Lookup", "SemanticCache", "Verifier", "choose", "combine", "embed_keys", "tighten"]
+
 Source = Literal["exact", "semantic"]
 #: A second opinion on a candidate that passed the threshold: (query prompt, candidate) -> serve it?
 Verifier = Callable[[str, Candidate, list[Candidate]], bool]
@@ -162,38 +164,41 @@ class SemanticCache:
                 match = Candidate(entry, 0.0)
                 self._count(entry.id)
                 return Lookup(True, "exact", match, [match], threshold)
-        t0 = time.perf_counter()
-        if vector is None:
-            vector = await self.embed(prompt)
-        t1 = time.perf_counter()
-        k = top_k or self.top_k
-        min_created = time.time() - max_age_s if max_age_s is not None else None
-        candidates = await self.store.search(vector, scope, k=k, min_created_at=min_created, generation=generation)
-        t2 = time.perf_counter()
-        result = Lookup(
-            False,
-            None,
-            None,
-            candidates,
-            threshold,
-            vector,
-            describe_query(
-                self.store.spec.name,
-                with_min_created(scope_filter(scope, self.store.spec.scope_fields), min_created),
-                k=k,
-                ef_runtime=self.store.spec.ef_runtime,
-            ),
-            (t1 - t0) * 1000,
-            (t2 - t1) * 1000,
-        )
-        result.match, result.rejected_by_verifier = choose(prompt, candidates, threshold, self.verifier)
+        result = await self._nearest(prompt, scope, threshold, top_k or self.top_k, max_age_s, vector, generation)
+        result.match, result.rejected_by_verifier = choose(prompt, result.candidates, threshold, self.verifier)
         if result.match is not None:
             result.hit, result.source = True, "semantic"
-        if result.match is not None:
             self._count(result.match.entry.id, result.match.similarity)
         else:
             self._count(None)
         return result
+
+    async def _nearest(
+        self,
+        prompt: str,
+        scope: Mapping[str, str],
+        threshold: float,
+        k: int,
+        max_age_s: float | None,
+        vector: Vector | None,
+        generation: int | None,
+    ) -> Lookup:
+        """The semantic step before any decision: the k nearest candidates, timed, with the query shown."""
+        t0 = time.perf_counter()
+        if vector is None:
+            vector = await self.embed(prompt)
+        t1 = time.perf_counter()
+        min_created = time.time() - max_age_s if max_age_s is not None else None
+        candidates = await self.store.search(vector, scope, k=k, min_created_at=min_created, generation=generation)
+        t2 = time.perf_counter()
+        spec = self.store.spec
+        query = describe_query(
+            spec.name,
+            with_min_created(scope_filter(scope, spec.scope_fields), min_created),
+            k=k,
+            ef_runtime=spec.ef_runtime,
+        )
+        return Lookup(False, None, None, candidates, threshold, vector, query, (t1 - t0) * 1000, (t2 - t1) * 1000)
 
     async def put(
         self,

@@ -7,6 +7,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+__all__ = ["Embedder", "Vector"]
+
 Vector = npt.NDArray[np.float32]
 
 

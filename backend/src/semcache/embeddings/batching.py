@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from semcache.embeddings.base import Vector
 
+__all__ = ["MicroBatcher"]
+
 BatchFn = Callable[[list[str]], Awaitable[list[Vector]]]
 
 

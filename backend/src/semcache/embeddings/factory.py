@@ -8,6 +8,8 @@ from semcache.embeddings.local import LocalEmbedder
 from semcache.embeddings.openai import OpenAIEmbedder
 from semcache.providers import build_client
 
+__all__ = ["local_embedder", "start_embedder"]
+
 
 def local_embedder(settings: Settings) -> LocalEmbedder:
     """The local embedder as the settings configure it (not started)."""

@@ -20,6 +20,8 @@ from semcache.embeddings.quantize import int8_model
 from semcache.embeddings.workers import ModelWorkers
 from semcache.errors import EmbeddingError
 
+__all__ = ["DIMS", "MODEL_ID_Q8", "LocalEmbedder", "OnnxMiniLM", "default_threads", "model_file"]
+
 if TYPE_CHECKING:
     import onnxruntime
     from tokenizers import Encoding, Tokenizer

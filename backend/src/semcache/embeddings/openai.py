@@ -12,6 +12,8 @@ from semcache.embeddings.base import Vector
 from semcache.embeddings.batching import MicroBatcher
 from semcache.errors import EmbeddingError
 
+__all__ = ["OpenAIEmbedder"]
+
 KNOWN_DIMS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from semcache.errors import EmbeddingError
 
+__all__ = ["int8_model"]
+
 log = logging.getLogger(__name__)
 
 #: Bump when the recipe below changes, so cached files from the old recipe are not reused.

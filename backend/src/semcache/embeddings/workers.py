@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from semcache.embeddings.base import Vector
 from semcache.errors import EmbeddingError
 
+__all__ = ["ModelWorkers"]
+
 EmbedOne = Callable[[str], Vector]
 
 

@@ -9,6 +9,8 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from semcache.schemas.openai import ChatRequest
 
+__all__ = ["LLM"]
+
 
 class LLM(Protocol):
     @property

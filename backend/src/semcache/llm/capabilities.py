@@ -22,6 +22,8 @@ from pydantic import JsonValue
 
 from semcache.config import ReasoningEffort
 
+__all__ = ["CLASSIC", "REASONING", "Capabilities", "capabilities_for", "learn_from_error", "translate"]
+
 #: Sampling parameters reasoning models reject unless they carry the default value.
 SAMPLING_PARAMS = (
     "temperature",

@@ -17,6 +17,8 @@ from semcache.local.llm import EXTRA_BODY, MODEL_ALIAS, LocalLLMServer
 from semcache.providers import build_client
 from semcache.schemas.openai import ChatRequest
 
+__all__ = ["LLMHandle", "start_llm"]
+
 log = logging.getLogger(__name__)
 
 

@@ -21,6 +21,8 @@ from semcache.errors import (
 from semcache.llm.capabilities import Capabilities, capabilities_for, learn_from_error, translate
 from semcache.schemas.openai import ChatRequest
 
+__all__ = ["OpenAICompatibleLLM", "map_error", "parse_extra_body"]
+
 log = logging.getLogger(__name__)
 
 

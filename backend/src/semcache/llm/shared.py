@@ -17,6 +17,8 @@ from openai.types.chat import ChatCompletionChunk
 from semcache.errors import LLMError
 from semcache.llm.openai import map_error
 
+__all__ = ["Answer", "SharedStream"]
+
 
 @dataclass
 class Answer:

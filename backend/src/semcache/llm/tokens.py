@@ -17,6 +17,8 @@ from pathlib import Path
 
 import tiktoken
 
+__all__ = ["count_messages", "count_text", "encoding"]
+
 _URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 #: Per-message overhead of the chat format (role markers), as in OpenAI's cookbook.
 _PER_MESSAGE = 3

@@ -16,6 +16,8 @@ import httpx
 from semcache.errors import LaunchError
 from semcache.local.process import free_port, spawn, tail, terminate
 
+__all__ = ["EXTRA_BODY", "MODEL_ALIAS", "LocalLLMServer"]
+
 MODEL_ALIAS = "smollm2-135m-instruct"
 #: Without these llama.cpp's defaults loop on this model; with them it answers "Paris." (README).
 EXTRA_BODY: dict[str, float] = {"repeat_penalty": 1.1}

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+__all__ = ["free_port", "spawn", "tail", "terminate"]
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -21,6 +21,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from semcache.errors import LaunchError
 from semcache.local.process import free_port, spawn, tail, terminate
 
+__all__ = ["EmbeddedRedis"]
+
 
 def _package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)

@@ -13,6 +13,8 @@ from semcache.quality.online import Stream, replay
 from semcache.quality.report import pct
 from semcache.verify.verifier import make_verifier, parse_guards
 
+__all__ = ["BoundRow", "bound_row", "bound_section"]
+
 #: The global threshold under the bound: the floor of the band the model decides in, so the bound decides.
 THRESHOLD = 0.90
 BOUNDS = (0.05, 0.10)

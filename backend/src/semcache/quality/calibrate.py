@@ -9,6 +9,8 @@ from pathlib import Path
 
 from semcache.quality.metrics import Metrics, Observed, Verdicts, best_within, curve, grid
 
+__all__ = ["pick", "recommend", "write_env"]
+
 _KEYS = ("SEMANTIC_SIMILARITY_THRESHOLD", "SEMANTIC_DISTANCE_THRESHOLD")
 
 

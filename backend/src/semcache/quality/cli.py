@@ -24,6 +24,8 @@ from semcache.quality.runner import open_bench
 from semcache.quality.table import build
 from semcache.verify.verifier import build_verifier
 
+__all__ = ["register"]
+
 DEFAULT_DATA = Path("../shared/data")
 COMMAND = "semcache eval"
 

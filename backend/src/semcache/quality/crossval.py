@@ -15,6 +15,8 @@ from semcache.quality.learn import CUTOFFS, Choice, fit, score_choice
 from semcache.quality.metrics import Metrics, best_within, grid
 from semcache.quality.table import Table, static_curve
 
+__all__ = ["Fold", "leave_one_file_out"]
+
 
 @dataclass(frozen=True)
 class Fold:

@@ -11,6 +11,8 @@ from semcache.quality.learn import Choice
 from semcache.quality.report import pct, versus_static
 from semcache.verify.features import NAMES
 
+__all__ = ["IN_SAMPLE", "CrossValidation", "cv_section"]
+
 
 @dataclass(frozen=True)
 class CrossValidation:

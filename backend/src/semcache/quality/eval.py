@@ -19,6 +19,8 @@ from semcache.quality.pairs import Pair, has_negatives, load_pairs
 from semcache.quality.runner import Bench, observe, open_bench
 from semcache.verify.verifier import build_verifier
 
+__all__ = ["FileObservations", "FileResult", "data_files", "evaluate", "evaluate_all", "observe_all", "observe_file"]
+
 
 @dataclass(frozen=True)
 class FileResult:

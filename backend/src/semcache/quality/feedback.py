@@ -19,46 +19,16 @@ so a client cannot loosen the cache beyond what its operator configured for othe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from redis.exceptions import RedisError
-
-from semcache.cache.redis import RedisStore
-from semcache.errors import CacheUnavailableError
+from semcache.cache.base import Verdicts
 from semcache.verify import bound
 
-KEY = "_feedback"
+__all__ = ["KEY", "Feedback", "as_metadata", "read", "record", "refusal", "updated"]
 
-# Read-modify-write of the metadata JSON in one step, so concurrent reports never lose a count; a missing
-# or expired entry is left alone (no TTL-less orphan).
-_RECORD = """
-local raw = redis.call('HGET', KEYS[1], 'metadata')
-if not raw then return nil end
-local ok, meta = pcall(cjson.decode, raw)
-if not ok or type(meta) ~= 'table' then meta = {} end
-local fb = meta['_feedback']
-if type(fb) ~= 'table' then fb = {right = 0, wrong = 0} end
-local s = tonumber(ARGV[2])
-if s then
-  local obs = fb['obs']
-  if type(obs) ~= 'table' then obs = {} end
-  table.insert(obs, {s, tonumber(ARGV[1])})
-  while #obs > tonumber(ARGV[3]) do table.remove(obs, 1) end
-  fb['obs'] = obs
-end
-if ARGV[1] == '1' then
-  fb['right'] = (tonumber(fb['right']) or 0) + 1
-else
-  fb['wrong'] = (tonumber(fb['wrong']) or 0) + 1
-  local at = s or 1.0
-  if fb['bar'] == nil or at > tonumber(fb['bar']) then fb['bar'] = at end
-end
-meta['_feedback'] = fb
-redis.call('HSET', KEYS[1], 'metadata', cjson.encode(meta))
-return cjson.encode(fb)
-"""
+#: Where the state lives in an entry's metadata (the store's verdict script, cache/counters.py, writes it).
+KEY = "_feedback"
 
 
 @dataclass(frozen=True)
@@ -113,14 +83,8 @@ def refusal(metadata: Mapping[str, object], similarity: float) -> str | None:
     return None
 
 
-async def record(store: RedisStore, entry_id: str, *, correct: bool, similarity: float | None) -> Feedback | None:
-    """Count a verdict on an entry (None: no such entry). `similarity` is the one the hit was served at."""
-    args = ("1" if correct else "0", "" if similarity is None else repr(float(similarity)), bound.MAX_OBSERVATIONS)
-    try:
-        raw = await store.client.eval(_RECORD, 1, store.spec.entry_key(entry_id), *args)
-    except RedisError as e:
-        raise CacheUnavailableError(f"feedback write failed: {e}") from e
-    if raw is None:
-        return None
-    text = raw.decode() if isinstance(raw, bytes) else str(raw)
-    return read({KEY: json.loads(text)})
+async def record(store: Verdicts, entry_id: str, *, correct: bool, similarity: float | None) -> Feedback | None:
+    """Count a verdict on an entry (None: no such entry). `similarity` is the one the hit was served at.
+    The store applies `updated` in one step (so concurrent reports never lose a count)."""
+    state = await store.record_verdict(entry_id, correct=correct, similarity=similarity, keep=bound.MAX_OBSERVATIONS)
+    return None if state is None else read({KEY: state})

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from semcache.normalize import normalize_text
 from semcache.quality.pairs import Pair
 
+__all__ = ["Equivalence"]
+
 
 class Equivalence:
     def __init__(self, pairs: Sequence[Pair]) -> None:

@@ -15,6 +15,8 @@ from semcache.cache.models import Candidate
 from semcache.cache.semantic import Verifier
 from semcache.verify.guards import split
 
+__all__ = ["verifier_latency"]
+
 
 def verifier_latency(verify: Verifier, pairs: Sequence[tuple[str, Candidate]], calls: int) -> tuple[float, float]:
     """(p50, p99) in milliseconds of `calls` verifier calls cycling over (query, candidate) pairs."""

@@ -23,6 +23,8 @@ from semcache.quality.table import Floats, Table, metrics, served_mask
 from semcache.verify.guards import ALL
 from semcache.verify.model import PairModel
 
+__all__ = ["CUTOFFS", "Choice", "fit", "fit_logistic", "score_choice"]
+
 #: The lowest similarity the model is trained on and the lowest threshold searched.
 BAND_FLOOR = 0.80
 THRESHOLDS = tuple(round(0.80 + 0.01 * i, 2) for i in range(18))  # 0.80 .. 0.97

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from semcache.cache.models import Candidate
 from semcache.cache.semantic import Verifier, choose
 
+__all__ = ["Metrics", "Observed", "Verdicts", "best_within", "curve", "grid", "score", "served", "verdicts"]
+
 
 @dataclass(frozen=True)
 class Observed:

@@ -22,6 +22,8 @@ from semcache.cache.semantic import Verifier, choose
 from semcache.quality import feedback
 from semcache.quality.metrics import Metrics, Observed
 
+__all__ = ["Stream", "replay", "score_online"]
+
 
 @dataclass(frozen=True)
 class Stream:

@@ -7,6 +7,8 @@ import random
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+__all__ = ["Pair", "has_negatives", "load_pairs", "parse_pairs", "sample"]
+
 
 @dataclass(frozen=True)
 class Pair:

@@ -8,6 +8,8 @@ from html import escape
 from semcache.quality.eval import FileResult
 from semcache.quality.metrics import Metrics, best_within
 
+__all__ = ["curve_table", "feedback_table", "pct", "summary_table", "svg_plot", "versus_static"]
+
 _W, _H, _PAD = 420, 300, 44
 
 

@@ -27,9 +27,11 @@ from semcache.quality.metrics import Observed
 from semcache.quality.pairs import Pair
 from semcache.runtime import index_specs, redis_client
 
-#: Embedding batch for the puts; lookups batch themselves through the embedder's micro-batcher.
+__all__ = ["Bench", "observe", "open_bench"]
+
+#: Embedding batch for the puts; concurrent lookups keep the embedder's model threads busy on their own.
 _PUT_BATCH = 256
-#: In-flight puts/lookups: enough to fill the embedder's batches, well under the client's connection pool.
+#: In-flight puts/lookups: enough to keep every model thread fed, well under the client's connection pool.
 _CONCURRENCY = 48
 
 
@@ -62,17 +64,13 @@ async def open_bench(settings: Settings) -> AsyncIterator[Bench]:
             # Loosest threshold, no verifier: the candidates carry everything needed to replay any setting.
             cache = SemanticCache(store, embedder, distance_threshold=2.0, top_k=settings.cache_top_k)
             yield Bench(cache, store, embedder, settings.cache_top_k)
-            await _drop(store)
+            # Deletes the index and every key under its prefix: an external Redis is left as found.
+            await store.drop_index()
         finally:
             await embedder.aclose()
             await client.aclose()
             if embedded is not None:
                 await embedded.stop()
-
-
-async def _drop(store: RedisStore) -> None:
-    # FT.DROPINDEX DD deletes the index and every key under its prefix: an external Redis is left as found.
-    await store.client.execute_command("FT.DROPINDEX", store.spec.name, "DD")  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 
 
 async def observe(bench: Bench, pairs: Sequence[Pair], scope: dict[str, str]) -> list[Observed]:

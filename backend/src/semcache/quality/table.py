@@ -20,6 +20,8 @@ from semcache.verify.features import NAMES, vector
 from semcache.verify.guards import ALL, split
 from semcache.verify.verifier import conversation_verifier, parse_guards
 
+__all__ = ["Floats", "Table", "build", "metrics", "served_mask", "static_curve"]
+
 Bools = npt.NDArray[np.bool_]
 Floats = npt.NDArray[np.float64]
 #: A candidate nearer than nothing: rows with no candidate are never served.

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field, JsonValue
 from semcache.result import ColumnResult, ErrorInfo, LookupStatus
 from semcache.schemas.common import Prompt, ScopeValue, StrictModel, ThresholdOptions
 
+__all__ = ["AskRequest", "AskResponse", "CacheDocumentOut", "ColumnOut", "LLMTestResponse"]
+
 
 class AskRequest(StrictModel, ThresholdOptions):
     prompt: Prompt

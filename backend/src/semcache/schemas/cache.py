@@ -8,6 +8,24 @@ from pydantic import BaseModel, Field, JsonValue, model_validator
 
 from semcache.schemas.common import Prompt, ScopeValue, StrictModel, ThresholdOptions
 
+__all__ = [
+    "CandidateOut",
+    "ClearResponse",
+    "EntryOut",
+    "MatchOut",
+    "Metadata",
+    "SearchRequest",
+    "SearchResponse",
+    "StatsResponse",
+    "StoreRequest",
+    "StoreResponse",
+    "VectorAddRequest",
+    "VectorAddResponse",
+    "VectorHit",
+    "VectorSearchRequest",
+    "VectorSearchResponse",
+]
+
 Metadata = dict[str, JsonValue]
 
 

@@ -7,6 +7,8 @@ from pydantic import Field
 from semcache.calculator import TierChoice
 from semcache.schemas.common import StrictModel
 
+__all__ = ["EstimateRequest"]
+
 
 class EstimateRequest(StrictModel):
     """One scenario. Bounds keep the arithmetic finite and reject typos such as a 1e12 hit rate."""

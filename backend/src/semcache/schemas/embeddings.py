@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 from semcache.schemas.common import StrictModel
 
+__all__ = ["EmbeddingItem", "EmbeddingsRequest", "EmbeddingsResponse", "EmbeddingsUsage"]
+
 
 class EmbeddingsRequest(StrictModel):
     input: str | list[str] = Field(description="a text or a list of up to 256 texts")

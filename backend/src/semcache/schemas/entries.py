@@ -9,6 +9,18 @@ from pydantic import BaseModel, Field, JsonValue
 
 from semcache.schemas.common import Prompt, ScopeValue, StrictModel
 
+__all__ = [
+    "EntryDetail",
+    "EntryPage",
+    "EntryRow",
+    "FeedbackCounts",
+    "GenerationRequest",
+    "GenerationResponse",
+    "ProbeRequest",
+    "ProbeResponse",
+    "Sort",
+]
+
 Sort = Literal["-created_at", "created_at", "-hits", "hits"]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+__all__ = ["FeedbackRequest", "FeedbackResponse"]
+
 
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+__all__ = ["ChatMessage", "ChatRequest"]
+
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 
 

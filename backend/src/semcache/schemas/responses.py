@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+__all__ = ["ResponsesRequest"]
+
 
 class ResponsesRequest(BaseModel):
     """Unknown fields are kept (`model_extra`): a request we cannot translate to a cache key faithfully is

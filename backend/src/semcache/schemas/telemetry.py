@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, JsonValue
 
+__all__ = ["ClearTelemetryResponse", "StreamInfo", "TelemetrySummary"]
+
 
 class TelemetrySummary(BaseModel):
     all_time: dict[str, float | int]

@@ -7,6 +7,8 @@ from pydantic import BaseModel, Field
 from semcache.schemas.cache import Metadata
 from semcache.schemas.common import Prompt, ScopeValue, StrictModel
 
+__all__ = ["EntryLine", "ImportReport", "Refused"]
+
 
 class EntryLine(StrictModel):
     """One entry, as exported and as imported. Export writes every field; import needs prompt and response.

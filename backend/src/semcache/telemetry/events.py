@@ -8,6 +8,8 @@ from pydantic import ConfigDict
 
 from semcache.result import ColumnResult, Measures, Path
 
+__all__ = ["TelemetryEvent", "TelemetrySink"]
+
 
 class TelemetryEvent(Measures):
     """One per column of every request; the shared measures are the result's own (result.Measures)."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 
+from semcache.errors import CacheUnavailableError
 from semcache.telemetry.events import TelemetryEvent
 from semcache.telemetry.prometheus import PromMetrics
 from semcache.telemetry.streams import RedisTelemetry
+
+__all__ = ["TelemetryHub"]
 
 log = logging.getLogger(__name__)
 
@@ -24,3 +27,9 @@ class TelemetryHub:
             log.warning("prometheus observe failed", exc_info=True)
         if self.streams is not None:
             await self.streams.record(event)
+
+    def require_streams(self) -> RedisTelemetry:
+        """The Redis Streams a summary is read from; telemetry turned off is a 503 for its readers."""
+        if self.streams is None:
+            raise CacheUnavailableError("telemetry is disabled (TELEMETRY_ENABLED=false)")
+        return self.streams

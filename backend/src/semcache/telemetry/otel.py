@@ -12,6 +12,8 @@ import logging
 
 from semcache.config import Settings
 
+__all__ = ["configure_if_set"]
+
 log = logging.getLogger(__name__)
 _configured = False
 

@@ -7,6 +7,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 
 from semcache.telemetry.events import TelemetryEvent
 
+__all__ = ["PromMetrics"]
+
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 

@@ -4,14 +4,28 @@ all-time summaries are one HGETALL, and the stream's tail as the window for perc
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from semcache.errors import CacheUnavailableError
 from semcache.telemetry.events import TelemetryEvent
 
+__all__ = ["RedisTelemetry"]
+
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _readable() -> Iterator[None]:
+    """A reader's Redis failure as our own error: a 503 the API's one handler maps, like the cache's."""
+    try:
+        yield
+    except RedisError as e:
+        raise CacheUnavailableError(f"telemetry unavailable: {type(e).__name__}") from e
 
 
 def _decode(raw: dict[Any, Any]) -> TelemetryEvent:
@@ -63,13 +77,15 @@ class RedisTelemetry:
         pipe.hincrbyfloat(key, "cost_saved_usd", e.cost_saved_usd)
 
     async def counters(self, tenant: str | None = None) -> dict[str, float]:
-        raw = await self._client.hgetall(self.counters_key(tenant))
+        with _readable():
+            raw = await self._client.hgetall(self.counters_key(tenant))
         return {(k.decode() if isinstance(k, bytes) else k): float(v) for k, v in raw.items()}
 
     async def recent(self, count: int, tenant: str | None = None) -> list[TelemetryEvent]:
         """The last `count` events (of one tenant when asked), oldest first."""
         scan = count if tenant is None else min(count * 10, self._maxlen)
-        entries = await self._client.xrevrange(self.stream_key, count=scan) or []
+        with _readable():
+            entries = await self._client.xrevrange(self.stream_key, count=scan) or []
         events = [_decode(dict(fields or {})) for _, fields in entries]
         if tenant is not None:
             events = [e for e in events if e.tenant == tenant][:count]
@@ -93,6 +109,7 @@ class RedisTelemetry:
 
     async def clear(self) -> int:
         keys = [self.stream_key]
-        async for key in self._client.scan_iter(match=self.counters_key() + "*", count=500):
-            keys.append(key)
-        return int(await self._client.delete(*keys))
+        with _readable():
+            async for key in self._client.scan_iter(match=self.counters_key() + "*", count=500):
+                keys.append(key)
+            return int(await self._client.delete(*keys))

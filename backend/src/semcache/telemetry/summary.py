@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from semcache.telemetry.events import TelemetryEvent
 
+__all__ = ["percentile", "series", "totals", "window"]
+
 CACHE_PATHS = ("cache", "gateway")
 LATENCY_GROUPS = ("raw", "cache_hit", "cache_miss", "gateway")
 

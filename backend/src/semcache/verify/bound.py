@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+__all__ = ["MAX_OBSERVATIONS", "PRIOR_STRENGTH", "Observation", "decide", "estimate", "observations"]
+
 #: How many observations the pair model's prior is worth. Small, so a handful of verdicts on an entry
 #: outweigh a prior that was fitted on other data; not tuned on the labelled files.
 PRIOR_STRENGTH = 2.0

@@ -24,6 +24,8 @@ from __future__ import annotations
 from semcache.normalize import normalize_text, split_turns
 from semcache.verify.guards import Guard, Words, check, split
 
+__all__ = ["is_conversation", "refusal"]
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())

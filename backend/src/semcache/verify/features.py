@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from semcache.verify.guards import Words, antonym, calendar, direction, edit_size, entity, negation, number, split, swap
 
+__all__ = ["NAMES", "vector"]
+
 #: The similarity enters centred and scaled to the band the model decides in (0.85 -> -1, 0.95 -> +1):
 #: raw, its useful range is 0.1 wide, so the L2 penalty kept its weight too small for the model ever to
 #: be sure (no probability above 0.95 on any file), which left CACHE_MAX_ERROR nothing to serve.

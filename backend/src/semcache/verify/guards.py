@@ -15,6 +15,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+__all__ = [
+    "ALL",
+    "Guard",
+    "Words",
+    "antonym",
+    "calendar",
+    "check",
+    "direction",
+    "edit_size",
+    "entity",
+    "negation",
+    "number",
+    "split",
+    "swap",
+    "when_minimal",
+]
+
 _TOKEN = re.compile(r"[£$€]?\d[\d,._:/-]*\d(?:st|nd|rd|th|am|pm|k|m|kg|gb|mb)?|[£$€]?\d|[\w']+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 

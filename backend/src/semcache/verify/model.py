@@ -17,6 +17,8 @@ from importlib import resources
 
 from semcache.verify.features import NAMES
 
+__all__ = ["SHIPPED", "PairModel", "parse", "shipped"]
+
 SHIPPED = "data/pair_model.json"
 
 

@@ -32,6 +32,8 @@ from semcache.verify.features import vector
 from semcache.verify.guards import ALL, Guard, check, when_minimal
 from semcache.verify.model import PairModel, shipped
 
+__all__ = ["CONTEXT_GUARDS", "build_verifier", "conversation_verifier", "make_verifier", "parse_guards"]
+
 #: Guards that fire on lexical differences common in paraphrases too, so they run on near-identical prompts only.
 GATED = frozenset({"entity", "swap"})
 #: The guards on the earlier turns of a conversation whose last question is a follow-up: the slots a

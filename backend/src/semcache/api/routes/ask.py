@@ -29,6 +29,8 @@ from semcache.schemas.openai import ChatMessage, ChatRequest
 from semcache.service import CompletionService
 from semcache.streaming import sse
 
+__all__ = ["router"]
+
 router = APIRouter(tags=["ask"])
 EMBEDDING_PREVIEW = 8
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 from fastapi import APIRouter, Query, status
 
-from semcache.api.deps import AdminDep, PrincipalDep, ResourcesDep
+from semcache.api.deps import AdminDep, CacheDep, EmbedderDep, PrincipalDep, SettingsDep, StoreDep
 from semcache.cache.models import Candidate, Entry
 from semcache.cache.query import check_tags
 from semcache.cache.semantic import Lookup
@@ -27,6 +27,8 @@ from semcache.schemas.cache import (
     StoreRequest,
     StoreResponse,
 )
+
+__all__ = ["check_prompt", "client_vector", "router", "scope_for"]
 
 router = APIRouter(prefix="/cache", tags=["cache"])
 
@@ -102,49 +104,51 @@ def search_response(lookup: Lookup, elapsed_ms: float) -> SearchResponse:
 
 
 @router.post("/store", status_code=status.HTTP_201_CREATED, response_model=StoreResponse)
-async def store(body: StoreRequest, principal: PrincipalDep, resources: ResourcesDep) -> StoreResponse:
-    check_prompt(resources.settings, body.prompt)
-    scope = scope_for(resources.settings, principal.tenant, body.scope)
-    ttl = body.ttl if body.ttl is not None else resources.settings.cache_ttl
+async def store(body: StoreRequest, principal: PrincipalDep, settings: SettingsDep, cache: CacheDep) -> StoreResponse:
+    check_prompt(settings, body.prompt)
+    scope = scope_for(settings, principal.tenant, body.scope)
+    ttl = body.ttl if body.ttl is not None else settings.cache_ttl
     tags = valid_tags(body.tags)
-    entry = await resources.available_cache.put(
-        body.prompt, body.response, scope, ttl=ttl, metadata=body.metadata, tags=tags
-    )
+    entry = await cache.put(body.prompt, body.response, scope, ttl=ttl, metadata=body.metadata, tags=tags)
     return StoreResponse(**entry_out(entry).model_dump(), ttl=entry.ttl)
 
 
 @router.post("/search", response_model=SearchResponse)
-async def search(body: SearchRequest, principal: PrincipalDep, resources: ResourcesDep) -> SearchResponse:
+async def search(
+    body: SearchRequest, principal: PrincipalDep, settings: SettingsDep, cache: CacheDep, embedder: EmbedderDep
+) -> SearchResponse:
     started = time.perf_counter()
-    check_prompt(resources.settings, body.prompt)
-    scope = scope_for(resources.settings, principal.tenant, body.scope)
-    vector = None if body.embedding is None else client_vector(body.embedding, resources.embedder.dims)
-    lookup = await resources.available_cache.lookup(
+    check_prompt(settings, body.prompt)
+    scope = scope_for(settings, principal.tenant, body.scope)
+    vector = None if body.embedding is None else client_vector(body.embedding, embedder.dims)
+    lookup = await cache.lookup(
         body.prompt or "", scope, distance_threshold=body.requested_distance(), top_k=body.top_k, vector=vector
     )
     return search_response(lookup, (time.perf_counter() - started) * 1000)
 
 
 @router.get("/stats", response_model=StatsResponse)
-async def stats(principal: PrincipalDep, resources: ResourcesDep) -> StatsResponse:
-    await resources.cache.drain()  # counters of requests already answered are written before we read them
-    raw = await resources.available_store.stats()
+async def stats(
+    principal: PrincipalDep, settings: SettingsDep, cache: CacheDep, store: StoreDep, embedder: EmbedderDep
+) -> StatsResponse:
+    await cache.drain()  # counters of requests already answered are written before we read them
+    raw = await store.stats()
     hits, misses = int(raw["hits"]), int(raw["misses"])  # type: ignore[call-overload]
-    threshold = resources.cache.distance_threshold
+    threshold = cache.distance_threshold
     return StatsResponse(
         **raw,
         hit_rate=hits / (hits + misses) if hits + misses else 0.0,
         distance_threshold=threshold,
         similarity_threshold=1.0 - threshold,
-        ttl=resources.settings.cache_ttl,
-        embedder=resources.embedder.fingerprint,
+        ttl=settings.cache_ttl,
+        embedder=embedder.fingerprint,
     )
 
 
 @router.delete("/clear", response_model=ClearResponse)
 async def clear(
     admin: AdminDep,
-    resources: ResourcesDep,
+    store: StoreDep,
     tenant: str | None = Query(default=None, max_length=64),
     namespace: str | None = Query(default=None, max_length=256),
     model: str | None = Query(default=None, max_length=256),
@@ -159,17 +163,17 @@ async def clear(
     if (tag is not None or older_than is not None) and pattern is None:
         # Through the index: one query per batch instead of a scan of every key.
         tags = valid_tags([tag]) if tag is not None else ()
-        deleted = await resources.available_store.delete_where(scope=scope, tags=tags, older_than_s=older_than)
+        deleted = await store.delete_where(scope=scope, tags=tags, older_than_s=older_than)
         return ClearResponse(deleted=deleted)
     if tag is not None or older_than is not None:
         raise InvalidInputError("`pattern` cannot be combined with `tag` or `older_than`")
-    deleted = await resources.available_store.clear(scope=scope or None, pattern=pattern)
+    deleted = await store.clear(scope=scope or None, pattern=pattern)
     return ClearResponse(deleted=deleted)
 
 
 @router.delete("/entries/{entry_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_entry(entry_id: str, admin: AdminDep, resources: ResourcesDep) -> None:
+async def delete_entry(entry_id: str, admin: AdminDep, store: StoreDep) -> None:
     if not entry_id.isalnum() or len(entry_id) > 64:
         raise InvalidInputError("entry ids are up to 64 letters and digits")
-    if not await resources.available_store.delete(entry_id):
+    if not await store.delete(entry_id):
         raise NotFoundError(f"no entry {entry_id}")

@@ -11,6 +11,8 @@ from semcache.calculator import Estimate, Inputs, SkuTable, estimate, parse_sku_
 from semcache.errors import InvalidInputError
 from semcache.schemas.calculator import EstimateRequest
 
+__all__ = ["router", "sku_table"]
+
 router = APIRouter(prefix="/calculator", tags=["calculator"])
 
 

@@ -12,18 +12,19 @@ from typing import Annotated
 import numpy as np
 from fastapi import APIRouter, Path, Query
 
-from semcache.api.deps import PrincipalDep, ResourcesDep
+from semcache.api.deps import CacheDep, PrincipalDep, SettingsDep, StoreDep
 from semcache.api.routes.cache import check_prompt
 from semcache.auth import Principal
-from semcache.cache.models import Entry
+from semcache.cache.models import Candidate, Entry
 from semcache.cache.query import entries_filter
+from semcache.cache.redis import RedisStore
 from semcache.cache.semantic import choose
+from semcache.embeddings.base import Vector
 from semcache.errors import BadRequestError, ForbiddenError, InvalidInputError, NotFoundError
 from semcache.normalize import entry_id as content_id
 from semcache.normalize import normalize_text
 from semcache.paging import CursorError, decode_cursor, encode_cursor, query_digest
 from semcache.quality.feedback import read as read_feedback
-from semcache.runtime import Resources
 from semcache.schemas.common import ScopeValue
 from semcache.schemas.entries import (
     EntryDetail,
@@ -36,6 +37,8 @@ from semcache.schemas.entries import (
     ProbeResponse,
     Sort,
 )
+
+__all__ = ["router"]
 
 router = APIRouter(prefix="/cache", tags=["entries"])
 EntryId = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{1,64}$", description="the entry's id")]
@@ -69,8 +72,8 @@ def _tenant_filter(principal: Principal, tenant: str | None) -> str | None:
     return principal.tenant
 
 
-async def _visible(resources: Resources, principal: Principal, entry_id: str) -> Entry:
-    entry = await resources.available_store.get(entry_id)
+async def _visible(store: RedisStore, principal: Principal, entry_id: str) -> Entry:
+    entry = await store.get(entry_id)
     if entry is None or (not principal.is_admin and entry.scope.get("tenant") != principal.tenant):
         raise NotFoundError(f"no entry {entry_id}")
     return entry
@@ -79,7 +82,7 @@ async def _visible(resources: Resources, principal: Principal, entry_id: str) ->
 @router.get("/entries", response_model=EntryPage)
 async def list_entries(
     principal: PrincipalDep,
-    resources: ResourcesDep,
+    store: StoreDep,
     namespace: Annotated[ScopeValue | None, Query()] = None,
     model: Annotated[ScopeValue | None, Query()] = None,
     locale: Annotated[ScopeValue | None, Query()] = None,
@@ -106,7 +109,6 @@ async def list_entries(
         offset = decode_cursor(cursor, tenant=owner, digest=digest) if cursor else 0
     except CursorError as e:
         raise BadRequestError(str(e)) from e
-    store = resources.available_store
     total, page = await store.browse(filter_expr, sort=sort, offset=offset, limit=limit)
     current = await store.generations([entry.scope for entry, _ in page])
     now = time.time()
@@ -120,9 +122,8 @@ async def list_entries(
 
 
 @router.get("/entries/{entry_id}", response_model=EntryDetail)
-async def get_entry(principal: PrincipalDep, resources: ResourcesDep, entry_id: EntryId) -> EntryDetail:
-    entry = await _visible(resources, principal, entry_id)
-    store = resources.available_store
+async def get_entry(principal: PrincipalDep, store: StoreDep, entry_id: EntryId) -> EntryDetail:
+    entry = await _visible(store, principal, entry_id)
     ttl_s = await store.ttl_left(entry_id)
     current = await store.generation(entry.scope)
     verdicts = read_feedback(entry.metadata)
@@ -140,64 +141,83 @@ async def get_entry(principal: PrincipalDep, resources: ResourcesDep, entry_id: 
     )
 
 
-@router.post("/entries/{entry_id}/probe", response_model=ProbeResponse)
-async def probe_entry(
-    body: ProbeRequest, principal: PrincipalDep, resources: ResourcesDep, entry_id: EntryId
-) -> ProbeResponse:
-    """What would a request with this prompt, in this entry's scope, be served? Nothing is counted or stored."""
-    check_prompt(resources.settings, body.prompt)
-    entry = await _visible(resources, principal, entry_id)
-    cache, store = resources.available_cache, resources.available_store
-    threshold = cache.distance_threshold
-    vector = await cache.embed(body.prompt)
-    stored = await store.embedding(entry_id)
+def _probe_base(vector: Vector, stored: Vector | None, threshold: float) -> ProbeResponse:
+    """The probe's answer before the lookup: how near the query is to this entry, and nothing served yet."""
     similarity = float(np.dot(vector, stored)) if stored is not None and len(stored) == len(vector) else 0.0
-    within = 1.0 - similarity <= threshold
-    base = ProbeResponse(
+    return ProbeResponse(
         would_hit=False,
         source=None,
         similarity=similarity,
         similarity_threshold=1.0 - threshold,
-        within_threshold=within,
+        within_threshold=1.0 - similarity <= threshold,
         served_id=None,
         served_similarity=None,
         reason="",
     )
-    exact = await store.get(content_id(normalize_text(body.prompt), entry.scope), scope=entry.scope)
-    if exact is not None:
-        why = "the same prompt after normalisation: the exact path serves it"
-        if exact.id != entry_id:
-            why = "the exact path serves another entry with this prompt"
-        update = {"would_hit": exact.id == entry_id, "source": "exact", "served_id": exact.id, "reason": why}
-        return base.model_copy(update={**update, "served_similarity": 1.0})
-    candidates = await store.search(vector, entry.scope, k=cache.top_k)
-    match, rejected = choose(body.prompt, candidates, threshold, cache.verifier)
+
+
+def _exact_verdict(base: ProbeResponse, served_id: str, entry_id: str) -> ProbeResponse:
+    why = "the same prompt after normalisation: the exact path serves it"
+    if served_id != entry_id:
+        why = "the exact path serves another entry with this prompt"
+    update = {"would_hit": served_id == entry_id, "source": "exact", "served_id": served_id, "reason": why}
+    return base.model_copy(update={**update, "served_similarity": 1.0})
+
+
+def _semantic_reason(
+    base: ProbeResponse, entry_id: str, match: Candidate | None, candidates: list[Candidate], rejected: int
+) -> str:
+    if match is not None and match.entry.id == entry_id:
+        return "a semantic hit on this entry"
+    if match is not None:
+        return "another entry in the same scope is nearer and would be served instead"
+    if not base.within_threshold:
+        return "below the similarity threshold"
+    if all(c.entry.id != entry_id for c in candidates):
+        return "not among the nearest candidates of its scope (or of an older generation: no longer served)"
+    return f"within the threshold, but the verifier rejected it ({rejected} candidate(s) rejected)"
+
+
+def _semantic_verdict(
+    base: ProbeResponse, entry_id: str, match: Candidate | None, candidates: list[Candidate], rejected: int
+) -> ProbeResponse:
     served_id = match.entry.id if match is not None else None
-    if served_id == entry_id:
-        reason = "a semantic hit on this entry"
-    elif match is not None:
-        reason = "another entry in the same scope is nearer and would be served instead"
-    elif not within:
-        reason = "below the similarity threshold"
-    elif all(c.entry.id != entry_id for c in candidates):
-        reason = "not among the nearest candidates of its scope (or of an older generation: no longer served)"
-    else:
-        reason = f"within the threshold, but the verifier rejected it ({rejected} candidate(s) rejected)"
     return base.model_copy(
         update={
             "would_hit": served_id == entry_id,
             "source": "semantic" if served_id == entry_id else None,
             "served_id": served_id,
             "served_similarity": match.similarity if match is not None else None,
-            "reason": reason,
+            "reason": _semantic_reason(base, entry_id, match, candidates, rejected),
         }
     )
 
 
+@router.post("/entries/{entry_id}/probe", response_model=ProbeResponse)
+async def probe_entry(
+    body: ProbeRequest,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    store: StoreDep,
+    entry_id: EntryId,
+) -> ProbeResponse:
+    """What would a request with this prompt, in this entry's scope, be served? Nothing is counted or stored."""
+    check_prompt(settings, body.prompt)
+    entry = await _visible(store, principal, entry_id)
+    threshold = cache.distance_threshold
+    vector = await cache.embed(body.prompt)
+    base = _probe_base(vector, await store.embedding(entry_id), threshold)
+    exact = await store.get(content_id(normalize_text(body.prompt), entry.scope), scope=entry.scope)
+    if exact is not None:
+        return _exact_verdict(base, exact.id, entry_id)
+    candidates = await store.search(vector, entry.scope, k=cache.top_k)
+    match, rejected = choose(body.prompt, candidates, threshold, cache.verifier)
+    return _semantic_verdict(base, entry_id, match, candidates, rejected)
+
+
 @router.post("/generations", response_model=GenerationResponse)
-async def bump_generation(
-    body: GenerationRequest, principal: PrincipalDep, resources: ResourcesDep
-) -> GenerationResponse:
+async def bump_generation(body: GenerationRequest, principal: PrincipalDep, store: StoreDep) -> GenerationResponse:
     """Forget a namespace at once: its entries stop matching now and age out by their TTL. O(1)."""
     tenant = principal.tenant
     if body.tenant is not None and body.tenant != principal.tenant:
@@ -205,5 +225,5 @@ async def bump_generation(
             raise ForbiddenError("only the admin key may bump another tenant's namespace")
         tenant = body.tenant
     scope = {"tenant": tenant, "namespace": body.namespace}
-    generation = await resources.available_store.bump_generation(scope)
+    generation = await store.bump_generation(scope)
     return GenerationResponse(tenant=tenant, namespace=body.namespace, generation=generation)

@@ -10,13 +10,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from semcache.api.deps import ResourcesDep
+from semcache.api.deps import EmbedderDep, GateDep, RawStoreDep, ServiceDep, StartedGateDep
+from semcache.cache.availability import CacheGate, Loading
+from semcache.cache.redis import RedisStore
 from semcache.errors import CacheUnavailableError
 from semcache.health import has_query_engine, memory_full, overall_status
+
+__all__ = ["RedisProbe", "index_error", "probe_redis", "reasons_for", "router"]
 
 router = APIRouter(tags=["health"])
 
@@ -33,69 +38,97 @@ async def live() -> dict[str, str]:
 
 
 @router.get("/health/ready")
-async def ready(request: Request) -> JSONResponse:
+async def ready(gate: StartedGateDep) -> JSONResponse:
     """200 while the app can answer: once start-up is done, whatever the state of Redis. No I/O."""
-    resources = getattr(request.app.state, "resources", None)
-    if resources is None:
+    if gate is None:
         return JSONResponse({"status": "starting"}, status_code=503)
-    gate = resources.gate
     cache = "full" if gate.full() and gate.state == "ok" else gate.state
     return JSONResponse({"status": "ready", "cache": cache})
 
 
-@router.get("/health")
-async def health(resources: ResourcesDep) -> JSONResponse:
-    gate, store = resources.gate, resources.cache.store
-    reasons: list[str] = []
-    reachable = engine = index_ready = False
+@dataclass
+class RedisProbe:
+    """What /health learnt from Redis itself, whatever answered before a failure."""
+
+    reachable: bool = False
+    engine: bool = False
     memory: dict[str, int | str] | None = None
+    error: str | None = None
+
+
+async def index_error(gate: CacheGate) -> str | None:
+    """Why the index cannot be used (None: it can)."""
     try:
         await gate.ensure()
-        index_ready = True
     except CacheUnavailableError as e:
-        reasons.append(e.message)
-    loading = gate.state == "loading"
-    if not loading:
-        try:
-            ft_list = await store.ft_list()
-            reachable = True
-            engine = has_query_engine(ft_list, await store.modules() if ft_list is None else set())
-            memory = await store.memory()
-        except CacheUnavailableError as e:
-            if not reasons:
-                reasons.append(e.message)
-    if reachable and not engine:
+        return e.message
+    return None
+
+
+async def probe_redis(store: RedisStore) -> RedisProbe:
+    """FT._LIST (the module list when an ACL forbids it) and INFO memory, straight to Redis: not through the
+    gate, which may have given up on it."""
+    probe = RedisProbe()
+    try:
+        ft_list = await store.ft_list()
+        probe.reachable = True
+        probe.engine = has_query_engine(ft_list, await store.modules() if ft_list is None else set())
+        probe.memory = await store.memory()
+    except CacheUnavailableError as e:
+        probe.error = e.message
+    return probe
+
+
+def reasons_for(index_error: str | None, probe: RedisProbe, *, full: bool, refused_writes: int) -> list[str]:
+    """The operator's reasons, most telling first: no query engine outranks any error it causes."""
+    reasons = [index_error] if index_error is not None else []
+    if probe.error is not None and not reasons:
+        reasons.append(probe.error)
+    if probe.reachable and not probe.engine:
         reasons = [NO_ENGINE]
-    full = gate.full() or (memory is not None and memory_full(memory))
-    if full and index_ready:
+    if full and index_error is None:
         reasons.append(
-            f"cache full: Redis refuses writes ({gate.refused_writes} stores refused); answers are served but "
+            f"cache full: Redis refuses writes ({refused_writes} stores refused); answers are served but "
             "not stored. Lower CACHE_TTL, give Redis more memory (a larger SKU), or clear old entries"
         )
+    return reasons
+
+
+def loading_body(progress: Loading | None) -> dict[str, float | None] | None:
+    if progress is None:
+        return None
+    return {"data_percent": progress.data_percent, "index_percent": progress.index_percent}
+
+
+@router.get("/health")
+async def health(gate: GateDep, store: RawStoreDep, embedder: EmbedderDep) -> JSONResponse:
+    broken_index = await index_error(gate)
+    index_ready = broken_index is None
+    loading = gate.state == "loading"
+    probe = RedisProbe() if loading else await probe_redis(store)
+    full = gate.full() or (probe.memory is not None and memory_full(probe.memory))
+    reasons = reasons_for(broken_index, probe, full=full, refused_writes=gate.refused_writes)
     status = overall_status(
-        reachable=reachable, loading=loading, query_engine=engine, index_ready=index_ready, full=full
+        reachable=probe.reachable, loading=loading, query_engine=probe.engine, index_ready=index_ready, full=full
     )
-    progress = gate.loading if loading else None
     body = {
         "status": status,
-        "redis": reachable or loading,
-        "query_engine": engine,
-        "search_module": engine,  # the name this field had before the query engine was detected by capability
+        "redis": probe.reachable or loading,
+        "query_engine": probe.engine,
+        "search_module": probe.engine,  # the name this field had before the query engine was detected by capability
         "index": store.spec.name if index_ready else None,
-        "loading": None
-        if progress is None
-        else {"data_percent": progress.data_percent, "index_percent": progress.index_percent},
+        "loading": loading_body(gate.loading if loading else None),
         "full": full,
         "refused_writes": gate.refused_writes,
-        "memory": memory,
-        "embedder": resources.embedder.fingerprint,
+        "memory": probe.memory,
+        "embedder": embedder.fingerprint,
         "reasons": reasons,
     }
     return JSONResponse(body, status_code=200 if status == "ok" else 503)
 
 
 @router.get("/readiness")
-async def readiness(resources: ResourcesDep) -> JSONResponse:
+async def readiness(store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, service: ServiceDep) -> JSONResponse:
     """Every dependency, for a load balancer or an operator: Redis, the index, the embedder, the LLM."""
     checks: dict[str, dict[str, object]] = {}
 
@@ -109,12 +142,12 @@ async def readiness(resources: ResourcesDep) -> JSONResponse:
             checks[name] = {"ok": False, "error": str(message)}
         checks[name]["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
 
-    await check("redis", resources.cache.store.modules)
-    await check("index", resources.gate.ensure)
-    await check("embedder", lambda: resources.embedder.embed(["readiness probe"]))
-    await check("llm", resources.service.llm.ping)
+    await check("redis", store.modules)
+    await check("index", gate.ensure)
+    await check("embedder", lambda: embedder.embed(["readiness probe"]))
+    await check("llm", service.llm.ping)
     ok = all(c["ok"] for c in checks.values())
-    llm = resources.service.llm
+    llm = service.llm
     body = {
         "status": "ready" if ok else "not_ready",
         "checks": checks,

@@ -34,6 +34,8 @@ from semcache.schemas.openai import ChatRequest
 from semcache.service import CompletionService
 from semcache.streaming import SSE_DONE, chunk, completion, new_completion_id, sse_data, sse_json, usage_chunk
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 STATUS = {

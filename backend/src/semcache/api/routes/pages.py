@@ -19,6 +19,8 @@ from semcache.api.deps import SettingsDep
 from semcache.api.routes.calculator import sku_table
 from semcache.config import Settings
 
+__all__ = ["mount_static", "router"]
+
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 

@@ -27,6 +27,8 @@ from semcache.result import ErrorInfo
 from semcache.schemas.responses import ResponsesRequest
 from semcache.service import CompletionService
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 

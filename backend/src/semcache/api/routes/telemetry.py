@@ -5,14 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from redis.exceptions import RedisError
 
-from semcache.api.deps import AdminDep, PrincipalDep, ResourcesDep
+from semcache.api.deps import AdminDep, PrincipalDep, TelemetryDep
 from semcache.auth import Principal
-from semcache.errors import CacheUnavailableError, ForbiddenError
-from semcache.runtime import Resources
+from semcache.errors import ForbiddenError
 from semcache.schemas.telemetry import ClearTelemetryResponse, StreamInfo, TelemetrySummary
 from semcache.telemetry import summary as pure
+from semcache.telemetry.hub import TelemetryHub
+
+__all__ = ["build_summary", "router"]
 
 router = APIRouter(tags=["telemetry"])
 
@@ -26,15 +27,10 @@ def _tenant_for(principal: Principal, asked: str | None) -> str | None:
     return principal.tenant
 
 
-async def build_summary(resources: Resources, tenant: str | None, window: int | None) -> TelemetrySummary:
-    streams = resources.telemetry.streams
-    if streams is None:
-        raise CacheUnavailableError("telemetry is disabled (TELEMETRY_ENABLED=false)")
-    try:
-        counters = await streams.counters(tenant)
-        events = await streams.recent(window or streams.window_size, tenant)
-    except RedisError as e:
-        raise CacheUnavailableError(f"telemetry unavailable: {type(e).__name__}") from e
+async def build_summary(telemetry: TelemetryHub, tenant: str | None, window: int | None) -> TelemetrySummary:
+    streams = telemetry.require_streams()
+    counters = await streams.counters(tenant)
+    events = await streams.recent(window or streams.window_size, tenant)
     return TelemetrySummary(
         all_time=pure.totals(counters), window=pure.window(events), series=pure.series(events), tenant=tenant
     )
@@ -43,38 +39,31 @@ async def build_summary(resources: Resources, tenant: str | None, window: int | 
 @router.get("/telemetry/summary", response_model=TelemetrySummary)
 async def summary(
     principal: PrincipalDep,
-    resources: ResourcesDep,
+    telemetry: TelemetryDep,
     tenant: str | None = Query(default=None, max_length=64),
     window: int | None = Query(default=None, ge=1, le=100_000, description="recent events to use"),
 ) -> TelemetrySummary:
-    return await build_summary(resources, _tenant_for(principal, tenant), window)
+    return await build_summary(telemetry, _tenant_for(principal, tenant), window)
 
 
 @router.get("/telemetry/stream-info", response_model=StreamInfo)
-async def stream_info(principal: PrincipalDep, resources: ResourcesDep) -> StreamInfo:
-    streams = resources.telemetry.streams
-    if streams is None:
-        raise CacheUnavailableError("telemetry is disabled (TELEMETRY_ENABLED=false)")
-    return StreamInfo(**(await streams.stream_info()))
+async def stream_info(principal: PrincipalDep, telemetry: TelemetryDep) -> StreamInfo:
+    return StreamInfo(**(await telemetry.require_streams().stream_info()))
 
 
 @router.delete("/telemetry/clear", response_model=ClearTelemetryResponse)
-async def clear(admin: AdminDep, resources: ResourcesDep) -> ClearTelemetryResponse:
-    streams = resources.telemetry.streams
-    if streams is None:
+async def clear(admin: AdminDep, telemetry: TelemetryDep) -> ClearTelemetryResponse:
+    if telemetry.streams is None:
         return ClearTelemetryResponse(deleted_keys=0)
-    try:
-        return ClearTelemetryResponse(deleted_keys=await streams.clear())
-    except RedisError as e:
-        raise CacheUnavailableError(f"telemetry unavailable: {type(e).__name__}") from e
+    return ClearTelemetryResponse(deleted_keys=await telemetry.streams.clear())
 
 
 @router.get("/metrics", response_model=TelemetrySummary)
-async def metrics(principal: PrincipalDep, resources: ResourcesDep) -> TelemetrySummary:
+async def metrics(principal: PrincipalDep, telemetry: TelemetryDep) -> TelemetrySummary:
     """The aggregated JSON the UI's metrics view draws (the caller's tenant, or all for an admin)."""
-    return await build_summary(resources, _tenant_for(principal, None), None)
+    return await build_summary(telemetry, _tenant_for(principal, None), None)
 
 
 @router.get("/metrics/prometheus")
-async def prometheus(resources: ResourcesDep) -> Response:
-    return Response(resources.telemetry.prometheus.render(), media_type=CONTENT_TYPE_LATEST)
+async def prometheus(telemetry: TelemetryDep) -> Response:
+    return Response(telemetry.prometheus.render(), media_type=CONTENT_TYPE_LATEST)
