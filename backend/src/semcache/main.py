@@ -58,17 +58,8 @@ ROUTERS = (
     calculator.router,
     pages.router,
 )
-#: The routers behind RATE_LIMIT_PER_MINUTE: the API a key spends; not telemetry, health or the pages.
-RATE_LIMITED = (
-    ask.router,
-    openai.router,
-    responses.router,
-    cache.router,
-    entries.router,
-    transfer.router,
-    feedback.router,
-    vector.router,
-)
+#: The routers behind RATE_LIMIT_PER_MINUTE are the API a key spends: all but telemetry, health and the pages.
+RATE_LIMITED = tuple(r for r in ROUTERS if r not in (telemetry.router, health.router, calculator.router, pages.router))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
