@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping
 from redis.exceptions import RedisError, ResponseError
 
 from semcache.cache.codec import RETURN_FIELDS, as_vector, decode_entry, matches, pairs, text, ttl_or_none
-from semcache.cache.keyspace import Keyspace
+from semcache.cache.keyspace import Keyspace, unavailable_on
 from semcache.cache.models import Entry
 from semcache.cache.query import browse_args, count_args, entries_filter, ids_args
 from semcache.embeddings.base import Vector
@@ -59,10 +59,8 @@ class Browser:
         return [ttl_or_none(t) for t in replies]
 
     async def ttl_left(self, entry_id: str) -> int | None:
-        try:
+        with unavailable_on("cache read failed"):
             return (await self._ttls([entry_id]))[0]
-        except RedisError as e:
-            raise CacheUnavailableError(f"cache read failed: {e}") from e
 
     async def dump(
         self, *, tenant: str | None, vectors: bool, batch: int = 200
@@ -71,7 +69,7 @@ class Browser:
         it reaches every key however many there are, in batches of one pipelined round trip each."""
         fields = [*RETURN_FIELDS, "embedding"] if vectors else list(RETURN_FIELDS)
         keys: list[bytes] = []
-        try:
+        with unavailable_on("cache export failed"):
             async for key in self._scan_keys():
                 keys.append(key)
                 if len(keys) >= batch:
@@ -80,8 +78,6 @@ class Browser:
                     keys = []
             async for item in self._dump_batch(keys, fields, tenant):
                 yield item
-        except RedisError as e:
-            raise CacheUnavailableError(f"cache export failed: {e}") from e
 
     async def _dump_batch(
         self, keys: list[bytes], fields: list[str], tenant: str | None
@@ -116,7 +112,7 @@ class Browser:
         created_before = time.time() - older_than_s if older_than_s is not None else None
         filter_expr = entries_filter(scope=scope, tags=tags, created_before=created_before)
         deleted = 0
-        try:
+        with unavailable_on("cache delete failed"):
             while True:
                 raw = await self._ks.command(*ids_args(self._ks.spec.name, filter_expr, batch=batch))
                 keys = [text(k) for k in raw[1:]]
@@ -126,14 +122,12 @@ class Browser:
                 deleted += removed
                 if removed == 0:  # listed by the index but gone already: do not spin on stale results
                     return deleted
-        except RedisError as e:
-            raise CacheUnavailableError(f"cache delete failed: {e}") from e
 
     async def clear(self, *, scope: Mapping[str, str] | None = None, pattern: str | None = None) -> int:
         """Delete every entry, or those in a scope (exact match on the given fields) and/or whose prompt
         matches a glob pattern (case-insensitive). Returns how many were deleted."""
         deleted = 0
-        try:
+        with unavailable_on("cache clear failed"):
             batch: list[bytes] = []
             async for key in self._scan_keys():
                 if scope or pattern:
@@ -148,8 +142,6 @@ class Browser:
                 deleted += await self._ks.client.unlink(*batch)
             if not scope and not pattern:
                 await self._ks.client.delete(self._ks.spec.stats_key)
-        except RedisError as e:
-            raise CacheUnavailableError(f"cache clear failed: {e}") from e
         return deleted
 
     async def _scan_keys(self) -> AsyncIterator[bytes]:

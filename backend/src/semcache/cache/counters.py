@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import time
 
-from redis.exceptions import RedisError
-
 from semcache.cache.codec import json_object
-from semcache.cache.keyspace import Keyspace
-from semcache.errors import CacheUnavailableError
+from semcache.cache.keyspace import Keyspace, unavailable_on
 
 __all__ = ["Counters"]
 
@@ -75,7 +72,7 @@ class Counters:
         self.ttl_max = ttl_max
 
     async def record_hit(self, entry_id: str, similarity: float = 1.0) -> None:
-        try:
+        with unavailable_on("hit count failed"):
             async with self._ks.client.pipeline(transaction=False) as pipe:
                 pipe.hincrby(self._ks.spec.stats_key, "hits", 1)
                 pipe.eval(
@@ -88,14 +85,10 @@ class Counters:
                     self.ttl_max or 0,
                 )
                 await pipe.execute()
-        except RedisError as e:
-            raise CacheUnavailableError(f"hit count failed: {e}") from e
 
     async def record_miss(self) -> None:
-        try:
+        with unavailable_on("miss count failed"):
             await self._ks.client.hincrby(self._ks.spec.stats_key, "misses", 1)
-        except RedisError as e:
-            raise CacheUnavailableError(f"miss count failed: {e}") from e
 
     async def record_verdict(
         self, entry_id: str, *, correct: bool, similarity: float | None, keep: int
@@ -103,8 +96,6 @@ class Counters:
         """Count a verdict on an entry, keeping its newest `keep` observations with a similarity; the entry's
         feedback state as stored afterwards, or None when there is no such entry."""
         args = ("1" if correct else "0", "" if similarity is None else repr(float(similarity)), keep)
-        try:
+        with unavailable_on("feedback write failed"):
             raw = await self._ks.client.eval(_VERDICT, 1, self._ks.spec.entry_key(entry_id), *args)
-        except RedisError as e:
-            raise CacheUnavailableError(f"feedback write failed: {e}") from e
         return None if raw is None else json_object(raw)

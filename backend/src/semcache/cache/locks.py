@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from redis.exceptions import RedisError
-
-from semcache.cache.keyspace import Keyspace
-from semcache.errors import CacheUnavailableError
+from semcache.cache.keyspace import Keyspace, unavailable_on
 
 __all__ = ["FlightLockKeys"]
 
@@ -23,19 +20,13 @@ class FlightLockKeys:
         return f"{self._ks.spec.stats_key.removesuffix(':stats')}:flight:{entry_id}"
 
     async def acquire(self, entry_id: str, token: str, *, ttl_ms: int) -> bool:
-        try:
+        with unavailable_on("flight lock failed"):
             return bool(await self._ks.client.set(self.key(entry_id), token, nx=True, px=ttl_ms))
-        except RedisError as e:
-            raise CacheUnavailableError(f"flight lock failed: {e}") from e
 
     async def held(self, entry_id: str) -> bool:
-        try:
+        with unavailable_on("flight lock check failed"):
             return bool(await self._ks.client.exists(self.key(entry_id)))
-        except RedisError as e:
-            raise CacheUnavailableError(f"flight lock check failed: {e}") from e
 
     async def release(self, entry_id: str, token: str) -> None:
-        try:
+        with unavailable_on("flight unlock failed"):
             await self._ks.client.eval(_RELEASE, 1, self.key(entry_id), token)
-        except RedisError as e:
-            raise CacheUnavailableError(f"flight unlock failed: {e}") from e

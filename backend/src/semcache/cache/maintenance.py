@@ -8,7 +8,7 @@ import logging
 from redis.exceptions import RedisError, ResponseError
 
 from semcache.cache.codec import index_attributes, module_names, number, pairs, text
-from semcache.cache.keyspace import Keyspace
+from semcache.cache.keyspace import Keyspace, unavailable_on
 from semcache.errors import CacheUnavailableError
 
 __all__ = ["Maintenance"]
@@ -23,7 +23,7 @@ class Maintenance:
     async def ensure_index(self) -> str:
         """Create the index if missing; rebuild it (keeping the data) if its schema differs."""
         spec = self._ks.spec
-        try:
+        with unavailable_on(f"cannot prepare index {spec.name}"):
             try:
                 info = await self._ks.command("FT.INFO", spec.name)
             except ResponseError as e:
@@ -37,25 +37,19 @@ class Maintenance:
             await self._ks.command("FT.DROPINDEX", spec.name)
             await self._ks.command(*spec.create_args())
             return "recreated"
-        except RedisError as e:
-            raise CacheUnavailableError(f"cannot prepare index {spec.name}: {e}") from e
 
     async def drop_index(self) -> None:
         """Delete the index and every entry under its prefix (FT.DROPINDEX DD): what a throw-away cache (an
         eval's) leaves behind is nothing."""
-        try:
+        with unavailable_on(f"cannot drop index {self._ks.spec.name}"):
             await self._ks.command("FT.DROPINDEX", self._ks.spec.name, "DD")
-        except RedisError as e:
-            raise CacheUnavailableError(f"cannot drop index {self._ks.spec.name}: {e}") from e
 
     async def stats(self) -> dict[str, object]:
         spec = self._ks.spec
-        try:
+        with unavailable_on("cache stats failed"):
             info = pairs(await self._ks.command("FT.INFO", spec.name))
             counters = await self._ks.client.hgetall(spec.stats_key)
             memory = await self._ks.client.info("memory")
-        except RedisError as e:
-            raise CacheUnavailableError(f"cache stats failed: {e}") from e
         return {
             "entries": number(info.get("num_docs")),
             "index": {
@@ -99,10 +93,8 @@ class Maintenance:
 
     async def index_percent(self) -> float:
         """How much of the index is built, 0-100 (FT.INFO percent_indexed; below 100 after a restart)."""
-        try:
+        with unavailable_on(f"cannot read index {self._ks.spec.name}"):
             info = pairs(await self._ks.command("FT.INFO", self._ks.spec.name))
-        except RedisError as e:
-            raise CacheUnavailableError(f"cannot read index {self._ks.spec.name}: {e}") from e
         if text(info.get("indexing")) in ("", "0"):
             return 100.0  # no background scan running (an empty new index says 0% until its scan ends)
         return 100.0 * float(text(info.get("percent_indexed")) or 0.0)

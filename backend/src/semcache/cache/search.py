@@ -6,14 +6,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from semcache.cache.codec import RETURN_FIELDS, as_blob, generation_field, number, pairs, search_candidates
-from semcache.cache.keyspace import Keyspace
+from semcache.cache.keyspace import Keyspace, unavailable_on
 from semcache.cache.models import Candidate
 from semcache.cache.query import HybridPolicy, count_args, hybrid_policy, scope_filter, scope_search_args
 from semcache.embeddings.base import Vector
-from semcache.errors import CacheUnavailableError
 
 __all__ = ["SCOPE_COUNT_TTL_S", "KnnSearch", "PolicyMemory"]
 
@@ -79,13 +76,11 @@ class KnnSearch:
             min_created_at=min_created_at,
             policy=policy,
         )
-        try:
+        with unavailable_on("vector search failed"):
             if generation is None or recount:
                 raw, generation = await self._search_with_reads(args, scope, scope_expr, generation, recount=recount)
             else:
                 raw = await self._ks.command(*args)
-        except RedisError as e:
-            raise CacheUnavailableError(f"vector search failed: {e}") from e
         return search_candidates(raw, spec.key_prefix, generation)
 
     async def _search_with_reads(
