@@ -90,3 +90,16 @@ async def test_a_failed_join_releases_the_key_for_the_next_caller() -> None:
     except RuntimeError:
         pass
     assert len(flights) == 0
+
+
+async def test_a_local_only_flight_shares_one_call_and_never_touches_the_locks() -> None:
+    llm, locks = ScriptedLLM(), MemoryLocks()
+    locks.locks["k"] = "another-replica"  # held elsewhere: a flight across replicas would wait for it
+    flights = SingleFlight(locks, lock_ttl_s=30)
+    leader = await flights.join("k", lambda: starter(llm), across=False)
+    followers = await asyncio.gather(*(flights.join("k", lambda: starter(llm), across=False) for _ in range(3)))
+    assert leader.leader and leader.token is None
+    assert all(not f.leader and f.stream is leader.stream for f in followers)
+    assert leader.stream is not None and (await leader.stream.wait()).complete and llm.calls == 1
+    await flights.finish(leader)
+    assert locks.locks == {"k": "another-replica"} and len(flights) == 0

@@ -44,7 +44,8 @@ class SingleFlight:
     def __len__(self) -> int:
         return len(self._local)
 
-    async def join(self, key: str, start: Callable[[], SharedStream]) -> Flight:
+    async def join(self, key: str, start: Callable[[], SharedStream], *, across: bool = True) -> Flight:
+        """The flight for `key`: follow this process's leader, or lead (across replicas too if `across`)."""
         pending = self._local.get(key)
         if pending is not None:
             first = await asyncio.shield(pending)
@@ -55,7 +56,7 @@ class SingleFlight:
         future: asyncio.Future[Flight | None] = asyncio.get_running_loop().create_future()
         self._local[key] = future
         try:
-            flight = await self._lead_or_wait(key, start)
+            flight = await self._lead_or_wait(key, start) if across else Flight(key, start().start(), leader=True)
         except BaseException:
             future.set_result(None)
             self._forget(key, future)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from semcache.cache.availability import CacheGate
 from semcache.cache.base import AnswerCache
-from semcache.cache.models import Candidate
+from semcache.cache.models import Candidate, Entry
 from semcache.cache.policy import store_refusal
 from semcache.cache.semantic import Lookup, tighten
 from semcache.config import Settings
@@ -167,10 +167,10 @@ class CompletionService:
         yield ColumnStart("cache", model)
         lookup, reason = await self._lookup(target, controls)
         flight: Flight | None = None
-        if lookup is not None and not lookup.hit:
+        if lookup is None or not lookup.hit:
             flight = await upstream()
             if flight.entry is not None:  # another replica answered the same question meanwhile
-                lookup = replace(lookup, hit=True, source="exact", match=Candidate(flight.entry, 0.0))
+                lookup, reason = self._remote_answer(flight.entry, lookup, controls), None
         status: LookupStatus = "bypass" if lookup is None else ("hit" if lookup.hit else "miss")
         yield CacheDocument(status, lookup, tighten(self.cache.distance_threshold, controls.distance_threshold), reason)
         if lookup is not None and lookup.hit and lookup.match is not None:
@@ -186,6 +186,17 @@ class CompletionService:
                 yield event
         await self._record(path, result, target.tenant)
         yield ColumnDone(result)
+
+    def _remote_answer(self, entry: Entry, lookup: Lookup | None, controls: Controls) -> Lookup:
+        """The entry a single-flight leader on another replica stored, as this request's exact hit (also when
+        this replica skipped its own lookup: the cache still loading here, or Cache-Control: no-cache, whose
+        request the leader's fresh answer serves as a local leader's live stream would)."""
+        match = Candidate(entry, 0.0)
+        if lookup is not None:
+            return replace(lookup, hit=True, source="exact", match=match)
+        return Lookup(
+            True, "exact", match, [match], tighten(self.cache.distance_threshold, controls.distance_threshold)
+        )
 
     async def _own_if_leader_failed(self, request: ChatRequest, flight: Flight) -> Flight:
         assert flight.stream is not None
@@ -245,9 +256,13 @@ class CompletionService:
     async def join_flight(self, target: CacheTarget, request: ChatRequest) -> Flight:
         """The gateway's upstream: one call per (key, scope) at a time, across replicas."""
         key = target.entry_id
-        if key is None or not self.gate.ready:
-            return Flight(key or "", self.open_upstream(request).start(), leader=True)
-        return await self.flights.join(key, lambda: self.open_upstream(request))
+        if key is None:
+            return Flight("", self.open_upstream(request).start(), leader=True)
+        # In-process followers need no Redis. Across replicas only while Redis answers at once: a loading one
+        # does (an index still scanning its keyspace, or -LOADING); a down one could hold every miss for a
+        # socket timeout before its upstream call.
+        across = self.gate.ready or self.gate.state == "loading"
+        return await self.flights.join(key, lambda: self.open_upstream(request), across=across)
 
     def _hit_result(self, request: ChatRequest, lookup: Lookup, model: str, started: float) -> ColumnResult:
         assert lookup.match is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -201,20 +202,73 @@ async def test_twenty_concurrent_identical_misses_make_one_upstream_call(
     assert upstream.state.calls_for("Single flight please") == 1
 
 
+async def _cache_ok(server: LiveServer) -> None:
+    """Until /health says the cache is usable. The second replica on a prefix finds the index the first one
+    just created still walking the shared Redis's keyspace: it reports `loading` and, by design, neither looks
+    up nor stores until the scan ends (the more keys earlier tests left, the longer)."""
+    async with httpx.AsyncClient(base_url=server.url) as c:
+
+        async def ok() -> bool:
+            return (await c.get("/health")).status_code == 200
+
+        await eventually(ok, what=f"{server.url} cache ready")
+
+
+async def _ask_across(servers: tuple[LiveServer, ...], text: str, n: int, headers: dict[str, str]) -> set[str | None]:
+    clients = [AsyncOpenAI(base_url=s.url + "/v1", api_key="k", max_retries=0) for s in servers]
+    try:
+        results = await asyncio.gather(
+            *(
+                clients[i % len(clients)].chat.completions.create(model="m", messages=user(text), extra_headers=headers)
+                for i in range(n)
+            )
+        )
+    finally:
+        for client in clients:
+            await client.close()
+    return {r.choices[0].message.content for r in results}
+
+
 async def test_single_flight_across_two_replicas(service_factory: ServiceFactory, upstream: Upstream) -> None:
     from tests.conftest import unique_prefix
 
     prefix = unique_prefix()
     a, b = service_factory(CACHE_PREFIX=prefix), service_factory(CACHE_PREFIX=prefix)
+    await _cache_ok(a)
+    await _cache_ok(b)
     upstream.state.delay_s = 0.5
-    clients = [AsyncOpenAI(base_url=s.url + "/v1", api_key="k", max_retries=0) for s in (a, b)]
-    results = await asyncio.gather(
-        *(clients[i % 2].chat.completions.create(model="m", messages=user("Across replicas")) for i in range(10))
-    )
-    assert {r.choices[0].message.content for r in results} == {"Answer to: Across replicas"}
+    assert await _ask_across((a, b), "Across replicas", 10, {}) == {"Answer to: Across replicas"}
     assert upstream.state.calls_for("Across replicas") == 1
-    for client in clients:
-        await client.close()
+
+
+async def test_no_cache_requests_across_replicas_share_one_call(
+    service_factory: ServiceFactory, upstream: Upstream
+) -> None:
+    """A no-cache request skips its lookup but still joins the flight; following another replica's leader it
+    serves the entry that leader stored (it used to fail an assertion there: a 500)."""
+    from tests.conftest import unique_prefix
+
+    prefix = unique_prefix()
+    a, b = service_factory(CACHE_PREFIX=prefix), service_factory(CACHE_PREFIX=prefix)
+    await _cache_ok(a)
+    await _cache_ok(b)
+    upstream.state.delay_s = 0.5
+    answers = await _ask_across((a, b), "Fresh across replicas", 10, {"Cache-Control": "no-cache"})
+    assert answers == {"Answer to: Fresh across replicas"}
+    assert upstream.state.calls_for("Fresh across replicas") == 1
+
+
+async def test_single_flight_in_one_replica_while_redis_is_down(
+    service_factory: ServiceFactory, upstream: Upstream
+) -> None:
+    """No Redis to coordinate replicas, but identical concurrent misses in one process still make one call."""
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    alone = service_factory(REDIS_URL=f"redis://127.0.0.1:{port}", REDIS_TIMEOUT_S=0.5)
+    upstream.state.delay_s = 0.5
+    assert await _ask_across((alone,), "Redis is away", 5, {}) == {"Answer to: Redis is away"}
+    assert upstream.state.calls_for("Redis is away") == 1
 
 
 async def test_a_failed_leader_releases_its_followers(aclient: AsyncOpenAI, upstream: Upstream) -> None:
