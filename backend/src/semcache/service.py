@@ -258,11 +258,9 @@ class CompletionService:
         key = target.entry_id
         if key is None:
             return Flight("", self.open_upstream(request).start(), leader=True)
-        # In-process followers need no Redis. Across replicas only while Redis answers at once: a loading one
-        # does (an index still scanning its keyspace, or -LOADING); a down one could hold every miss for a
-        # socket timeout before its upstream call.
-        across = self.gate.ready or self.gate.state == "loading"
-        return await self.flights.join(key, lambda: self.open_upstream(request), across=across)
+        # In-process followers need no Redis. Across replicas only with the cache ready: a down Redis could
+        # hold every miss for a socket timeout before its upstream call, and a loading one answers slowly.
+        return await self.flights.join(key, lambda: self.open_upstream(request), across=self.gate.ready)
 
     def _hit_result(self, request: ChatRequest, lookup: Lookup, model: str, started: float) -> ColumnResult:
         assert lookup.match is not None
