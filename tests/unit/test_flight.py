@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 
 from semcache.cache.models import Entry
 from semcache.flight import SingleFlight
@@ -103,3 +104,29 @@ async def test_a_local_only_flight_shares_one_call_and_never_touches_the_locks()
     assert leader.stream is not None and (await leader.stream.wait()).complete and llm.calls == 1
     await flights.finish(leader)
     assert locks.locks == {"k": "another-replica"} and len(flights) == 0
+
+
+class StoresRightAfterARead(MemoryLocks):
+    """The other replica's leader stores its entry and releases its lock just after this replica's first read
+    of the entry: the interleaving that made a follower lead a second call when it read the entry first."""
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__()
+        self._pending: Entry | None = entry
+
+    async def get(self, entry_id: str, *, scope: Mapping[str, str] | None = None) -> Entry | None:
+        found = await super().get(entry_id, scope=scope)
+        if self._pending is not None:
+            self.entries[entry_id], self._pending = self._pending, None
+            del self.locks[entry_id]
+        return found
+
+
+async def test_a_leader_storing_between_two_polls_reads_is_still_followed() -> None:
+    llm = ScriptedLLM()
+    locks = StoresRightAfterARead(Entry("k", "q", "q", "stored elsewhere", {}, time.time()))
+    locks.locks["k"] = "another-replica"
+    flights = SingleFlight(locks, lock_ttl_s=30, poll_s=0.001)
+    flight = await flights.join("k", lambda: starter(llm))
+    assert not flight.leader and flight.entry is not None and flight.entry.response == "stored elsewhere"
+    assert llm.calls == 0

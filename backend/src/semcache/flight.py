@@ -84,10 +84,14 @@ class SingleFlight:
 
     async def _wait_remote(self, key: str, deadline: float) -> Entry | None:
         while time.monotonic() < deadline:
+            # The lock first: a leader stores before it releases, so a lock seen gone means the entry is in
+            # by the read after it. Read the other way round, a leader could store and release between the
+            # two reads, and this replica would lead a second upstream call for an answer already stored.
+            held = await self._store.flight_held(key)
             entry = await self._store.get(key)
             if entry is not None:
                 return entry
-            if not await self._store.flight_held(key):
+            if not held:
                 return None
             await asyncio.sleep(self._poll_s)
         return None
