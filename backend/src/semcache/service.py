@@ -188,9 +188,9 @@ class CompletionService:
         yield ColumnDone(result)
 
     def _remote_answer(self, entry: Entry, lookup: Lookup | None, controls: Controls) -> Lookup:
-        """The entry a single-flight leader on another replica stored, as this request's exact hit (also when
-        this replica skipped its own lookup: the cache still loading here, or Cache-Control: no-cache, whose
-        request the leader's fresh answer serves as a local leader's live stream would)."""
+        """The entry a single-flight leader on another replica stored, as this request's exact hit. Also when
+        the request skipped its own lookup (Cache-Control: no-cache): the leader's answer is as fresh as a
+        local leader's live stream, which such a request follows too."""
         match = Candidate(entry, 0.0)
         if lookup is not None:
             return replace(lookup, hit=True, source="exact", match=match)
