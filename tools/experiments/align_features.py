@@ -47,18 +47,13 @@ class Aligner:
 
     @functools.lru_cache(maxsize=100_000)  # noqa: B019 - one instance for the life of the run
     def states(self, text: str) -> tuple[Floats, Floats]:
-        tokenizer, session = self._model._tokenizer, self._model._session
-        assert tokenizer is not None and session is not None
-        encoding = tokenizer.encode(text)
-        ids = np.asarray([encoding.ids], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-        hidden: Floats = session.run(None, feed)[0][0]
+        tokens, hidden = self._model.token_states(text)
         hidden = hidden / np.linalg.norm(hidden, axis=1, keepdims=True)
         pieces = [
-            i for i, t in enumerate(encoding.tokens)
+            i for i, t in enumerate(tokens)
             if t not in ("[CLS]", "[SEP]") and not all(c in string.punctuation for c in t)
         ] or [0]  # fmt: skip
-        content = [i for i in pieces if encoding.tokens[i].lstrip("#") not in _STOP] or pieces
+        content = [i for i in pieces if tokens[i].lstrip("#") not in _STOP] or pieces
         return hidden[pieces], hidden[content]
 
     def scores(self, query: str, cached: str) -> tuple[float, float]:

@@ -123,13 +123,24 @@ class OnnxMiniLM:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    def _run(self, encoding: Encoding) -> Vector:
+    def token_states(self, text: str) -> tuple[list[str], np.ndarray]:
+        """`text`'s word pieces and the model's last hidden state of each, the rows its vector averages
+        (tools/experiments/align_features.py reads them)."""
+        if self._tokenizer is None:
+            raise EmbeddingError("local embedder used before load()")
+        encoding = self._tokenizer.encode(text)
+        return list(encoding.tokens), self._hidden(encoding)
+
+    def _hidden(self, encoding: Encoding) -> np.ndarray:
         assert self._session is not None
         ids = np.asarray([encoding.ids], dtype=np.int64)
         hidden: np.ndarray = self._session.run(
             None, {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-        )[0]
-        pooled = hidden[0].mean(axis=0)
+        )[0][0]
+        return hidden
+
+    def _run(self, encoding: Encoding) -> Vector:
+        pooled = self._hidden(encoding).mean(axis=0)
         unit: Vector = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
         return unit
 
