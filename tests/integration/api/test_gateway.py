@@ -229,15 +229,21 @@ async def _ask_across(servers: tuple[LiveServer, ...], text: str, n: int, header
     return {r.choices[0].message.content for r in results}
 
 
-async def test_single_flight_across_two_replicas(service_factory: ServiceFactory, upstream: Upstream) -> None:
+async def _two_ready_replicas(service_factory: ServiceFactory) -> tuple[LiveServer, LiveServer]:
+    """Two services on one cache prefix, each with its cache ready."""
     from tests.conftest import unique_prefix
 
     prefix = unique_prefix()
     a, b = service_factory(CACHE_PREFIX=prefix), service_factory(CACHE_PREFIX=prefix)
     await _cache_ok(a)
     await _cache_ok(b)
+    return a, b
+
+
+async def test_single_flight_across_two_replicas(service_factory: ServiceFactory, upstream: Upstream) -> None:
+    replicas = await _two_ready_replicas(service_factory)
     upstream.state.delay_s = 0.5
-    assert await _ask_across((a, b), "Across replicas", 10, {}) == {"Answer to: Across replicas"}
+    assert await _ask_across(replicas, "Across replicas", 10, {}) == {"Answer to: Across replicas"}
     assert upstream.state.calls_for("Across replicas") == 1
 
 
@@ -246,14 +252,9 @@ async def test_no_cache_requests_across_replicas_share_one_call(
 ) -> None:
     """A no-cache request skips its lookup but still joins the flight; following another replica's leader it
     serves the entry that leader stored (it used to fail an assertion there: a 500)."""
-    from tests.conftest import unique_prefix
-
-    prefix = unique_prefix()
-    a, b = service_factory(CACHE_PREFIX=prefix), service_factory(CACHE_PREFIX=prefix)
-    await _cache_ok(a)
-    await _cache_ok(b)
+    replicas = await _two_ready_replicas(service_factory)
     upstream.state.delay_s = 0.5
-    answers = await _ask_across((a, b), "Fresh across replicas", 10, {"Cache-Control": "no-cache"})
+    answers = await _ask_across(replicas, "Fresh across replicas", 10, {"Cache-Control": "no-cache"})
     assert answers == {"Answer to: Fresh across replicas"}
     assert upstream.state.calls_for("Fresh across replicas") == 1
 
