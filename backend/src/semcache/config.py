@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_GUARDS", "DEFAULT_SIMILARITY_THRESHOLD", "ReasoningEffort", "Settings"]
+__all__ = ["DEFAULT_GUARDS", "DEFAULT_JUDGE_CUTOFF", "DEFAULT_SIMILARITY_THRESHOLD", "ReasoningEffort", "Settings"]
 
 EmbeddingProvider = Literal["auto", "local", "openai", "azure"]
 LLMProvider = Literal["auto", "local", "openai", "azure", "compatible"]
@@ -23,6 +23,8 @@ DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly and factual
 #: The lexical guards run before the pair model: those `semcache eval --cv files` keeps on top of it
 #: (none since the similarity feature was rescaled: the model alone scored better on the other files).
 DEFAULT_GUARDS = ""
+#: The answer judge's cut-off on the cosine similarity of two answers (docs/audits.md: how it was fitted).
+DEFAULT_JUDGE_CUTOFF = 0.80
 
 
 class Settings(BaseSettings):
@@ -128,6 +130,15 @@ class Settings(BaseSettings):
     # Unset: the static threshold and cut-off. Set: each entry is served only while its estimated chance
     # of a wrong answer stays within it (verify/bound.py), learning from /cache/feedback.
     cache_max_error: float | None = Field(default=None, alias="CACHE_MAX_ERROR", gt=0.0, lt=1.0)
+    # Audits (docs/audits.md): this share of semantic hits is also answered by the LLM in the background and
+    # the answers compared. Small by default: each audit is a full LLM call (seconds of CPU on the local model).
+    cache_audit_rate: float = Field(default=0.02, alias="CACHE_AUDIT_RATE", ge=0.0, le=1.0)
+    cache_audit_max_per_entry: int = Field(default=3, alias="CACHE_AUDIT_MAX_PER_ENTRY", ge=1, le=1_000)
+    cache_audit_judge: Literal["embedding", "llm"] = Field(default="embedding", alias="CACHE_AUDIT_JUDGE")
+    cache_audit_judge_cutoff: float = Field(
+        default=DEFAULT_JUDGE_CUTOFF, alias="CACHE_AUDIT_JUDGE_CUTOFF", ge=0.0, le=1.0
+    )
+    cache_audit_compare_misses: bool = Field(default=True, alias="CACHE_AUDIT_COMPARE_MISSES")
 
     # --- limits and security (issue 10) --------------------------------------------------
     max_body_bytes: int = Field(default=1_048_576, alias="MAX_BODY_BYTES", ge=1024)

@@ -24,7 +24,10 @@ from semcache.service import CompletionService
 from semcache.telemetry.hub import TelemetryHub
 from semcache.telemetry.prometheus import PromMetrics
 from semcache.telemetry.streams import RedisTelemetry
-from semcache.token_prices import DEFAULT_PRICES, parse_prices
+from semcache.telemetry.verdicts import RedisVerdicts
+from semcache.token_prices import DEFAULT_PRICES, Price, parse_prices
+from semcache.verify.audit import Auditor
+from semcache.verify.judge import AnswerJudge, EmbeddingJudge, LLMJudge
 from semcache.verify.verifier import build_verifier
 
 __all__ = ["Resources", "build_cache", "index_specs", "redis_client", "start", "stop"]
@@ -161,20 +164,49 @@ def _telemetry(settings: Settings, client: aioredis.Redis) -> TelemetryHub:
             maxlen=settings.telemetry_stream_maxlen,
             window=settings.telemetry_window,
         )
-    return TelemetryHub(streams, PromMetrics())
+    # Verdicts are counted even with TELEMETRY_ENABLED=false: audits keep their per-entry budget there.
+    return TelemetryHub(streams, PromMetrics(), RedisVerdicts(client, prefix=settings.cache_prefix))
+
+
+def _auditor(settings: Settings, llm: LLMHandle, embedder: Embedder, gate: CacheGate, store: RedisStore,
+             telemetry: TelemetryHub, prices: dict[str, Price]) -> Auditor | None:  # fmt: skip
+    """Audits and miss comparisons (verify/audit.py); None when neither is asked for."""
+    if telemetry.verdicts is None or (settings.cache_audit_rate <= 0 and not settings.cache_audit_compare_misses):
+        return None
+    judge: AnswerJudge = (
+        LLMJudge(llm.llm)
+        if settings.cache_audit_judge == "llm"
+        else EmbeddingJudge(embedder, settings.cache_audit_judge_cutoff)
+    )
+    return Auditor(
+        llm=llm.llm,
+        judge=judge,
+        ledger=telemetry.verdicts,
+        entries=gate.guarded(store),
+        prices=prices,
+        rate=settings.cache_audit_rate,
+        max_per_entry=settings.cache_audit_max_per_entry,
+        max_error=settings.cache_max_error,
+        compare_misses=settings.cache_audit_compare_misses,
+        max_chars=settings.max_response_chars,
+        observe=telemetry.prometheus.verdict,
+    )
 
 
 def _service(
-    settings: Settings, cache: SemanticCache, gate: CacheGate, llm: LLMHandle, telemetry: TelemetryHub
-) -> CompletionService:
+    settings: Settings, cache: SemanticCache, gate: CacheGate, llm: LLMHandle, telemetry: TelemetryHub,
+    embedder: Embedder,
+) -> CompletionService:  # fmt: skip
+    prices = {**DEFAULT_PRICES, **parse_prices(settings.model_prices)}
     service = CompletionService(
         cache=cache,
         gate=gate,
         llm=llm.llm,
         settings=settings,
         telemetry=telemetry,
-        prices={**DEFAULT_PRICES, **parse_prices(settings.model_prices)},
+        prices=prices,
         flights=SingleFlight(cache.store, lock_ttl_s=settings.llm_timeout_s + 5),
+        audits=_auditor(settings, llm, embedder, gate, cache.store, telemetry, prices),
     )
     log.info("LLM: %s model %s", llm.llm.provider, llm.llm.model)
     return service
@@ -201,7 +233,7 @@ async def start(settings: Settings) -> Resources:
         cache=cache,
         vectors=vectors,
         gate=gate,
-        service=_service(settings, cache, gate, llm, telemetry),
+        service=_service(settings, cache, gate, llm, telemetry, embedder),
         telemetry=telemetry,
         llm=llm,
         rate_limiter=RateLimiter(client, prefix=settings.cache_prefix, per_minute=settings.rate_limit_per_minute),

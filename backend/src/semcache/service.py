@@ -30,6 +30,7 @@ from semcache.schemas.openai import ChatRequest
 from semcache.streaming import replay_pieces
 from semcache.telemetry.events import TelemetryEvent, TelemetrySink
 from semcache.token_prices import Price, cost_usd, price_for
+from semcache.verify.audit import Auditor
 
 __all__ = ["CompletionService"]
 
@@ -46,6 +47,8 @@ class CompletionService:
     prices: dict[str, Price]
     flights: SingleFlight
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    #: Audits and miss comparisons (verify/audit.py); None: the cache never checks its answers.
+    audits: Auditor | None = None
 
     def __post_init__(self) -> None:
         # Every cache call of the flow goes through the availability gate: a Redis failure marks the cache
@@ -177,6 +180,7 @@ class CompletionService:
             result = self._hit_result(request, lookup, model, started)
             for piece in replay_pieces(result.text):
                 yield Delta("cache", piece)
+            self._audit(request, target, controls, lookup)
         else:
             result = ColumnResult(column="cache", status=status, model=model, reason=reason)
             if lookup is not None and lookup.candidates:
@@ -232,6 +236,7 @@ class CompletionService:
             result.cost_saved_usd, result.cost_usd = result.cost_usd, 0.0
         elif result.status != "error":
             self._maybe_store(stream.answer, target, controls, lookup, result, flight)
+            self._compare_miss(stream.answer, target, lookup)
         else:
             self.spawn(self.flights.finish(flight))
 
@@ -340,6 +345,25 @@ class CompletionService:
             log.warning("answer not stored: %s", e.message)
         finally:
             await self.flights.finish(flight)
+
+    # --- self-checks (verify/audit.py): background only, never part of what the caller gets ----------
+
+    def _audit(self, request: ChatRequest, target: CacheTarget, controls: Controls, lookup: Lookup) -> None:
+        if self.audits is None:
+            return
+        ttl = controls.ttl if controls.ttl is not None else self.settings.cache_ttl
+        namespace = target.scope.get("namespace", "")
+        job = self.audits.on_hit(self.prepare(request), lookup, tenant=target.tenant, namespace=namespace, ttl=ttl)
+        if job is not None:
+            self.spawn(job)
+
+    def _compare_miss(self, answer: Answer, target: CacheTarget, lookup: Lookup | None) -> None:
+        if self.audits is None:
+            return
+        namespace = target.scope.get("namespace", "")
+        job = self.audits.on_miss(answer, lookup, tenant=target.tenant, namespace=namespace)
+        if job is not None:
+            self.spawn(job)
 
     # --- plumbing ----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from semcache.errors import CacheUnavailableError
 from semcache.telemetry.events import TelemetryEvent
 from semcache.telemetry.prometheus import PromMetrics
 from semcache.telemetry.streams import RedisTelemetry
+from semcache.telemetry.verdicts import RedisVerdicts
 
 __all__ = ["TelemetryHub"]
 
@@ -16,9 +17,13 @@ log = logging.getLogger(__name__)
 
 
 class TelemetryHub:
-    def __init__(self, streams: RedisTelemetry | None, prometheus: PromMetrics) -> None:
+    def __init__(
+        self, streams: RedisTelemetry | None, prometheus: PromMetrics, verdicts: RedisVerdicts | None = None
+    ) -> None:
         self.streams = streams
         self.prometheus = prometheus
+        #: Audits', miss comparisons' and feedback's verdicts (telemetry/verdicts.py).
+        self.verdicts = verdicts
 
     async def record(self, event: TelemetryEvent) -> None:
         try:

@@ -3,9 +3,11 @@ low-cardinality labels only (path, status, source; never tenant or model names).
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from semcache.telemetry.errorrate import rate
 from semcache.telemetry.events import TelemetryEvent
+from semcache.telemetry.verdicts import Verdict
 
 __all__ = ["PromMetrics"]
 
@@ -49,6 +51,33 @@ class PromMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+
+        self.verdicts = Counter(
+            "semcache_verdicts",
+            "Judged answers by source (audit, miss, feedback) and verdict (right, wrong)",
+            ["kind", "verdict"],
+            registry=self.registry,
+        )
+        self.audit_cost = Counter(
+            "semcache_audit_cost_usd", "Estimated USD spent on audit LLM calls", registry=self.registry
+        )
+        self.wrong_rate = Gauge(
+            "semcache_wrong_rate",
+            "Audited wrong-answer rate among semantic hits on this replica: estimate and 95% Wilson bounds",
+            ["stat"],
+            registry=self.registry,
+        )
+        self._audited = [0, 0]  # right, wrong: this replica's audits, for the gauge
+
+    def verdict(self, v: Verdict) -> None:
+        self.verdicts.labels(v.kind, "right" if v.correct else "wrong").inc()
+        if v.kind != "audit":
+            return
+        self.audit_cost.inc(v.cost_usd)
+        self._audited[not v.correct] += 1
+        r = rate(self._audited[1], sum(self._audited))
+        for stat, value in (("estimate", r.estimate), ("low", r.low), ("high", r.high)):
+            self.wrong_rate.labels(stat).set(value)
 
     def observe(self, e: TelemetryEvent) -> None:
         self.requests.labels(e.path, e.status).inc()
