@@ -23,6 +23,7 @@ from semcache.ratelimit import RateLimiter
 from semcache.service import CompletionService
 from semcache.telemetry.hub import TelemetryHub
 from semcache.telemetry.prometheus import PromMetrics
+from semcache.telemetry.quality import QualityConfig
 from semcache.telemetry.streams import RedisTelemetry
 from semcache.telemetry.verdicts import RedisVerdicts
 from semcache.token_prices import DEFAULT_PRICES, Price, parse_prices
@@ -165,7 +166,13 @@ def _telemetry(settings: Settings, client: aioredis.Redis) -> TelemetryHub:
             window=settings.telemetry_window,
         )
     # Verdicts are counted even with TELEMETRY_ENABLED=false: audits keep their per-entry budget there.
-    return TelemetryHub(streams, PromMetrics(), RedisVerdicts(client, prefix=settings.cache_prefix))
+    hub = TelemetryHub(streams, PromMetrics(), RedisVerdicts(client, prefix=settings.cache_prefix))
+    hub.quality = QualityConfig(
+        audit_rate=settings.cache_audit_rate,
+        max_error=settings.cache_max_error,
+        similarity_threshold=1.0 - settings.distance_threshold,
+    )
+    return hub
 
 
 def _auditor(settings: Settings, llm: LLMHandle, embedder: Embedder, gate: CacheGate, store: RedisStore,

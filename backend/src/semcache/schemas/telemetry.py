@@ -4,7 +4,68 @@ from __future__ import annotations
 
 from pydantic import BaseModel, JsonValue
 
-__all__ = ["ClearTelemetryResponse", "StreamInfo", "TelemetrySummary"]
+__all__ = [
+    "ClearTelemetryResponse",
+    "NamespaceQuality",
+    "Quality",
+    "RateBody",
+    "StreamInfo",
+    "TelemetrySummary",
+    "TracePoint",
+    "WhatIfPoint",
+]
+
+
+class RateBody(BaseModel):
+    """A wrong-answer rate: `wrong` of `judged`, the estimate and its 95% Wilson interval [low, high]."""
+
+    judged: int
+    wrong: int
+    estimate: float
+    low: float
+    high: float
+
+
+class NamespaceQuality(BaseModel):
+    """The three sources, counted apart (docs/audits.md says what each one measures)."""
+
+    namespace: str
+    audit: RateBody | None = None
+    miss: RateBody | None = None
+    feedback: RateBody | None = None
+    alert: bool = False  # the audited interval's upper end is above CACHE_MAX_ERROR
+
+
+class TracePoint(BaseModel):
+    ts: float
+    judged: int
+    estimate: float
+    low: float
+    high: float
+
+
+class WhatIfPoint(BaseModel):
+    similarity: float
+    hit_rate: float
+    wrong_rate: float
+    wrong_high: float
+    net_saved_usd: float
+
+
+class Quality(BaseModel):
+    """The live wrong-answer rate: from audits (a uniform sample of semantic hits), miss comparisons and
+    client feedback; its trace over time; and what other cut-offs would have done (docs/audits.md)."""
+
+    audit_rate: float
+    max_error: float | None
+    similarity_threshold: float
+    audits: int
+    audit_tokens: int
+    audit_cost_usd: float
+    total: NamespaceQuality
+    namespaces: list[NamespaceQuality]
+    trace: list[TracePoint]
+    what_if: list[WhatIfPoint]
 
 
 class TelemetrySummary(BaseModel):
@@ -12,6 +73,7 @@ class TelemetrySummary(BaseModel):
     window: dict[str, JsonValue]
     series: list[dict[str, JsonValue]]
     tenant: str | None
+    quality: Quality | None = None
 
 
 class StreamInfo(BaseModel):

@@ -8,6 +8,7 @@ import logging
 from semcache.errors import CacheUnavailableError
 from semcache.telemetry.events import TelemetryEvent
 from semcache.telemetry.prometheus import PromMetrics
+from semcache.telemetry.quality import QualityConfig
 from semcache.telemetry.streams import RedisTelemetry
 from semcache.telemetry.verdicts import RedisVerdicts
 
@@ -24,6 +25,8 @@ class TelemetryHub:
         self.prometheus = prometheus
         #: Audits', miss comparisons' and feedback's verdicts (telemetry/verdicts.py).
         self.verdicts = verdicts
+        #: What the quality report states beside its figures; None: no report.
+        self.quality: QualityConfig | None = None
 
     async def record(self, event: TelemetryEvent) -> None:
         try:

@@ -12,6 +12,7 @@ from semcache.errors import ForbiddenError
 from semcache.schemas.telemetry import ClearTelemetryResponse, StreamInfo, TelemetrySummary
 from semcache.telemetry import summary as pure
 from semcache.telemetry.hub import TelemetryHub
+from semcache.telemetry.quality import quality_report
 
 __all__ = ["build_summary", "router"]
 
@@ -31,8 +32,12 @@ async def build_summary(telemetry: TelemetryHub, tenant: str | None, window: int
     streams = telemetry.require_streams()
     counters = await streams.counters(tenant)
     events = await streams.recent(window or streams.window_size, tenant)
+    totals = pure.totals(counters)
+    quality = None
+    if telemetry.verdicts is not None and telemetry.quality is not None:
+        quality = await quality_report(telemetry.verdicts, telemetry.quality, tenant=tenant, totals=totals)
     return TelemetrySummary(
-        all_time=pure.totals(counters), window=pure.window(events), series=pure.series(events), tenant=tenant
+        all_time=totals, window=pure.window(events), series=pure.series(events), tenant=tenant, quality=quality
     )
 
 
@@ -55,6 +60,8 @@ async def stream_info(principal: PrincipalDep, telemetry: TelemetryDep) -> Strea
 async def clear(admin: AdminDep, telemetry: TelemetryDep) -> ClearTelemetryResponse:
     if telemetry.streams is None:
         return ClearTelemetryResponse(deleted_keys=0)
+    if telemetry.verdicts is not None:
+        await telemetry.verdicts.clear()
     return ClearTelemetryResponse(deleted_keys=await telemetry.streams.clear())
 
 
