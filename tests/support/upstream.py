@@ -10,7 +10,8 @@ real model cannot produce on demand. Directives in the last user message steer i
   [[empty]]                         answer with no content
   [[slowchunks:S]]                  wait S seconds between chunks
 
-Otherwise the answer is `answers[prompt]` if a test set one, else "Answer to: <prompt>".
+Otherwise the answer is `answer_for(prompt)` if a test set that and it answers, else `answers[prompt]` if a
+test set one, else "Answer to: <prompt>".
 
 It also speaks the Responses API (`POST /v1/responses`, streaming and not) for what semcache forwards there
 untouched: with function tools it calls the first one; `[[status:N]]` works as above.
@@ -24,7 +25,7 @@ import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,8 @@ class UpstreamState:
     delay_s: float = 0.0
     chunk_delay_s: float = 0.0
     model: str = "upstream-test-model"
+    #: Answers computed per call (tests/support/labelled.py); None from it falls back to `answers`.
+    answer_for: Callable[[str], str | None] | None = None
 
     def calls_for(self, fragment: str) -> int:
         return sum(1 for c in self.calls if fragment in _last_user(c))
@@ -93,7 +96,8 @@ def build_app(state: UpstreamState) -> FastAPI:
         delay = float(directives.get("sleep") or state.delay_s)
         if delay:
             await asyncio.sleep(delay)
-        answer = state.answers.get(prompt, f"Answer to: {_DIRECTIVE.sub('', prompt).strip()}")
+        computed = state.answer_for(prompt) if state.answer_for is not None else None
+        answer = computed or state.answers.get(prompt, f"Answer to: {_DIRECTIVE.sub('', prompt).strip()}")
         finish = "stop"
         if "refuse" in directives:
             answer = "I'm sorry, but I can't help with that."

@@ -24,7 +24,7 @@ DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly and factual
 #: (none since the similarity feature was rescaled: the model alone scored better on the other files).
 DEFAULT_GUARDS = ""
 #: The answer judge's cut-off on the cosine similarity of two answers (docs/audits.md: how it was fitted).
-DEFAULT_JUDGE_CUTOFF = 0.80
+DEFAULT_JUDGE_CUTOFF = 0.75
 
 
 class Settings(BaseSettings):

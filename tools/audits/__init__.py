@@ -1,0 +1,3 @@
+"""Offline tooling of the cache's self-audits (docs/audits.md)."""
+
+__all__: list[str] = []
