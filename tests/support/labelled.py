@@ -20,11 +20,34 @@ from pathlib import Path
 
 __all__ = ["WORDINGS", "LabelledAnswers", "Row", "answer", "load_rows"]
 
-PLACES = ("the Cards tab", "Settings, then Security", "the Payments screen", "Help, then Contact us",
-          "the Top-up page", "Account, then Statements", "the Transfers screen", "Profile, then Identity",
-          "the Exchange screen", "Limits, then Spending", "the Beneficiaries list", "Settings, then Devices")  # fmt: skip
-ACTIONS = ("tap Report", "choose Verify", "press Freeze", "select Dispute", "open Details", "tap Request",
-           "choose Cancel", "select Update", "press Confirm", "tap Track", "choose Refund", "select Unlock")  # fmt: skip
+PLACES = (
+    "the Cards tab",
+    "Settings, then Security",
+    "the Payments screen",
+    "Help, then Contact us",
+    "the Top-up page",
+    "Account, then Statements",
+    "the Transfers screen",
+    "Profile, then Identity",
+    "the Exchange screen",
+    "Limits, then Spending",
+    "the Beneficiaries list",
+    "Settings, then Devices",
+)
+ACTIONS = (
+    "tap Report",
+    "choose Verify",
+    "press Freeze",
+    "select Dispute",
+    "open Details",
+    "tap Request",
+    "choose Cancel",
+    "select Update",
+    "press Confirm",
+    "tap Track",
+    "choose Refund",
+    "select Unlock",
+)
 UNITS = ("hours", "working days", "minutes", "days")
 WORDINGS = (
     "About {topic}: go to {place} and {action}; it is sorted within {n} {unit}.",
