@@ -69,7 +69,7 @@ def errors(sims: np.ndarray, same: np.ndarray, cut: float) -> tuple[float, float
 
 
 def fit(sims: np.ndarray, same: np.ndarray) -> float:
-    grid = [round(c, 2) for c in np.arange(0.50, 1.00, 0.01)]
+    grid = [round(0.5 + i / 100, 2) for i in range(50)]
     return min(reversed(grid), key=lambda c: sum(errors(sims, same, c)))
 
 

@@ -29,7 +29,7 @@ from semcache.telemetry.verdicts import RedisVerdicts
 from semcache.token_prices import DEFAULT_PRICES, Price, parse_prices
 from semcache.verify.audit import Auditor
 from semcache.verify.judge import AnswerJudge, EmbeddingJudge, LLMJudge
-from semcache.verify.verifier import build_verifier
+from semcache.verify.verifier import build_verifier, learned_only
 
 __all__ = ["Resources", "build_cache", "index_specs", "redis_client", "start", "stop"]
 
@@ -103,7 +103,8 @@ def build_cache(store: RedisStore, embedder: Embedder, settings: Settings) -> Se
         embedder,
         distance_threshold=settings.distance_threshold,
         top_k=settings.cache_top_k,
-        verifier=build_verifier(settings),
+        # Verdicts (feedback, audits) stop a wrong entry being served even without the second stage.
+        verifier=build_verifier(settings) or learned_only,
     )
 
 

@@ -35,6 +35,7 @@ def test_wilson_covers_the_true_rate_about_95_percent_of_the_time() -> None:
 
 def test_the_upper_end_crossing_the_bound_raises_the_alert() -> None:
     assert rate(3, 40).above(0.05)  # 7.5%, interval to ~20%
+    assert not rate(3, 10).above(0.05)  # too few judged to warn about anything
     assert not rate(0, 200).above(0.05)  # upper end ~1.9%
     assert not rate(3, 40).above(None)
 

@@ -23,6 +23,7 @@ from typing import Literal
 
 __all__ = [
     "KINDS",
+    "MIN_JUDGED",
     "Z95",
     "Kind",
     "Point",
@@ -39,6 +40,9 @@ __all__ = [
 
 Kind = Literal["audit", "miss", "feedback"]
 KINDS: tuple[Kind, ...] = ("audit", "miss", "feedback")
+#: Judged answers a rate needs before it can raise a warning: with fewer, the interval spans so much of [0, 1]
+#: that it crosses any bound (0 wrong of 20 still reaches 16%).
+MIN_JUDGED = 20
 #: The normal quantile of a two-sided 95% interval.
 Z95 = 1.959963984540054
 
@@ -72,8 +76,8 @@ class Rate:
     high: float
 
     def above(self, bound: float | None) -> bool:
-        """The interval's upper end crosses the bound (only once something was judged)."""
-        return bound is not None and self.judged > 0 and self.high > bound
+        """The interval's upper end crosses the bound, once `MIN_JUDGED` answers were judged."""
+        return bound is not None and self.judged >= MIN_JUDGED and self.high > bound
 
 
 def rate(wrong: int, judged: int, *, false_alarm: float = 0.0, miss: float = 0.0) -> Rate:

@@ -32,7 +32,7 @@ from semcache.verify.features import vector
 from semcache.verify.guards import ALL, Guard, check, when_minimal
 from semcache.verify.model import PairModel, shipped
 
-__all__ = ["CONTEXT_GUARDS", "build_verifier", "conversation_verifier", "make_verifier", "parse_guards"]
+__all__ = ["CONTEXT_GUARDS", "build_verifier", "conversation_verifier", "learned_only", "make_verifier", "parse_guards"]
 
 #: Guards that fire on lexical differences common in paraphrases too, so they run on near-identical prompts only.
 GATED = frozenset({"entity", "swap"})
@@ -99,6 +99,12 @@ def build_verifier(settings: Settings) -> Verifier | None:
     return make_verifier(guards, nearest_only=settings.cache_verify_nearest_only, max_edit=max_edit,
                          model=model, min_probability=settings.cache_verify_min_probability,
                          max_error=settings.cache_max_error)  # fmt: skip
+
+
+def learned_only(prompt: str, candidate: Candidate, candidates: list[Candidate]) -> bool:
+    """The service's verifier under CACHE_VERIFY=false: no second stage, but an entry reported or audited
+    wrong is still not served at or below the similarity of that verdict (`feedback.refusal`)."""
+    return feedback.refusal(candidate.entry.metadata, candidate.similarity) is None
 
 
 def conversation_verifier(*, max_edit: int | None = 1) -> Verifier:
