@@ -51,6 +51,8 @@ class UpstreamState:
     model: str = "upstream-test-model"
     #: Answers computed per call (tests/support/labelled.py); None from it falls back to `answers`.
     answer_for: Callable[[str], str | None] | None = None
+    #: When set, every chat call fails with this HTTP status (as `[[status:N]]` does for one prompt).
+    error_status: int | None = None
 
     def calls_for(self, fragment: str) -> int:
         return sum(1 for c in self.calls if fragment in _last_user(c))
@@ -88,8 +90,8 @@ def build_app(state: UpstreamState) -> FastAPI:
         state.calls.append(body)
         prompt = _last_user(body)
         directives = {name: value for name, value in _DIRECTIVE.findall(prompt)}
-        if "status" in directives:
-            return _error(int(directives["status"]), "scripted failure")
+        if "status" in directives or state.error_status is not None:
+            return _error(int(directives.get("status") or state.error_status or 500), "scripted failure")
         if "fail" in directives and state.failures[prompt] < int(directives["fail"]):
             state.failures[prompt] += 1
             return _error(500, "scripted transient failure")
