@@ -4,6 +4,8 @@ audits, verdicts stay in their tenant, and nothing runs with CACHE_AUDIT_RATE=0.
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.conftest import ServiceFactory
@@ -23,7 +25,7 @@ async def _hit(client: httpx.AsyncClient, server: LiveServer, prompt: str, **hea
     return r
 
 
-async def _quality(client: httpx.AsyncClient, **headers: str) -> dict[str, object]:
+async def _quality(client: httpx.AsyncClient, **headers: str) -> dict[str, Any]:
     quality = (await client.get("/metrics", headers=headers)).json()["quality"]
     assert isinstance(quality, dict)
     return quality
@@ -44,12 +46,12 @@ async def test_an_audit_checks_a_hit_in_the_background_without_changing_it(
             assert r.json()["choices"][0]["message"]["content"] == STORED_ANSWER  # the hit, as stored
         assert len(upstream.state.calls) == calls + 1  # one audit: the entry's budget is 1
         quality = await _quality(client)
-        assert quality["audits"] == 1 and quality["total"]["audit"] == {  # type: ignore[index]
+        assert quality["audits"] == 1 and quality["total"]["audit"] == {
             "judged": 1,
             "wrong": 0,
             "estimate": 0.0,
             "low": 0.0,
-            "high": quality["total"]["audit"]["high"],  # type: ignore[index]
+            "high": quality["total"]["audit"]["high"],
         }
         entry = (await client.get(f"/cache/entries/{r.headers['x-semcache-entry']}")).json()
         assert entry["feedback"]["right"] == 1  # the verdict reached the entry's own bound
@@ -74,7 +76,7 @@ async def test_a_failed_or_refused_audit_is_neither_judged_nor_stored(
         assert r.status_code == 200 and r.headers["x-semcache-status"] == "HIT-SEMANTIC"
         assert len(upstream.state.calls) == before + 1  # audited, and the upstream failed
         quality = await _quality(client)
-        assert quality["audits"] == 0 and quality["total"].get("audit") is None  # type: ignore[union-attr]
+        assert quality["audits"] == 0 and quality["total"].get("audit") is None
         entries = (await client.get("/cache/entries")).json()
         assert entries["total"] == 1  # nothing but the first answer was stored
 
@@ -92,7 +94,7 @@ async def test_verdicts_stay_in_their_tenant(service_factory: ServiceFactory, up
         assert mine["audits"] == 0  # the hit was in namespace "geo", which held no entry: a miss
         await _hit(client, server, FRANCE_PARAPHRASE, **acme)
         mine, theirs = await _quality(client, **acme), await _quality(client, **globex)
-        assert mine["audits"] == 1 and [n["namespace"] for n in mine["namespaces"]] == [""]  # type: ignore[union-attr]
+        assert mine["audits"] == 1 and [n["namespace"] for n in mine["namespaces"]] == [""]
         assert theirs["audits"] == 0 and theirs["namespaces"] == []
 
 
@@ -118,5 +120,5 @@ async def test_a_refused_close_candidate_is_compared_on_the_miss_at_no_extra_cal
         r = await _hit(client, server, near_miss)
         assert r.headers["x-semcache-status"] == "MISS"
         assert len(upstream.state.calls) == 2  # the miss's own call, nothing more
-        miss = (await _quality(client))["total"]["miss"]  # type: ignore[index]
+        miss = (await _quality(client))["total"]["miss"]
         assert miss["judged"] == 1 and miss["wrong"] == 1
