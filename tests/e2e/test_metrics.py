@@ -1,4 +1,5 @@
-"""The metrics view draws /telemetry/summary as SVG charts and refreshes itself."""
+"""The metrics view draws /telemetry/summary as SVG charts and refreshes itself, the live wrong-answer rate
+and the what-if curve included."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
+from tests.conftest import ServiceFactory
 from tests.e2e.conftest import NewPage, assert_serves, screenshot
 from tests.support.live import LiveServer
-from tests.support.paraphrases import FRANCE_PARAPHRASE
+from tests.support.paraphrases import FRANCE_PARAPHRASE, GROUPS
+from tests.support.upstream import Upstream
 from tests.support.wait import drained
 
 pytestmark = pytest.mark.e2e
@@ -42,3 +45,31 @@ async def test_metrics_view_draws_the_summary_and_refreshes_live(live: LiveServe
     await dark.goto(live.url + "/metrics-view")
     await expect(dark.locator("[data-kpi=requests]")).not_to_have_text("–")
     await screenshot(dark, "metrics-dark")
+
+
+async def test_metrics_view_shows_the_live_wrong_rate_with_its_interval_and_the_what_if_curve(
+    service_factory: ServiceFactory, upstream: Upstream, new_page: NewPage
+) -> None:
+    france = GROUPS[0]
+    upstream.state.answers[france.stored] = "Paris is the capital of France."
+    server = service_factory(CACHE_AUDIT_RATE=1.0, CACHE_AUDIT_MAX_PER_ENTRY=10)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        for prompt in (france.stored, *france.paraphrases):
+            assert (await client.post("/ask", json={"prompt": prompt})).status_code == 200
+            await drained(server)
+        quality = (await client.get("/metrics")).json()["quality"]
+    audits = quality["audits"]
+    assert audits >= 2
+
+    page = await new_page()
+    await page.goto(server.url + "/metrics-view")
+    await expect(page.locator("[data-kpi=audits]")).to_have_text(str(audits))
+    await expect(page.locator("[data-kpi=wrong-rate]")).not_to_have_text("–")
+    await expect(page.locator("[data-kpi=wrong-interval]")).to_contain_text("95% interval")
+    await expect(page.locator("#chart-error svg path")).not_to_have_count(0)
+    await expect(page.locator("#chart-whatif svg path")).not_to_have_count(0)
+    await expect(page.locator("#chart-whatif [data-marker=threshold]")).to_have_count(1)
+    await expect(page.locator("#chart-whatif-savings svg path")).not_to_have_count(0)
+    await expect(page.locator("#quality-namespaces tbody tr")).to_have_count(1)
+    await expect(page.locator("#whatif-note")).to_contain_text("Most saved at cut-off")
+    await screenshot(page, "metrics-quality")

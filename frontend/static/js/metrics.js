@@ -23,6 +23,8 @@ async function refresh() {
     const summary = await getJSON("/telemetry/summary");
     last = summary;
     render(summary);
+    // The wrong-answer section (quality.js) draws from the same summary.
+    document.dispatchEvent(new CustomEvent("semcache:summary", { detail: summary }));
     $("metrics-error").replaceChildren();
     $("live").classList.remove("stale");
     $("live").textContent = `Live · updated ${new Date().toLocaleTimeString()}`;
