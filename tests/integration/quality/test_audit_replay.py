@@ -105,3 +105,39 @@ async def test_the_live_interval_holds_the_true_wrong_rate_and_wrong_entries_sto
             assert again is None or again.entry != s.entry, s
         health = (await client.get("/health")).json()
         assert any(NAMESPACE in w for w in health["quality_warnings"]) == (audited["high"] > 0.05)
+
+
+async def _replay_bounded(service_factory: ServiceFactory, upstream: Upstream, *, compare: bool) -> Replay:
+    """The pairs b-side first, then a second pass over half of them, under CACHE_MAX_ERROR=0.10 with no audits:
+    what the per-entry bound learns from miss comparisons alone."""
+    rows = load_rows(DATA)
+    answers = LabelledAnswers()
+    for row in rows:
+        answers.add(row.a, row.label_a)
+        answers.add(row.b, row.label_b)
+    upstream.state.answer_for = answers
+    server = service_factory(CACHE_AUDIT_RATE=0, CACHE_AUDIT_COMPARE_MISSES=compare, CACHE_MAX_ERROR=0.10,
+                             SEMANTIC_SIMILARITY_THRESHOLD=0.80)  # fmt: skip
+    labels = {normalize_text(p): lab for p, lab in answers.labels.items()}
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+        replay = Replay(server, client, labels)
+        for row in rows + rows[: len(rows) // 2]:
+            await replay.ask(row.b)
+            await replay.ask(row.a)
+    return replay
+
+
+async def test_miss_comparisons_raise_the_hit_rate_without_raising_the_true_wrong_rate(
+    service_factory: ServiceFactory, upstream: Upstream
+) -> None:
+    without = await _replay_bounded(service_factory, upstream, compare=False)
+    with_evidence = await _replay_bounded(service_factory, upstream, compare=True)
+
+    def rates(r: Replay) -> tuple[float, float]:
+        wrong = sum(s.wrong for s in r.served)
+        return len(r.served) / r.asked, wrong / len(r.served) if r.served else 0.0
+
+    (hit0, wrong0), (hit1, wrong1) = rates(without), rates(with_evidence)
+    print(f"\nsemantic hit rate {hit0:.1%} -> {hit1:.1%}, true wrong rate {wrong0:.1%} -> {wrong1:.1%}")
+    assert hit1 > hit0
+    assert wrong1 <= wrong0
