@@ -22,6 +22,7 @@ from semcache.quality import feedback
 from semcache.schemas.openai import ChatRequest
 from semcache.streaming import chunk, completion
 from semcache.telemetry.events import TelemetryEvent
+from semcache.telemetry.verdicts import Verdict
 
 
 class Outage:
@@ -202,3 +203,30 @@ class ListTelemetry:
 
     async def record(self, event: TelemetryEvent) -> None:
         self.events.append(event)
+
+
+class MemoryLedger:
+    """verify/audit.Ledger: verdicts, counters (as telemetry/verdicts.py names them), budgets and alerts."""
+
+    def __init__(self) -> None:
+        self.verdicts: list[Verdict] = []
+        self.claims: dict[str, int] = {}
+        self.alerts: list[tuple[str, str]] = []
+
+    async def record(self, verdict: Verdict) -> None:
+        self.verdicts.append(verdict)
+
+    async def claim_audit(self, entry_id: str, *, limit: int, ttl: int | None) -> bool:
+        self.claims[entry_id] = self.claims.get(entry_id, 0) + 1
+        return self.claims[entry_id] <= limit
+
+    async def counters(self, tenant: str | None = None) -> dict[str, float]:
+        counts: dict[str, float] = {}
+        for v in self.verdicts:
+            if tenant is None or v.tenant == tenant:
+                key = f"{v.kind}:{'right' if v.correct else 'wrong'}:{v.namespace}"
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    async def alert(self, *, tenant: str, namespace: str, estimate: float, high: float, judged: int) -> None:
+        self.alerts.append((tenant, namespace))
