@@ -14,7 +14,7 @@ from semcache.llm.shared import Answer
 from semcache.schemas.openai import ChatMessage, ChatRequest
 from semcache.telemetry.verdicts import Verdict
 from semcache.token_prices import Price
-from semcache.verify.audit import Auditor
+from semcache.verify.audit import MAX_IN_FLIGHT, Auditor
 from semcache.verify.judge import Judgement
 from tests.support.fakes import MemoryLedger, MemoryVerdicts, ScriptedLLM
 
@@ -107,3 +107,16 @@ async def test_a_namespace_is_flagged_once_its_interval_crosses_the_bound() -> N
         assert bool(auditor.alerts) == (i + 1 >= 20)
     assert set(auditor.alerts) == {"t/geo", "t/*"}
     assert sorted(ledger.alerts) == [("t", "*"), ("t", "geo")]  # each once
+
+
+async def test_audits_never_pile_up_behind_a_slow_upstream() -> None:
+    auditor, _, _ = _auditor(ScriptedLLM(STORED))
+    auditor.max_per_entry = 100
+    jobs = [auditor.on_hit(REQUEST, _lookup(), tenant="t", namespace="", ttl=None) for _ in range(MAX_IN_FLIGHT + 1)]
+    assert jobs[-1] is None and all(j is not None for j in jobs[:-1])
+    for job in jobs[:-1]:
+        await job  # type: ignore[misc]
+    assert auditor.in_flight == 0
+    again = auditor.on_hit(REQUEST, _lookup(), tenant="t", namespace="", ttl=None)
+    assert again is not None
+    await again

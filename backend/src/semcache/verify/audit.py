@@ -37,7 +37,11 @@ from semcache.telemetry.verdicts import Verdict
 from semcache.token_prices import Price, cost_usd, price_for
 from semcache.verify.judge import AnswerJudge
 
-__all__ = ["Auditor", "Ledger"]
+__all__ = ["MAX_IN_FLIGHT", "Auditor", "Ledger"]
+
+#: Audit calls running at once, at most; a hit drawn while they are busy is not audited. Audits must never
+#: queue up behind a slow upstream (the local model on a small CPU) and compete with the misses it serves.
+MAX_IN_FLIGHT = 2
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,7 @@ class Auditor:
     observe: Callable[[Verdict], None] = lambda _: None
     #: Namespaces whose audited wrong rate's upper end is above CACHE_MAX_ERROR, as last computed.
     alerts: dict[str, Rate] = field(default_factory=dict)
+    in_flight: int = 0
 
     def on_hit(self, request: ChatRequest, lookup: Lookup, *, tenant: str, namespace: str,
                ttl: int | None) -> Job | None:  # fmt: skip
@@ -80,6 +85,9 @@ class Auditor:
         match = lookup.match
         if self.rate <= 0 or match is None or lookup.source != "semantic" or self.draw() >= self.rate:
             return None
+        if self.in_flight >= MAX_IN_FLIGHT:
+            return None
+        self.in_flight += 1  # taken here, synchronously, so a burst of hits cannot all pass the check
         return self._audit(request, match, tenant=tenant, namespace=namespace, ttl=ttl)
 
     def on_miss(self, answer: Answer, lookup: Lookup | None, *, tenant: str, namespace: str) -> Job | None:
@@ -93,6 +101,13 @@ class Auditor:
 
     async def _audit(self, request: ChatRequest, match: Candidate, *, tenant: str, namespace: str,
                      ttl: int | None) -> None:  # fmt: skip
+        try:
+            await self._audit_one(request, match, tenant=tenant, namespace=namespace, ttl=ttl)
+        finally:
+            self.in_flight -= 1
+
+    async def _audit_one(self, request: ChatRequest, match: Candidate, *, tenant: str, namespace: str,
+                         ttl: int | None) -> None:  # fmt: skip
         try:
             if not await self.ledger.claim_audit(match.entry.id, limit=self.max_per_entry, ttl=ttl):
                 return
