@@ -42,6 +42,9 @@ def make_settings(redis_url: str, **env: object) -> Settings:
         "CACHE_PREFIX": unique_prefix(),
         "LLM_PROVIDER": "compatible",
         "LLM_BASE_URL": "http://127.0.0.1:9/v1",
+        # Audits draw at random (2% of semantic hits by default): off unless a test asks, so an upstream's
+        # call count never depends on a draw. Their tests set CACHE_AUDIT_RATE themselves.
+        "CACHE_AUDIT_RATE": 0,
     }
     values.update(env)
     # Settings takes its aliases as keyword names; values of any type are validated there.
