@@ -73,3 +73,9 @@ async def test_metrics_view_shows_the_live_wrong_rate_with_its_interval_and_the_
     await expect(page.locator("#quality-namespaces tbody tr")).to_have_count(1)
     await expect(page.locator("#whatif-note")).to_contain_text("Most saved at cut-off")
     await screenshot(page, "metrics-quality")
+
+    # The calculator states the same live figure beside the savings it fills in.
+    await page.goto(server.url + "/calculator")
+    await page.click("#use-telemetry")
+    await expect(page.locator("#telemetry-status")).to_contain_text("Audits measured")
+    await expect(page.locator("#telemetry-status")).to_contain_text(f"{audits} audited")

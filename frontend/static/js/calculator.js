@@ -190,14 +190,23 @@ async function useTelemetry() {
       writeInputs({ requests_per_day: Math.max(1, Math.round(perDay)) });
       filled.push(`${fmt.int(perDay)} requests/day`);
     }
-    status.textContent = filled.length
+    status.textContent = (filled.length
       ? `Filled from live telemetry: ${filled.join(", ")}.`
-      : "No traffic recorded yet: ask a few questions on the Chat page first.";
+      : "No traffic recorded yet: ask a few questions on the Chat page first.") + wrongNote(s.quality);
     recompute();
   } catch (err) {
     status.classList.add("error");
     status.textContent = `Could not read telemetry: ${err.message}`;
   }
+}
+
+/** The audited wrong-answer rate beside the savings (docs/audits.md): a saving that serves wrong answers is
+ * a quality cost the calculator does not price, so it is stated next to it. */
+function wrongNote(quality) {
+  const audit = quality?.total?.audit;
+  if (!audit || !audit.judged) return "";
+  const p = (v) => fmt.pct(v * 100);
+  return ` Audits measured ${p(audit.estimate)} wrong among semantic hits (95% interval ${p(audit.low)}–${p(audit.high)}, ${fmt.int(audit.judged)} audited).`;
 }
 
 /** Requests per day extrapolated from the recent window's timestamps (cache-path events only). */
