@@ -198,6 +198,7 @@ def _auditor(settings: Settings, llm: LLMHandle, embedder: Embedder, gate: Cache
         compare_misses=settings.cache_audit_compare_misses,
         max_chars=settings.max_response_chars,
         observe=telemetry.prometheus.verdict,
+        alerts=telemetry.alerts,
     )
 
 

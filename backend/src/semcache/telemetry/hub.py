@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from semcache.errors import CacheUnavailableError
+from semcache.telemetry.errorrate import Rate
 from semcache.telemetry.events import TelemetryEvent
 from semcache.telemetry.prometheus import PromMetrics
 from semcache.telemetry.quality import QualityConfig
@@ -27,6 +28,9 @@ class TelemetryHub:
         self.verdicts = verdicts
         #: What the quality report states beside its figures; None: no report.
         self.quality: QualityConfig | None = None
+        #: "tenant/namespace" -> its audited rate, while its interval's upper end is above CACHE_MAX_ERROR
+        #: (the auditor keeps it, /health reads it).
+        self.alerts: dict[str, Rate] = {}
 
     async def record(self, event: TelemetryEvent) -> None:
         try:

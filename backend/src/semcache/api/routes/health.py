@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from semcache.api.deps import EmbedderDep, GateDep, RawStoreDep, ServiceDep, StartedGateDep
+from semcache.api.deps import EmbedderDep, GateDep, RawStoreDep, ServiceDep, StartedGateDep, TelemetryDep
 from semcache.cache.availability import CacheGate, Loading
 from semcache.cache.redis import RedisStore
 from semcache.errors import CacheUnavailableError
 from semcache.health import has_query_engine, memory_full, overall_status
-from semcache.verify.audit import Auditor
+from semcache.telemetry.hub import TelemetryHub
 
 __all__ = ["RedisProbe", "index_error", "probe_redis", "quality_warnings", "reasons_for", "router"]
 
@@ -102,7 +102,7 @@ def loading_body(progress: Loading | None) -> dict[str, float | None] | None:
 
 
 @router.get("/health")
-async def health(gate: GateDep, store: RawStoreDep, embedder: EmbedderDep, service: ServiceDep) -> JSONResponse:
+async def health(gate: GateDep, store: RawStoreDep, embedder: EmbedderDep, telemetry: TelemetryDep) -> JSONResponse:
     broken_index = await index_error(gate)
     index_ready = broken_index is None
     loading = gate.state == "loading"
@@ -125,19 +125,20 @@ async def health(gate: GateDep, store: RawStoreDep, embedder: EmbedderDep, servi
         "embedder": embedder.fingerprint,
         "reasons": reasons,
         # Warnings only: a namespace serving too many wrong answers is the operator's call, not a restart.
-        "quality_warnings": quality_warnings(service.audits),
+        "quality_warnings": quality_warnings(telemetry),
     }
     return JSONResponse(body, status_code=200 if status == "ok" else 503)
 
 
-def quality_warnings(audits: Auditor | None) -> list[str]:
-    """One line per tenant/namespace whose audited wrong rate may exceed CACHE_MAX_ERROR."""
-    if audits is None or audits.max_error is None:
+def quality_warnings(telemetry: TelemetryHub) -> list[str]:
+    """One line per tenant/namespace whose audited wrong rate may exceed CACHE_MAX_ERROR (docs/audits.md)."""
+    bound = telemetry.quality.max_error if telemetry.quality is not None else None
+    if bound is None:
         return []
     return [
         f"{key}: wrong-answer rate {r.estimate:.1%} (95% interval {r.low:.1%}-{r.high:.1%} over {r.judged} audits) "
-        f"may exceed CACHE_MAX_ERROR {audits.max_error:.1%}"
-        for key, r in sorted(audits.alerts.items())
+        f"may exceed CACHE_MAX_ERROR {bound:.1%}"
+        for key, r in sorted(telemetry.alerts.items())
     ]
 
 
