@@ -122,3 +122,26 @@ async def test_a_refused_close_candidate_is_compared_on_the_miss_at_no_extra_cal
         assert len(upstream.state.calls) == 2  # the miss's own call, nothing more
         miss = (await _quality(client))["total"]["miss"]
         assert miss["judged"] == 1 and miss["wrong"] == 1
+
+
+async def test_the_llm_judge_compares_the_two_answers_when_configured(
+    service_factory: ServiceFactory, upstream: Upstream
+) -> None:
+    upstream.state.answers[FRANCE] = STORED_ANSWER
+    upstream.state.answers[FRANCE_PARAPHRASE] = "Lyon is the capital of France."
+
+    def judge(prompt: str) -> str | None:
+        if not prompt.startswith("Answer A:"):
+            return None
+        a, b = prompt.removeprefix("Answer A:\n").split("\n\nAnswer B:\n")
+        return "SAME" if ("Paris" in a) == ("Paris" in b) else "DIFFERENT"
+
+    upstream.state.answer_for = judge
+    server = service_factory(CACHE_AUDIT_RATE=1.0, CACHE_AUDIT_JUDGE="llm")
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        await _hit(client, server, FRANCE)
+        assert (await _hit(client, server, FRANCE_PARAPHRASE)).headers["x-semcache-status"] == "HIT-SEMANTIC"
+        audit = (await _quality(client))["total"]["audit"]
+    assert audit["judged"] == 1 and audit["wrong"] == 1
+    judged = [c for c in upstream.state.calls if "compare two answers" in str(c["messages"])]
+    assert len(judged) == 1 and not judged[0].get("stream")
