@@ -1,7 +1,8 @@
 """The default path, as a new user meets it: `semcache serve` in an empty folder with no configuration at
-all (embedded Redis, local embedder, local model, all started by the service itself), then the README's
-curl examples exactly as README.md writes them, in README order, each checked against the output the
-README shows under it (tests/support/readme.py says how a shown output reads).
+all (embedded Redis, local embedder, local model, all started by the service itself), then the curl examples
+of README.md and of the docs pages that hold runnable ones (tests/support/readme.py: PAGES), exactly as they
+are written, page after page in page order, each checked against the output the page shows under it
+(tests/support/readme.py says how a shown output reads).
 
 The only change to a command is the address: localhost:8000 becomes this test's free port.
 """
@@ -26,7 +27,7 @@ from tests.support.readme import (
     in_order,
     mismatches,
     parse_shown_json,
-    readme_examples,
+    documented_examples,
     shown_events,
     sse_event_names,
 )
@@ -67,7 +68,7 @@ class Served:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"semcache serve exited:\n{self.log.read_text()[-3000:]}"
-            try:  # serving at all (a degraded /health is the README example's to catch, with its output)
+            try:  # serving at all (a degraded /health is the quick start example's to catch, with its output)
                 httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2)
                 return
             except httpx.HTTPError:
@@ -117,19 +118,22 @@ def check(example: Example, output: str) -> None:
     actual = json.loads(output)
     if example.shown:
         wrong = mismatches(parse_shown_json(example.shown), actual)
-        assert not wrong, f"{example.command}\nREADME shows: {example.shown}\ngot: {output[:1500]}\n" + "\n".join(wrong)
+        assert not wrong, f"{example.command}\nthe page shows: {example.shown}\ngot: {output[:1500]}\n" + "\n".join(wrong)
     else:  # no output shown: it must at least be an answer, not an error
         assert isinstance(actual, dict) and "error" not in actual, (example.command, output[:1500])
         assert all(v is not None for v in actual.values()), (example.command, output[:1500])
 
 
-def test_the_readme_examples_run_as_written_on_a_service_with_no_configuration(served: Served) -> None:
-    found = readme_examples()
-    paths = [e.command.split("localhost:8000", 1)[1].split()[0] for e in found]
-    # The blocks this test reads (README.md: Quick start, Examples, the calculator); losing one is a failure.
-    assert {"/health", "/cache/store", "/cache/search", "/ask", "/ask/stream", "/calculator/estimate"} <= set(paths)
+def test_the_documented_examples_run_as_written_on_a_service_with_no_configuration(served: Served) -> None:
+    found = documented_examples()
+    paths = {e.command.split("localhost:8000", 1)[1].split()[0].split("?")[0].strip("'") for e in found}
+    # The blocks this test reads (README: quick start and use; api.md: entries and invalidation; ui.md: the
+    # calculator); losing one is a failure.
+    readme = {"/health", "/cache/store", "/cache/search", "/ask", "/ask/stream"}
+    api = {"/cache/entries", "/cache/generations", "/cache/clear"}
+    assert readme | api | {"/calculator/estimate"} <= paths, paths
     for tool in ("curl", "jq"):
-        assert shutil.which(tool), f"the README's examples need {tool}"
+        assert shutil.which(tool), f"the documented examples need {tool}"
     for example in found:
         check(example, run(example, served.port))
     # Everything ran inside the empty folder: the embedded Redis keeps its data in .semcache/redis.

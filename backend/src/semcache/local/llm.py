@@ -19,7 +19,7 @@ from semcache.local.process import free_port, spawn, tail, terminate
 __all__ = ["EXTRA_BODY", "MODEL_ALIAS", "LocalLLMServer"]
 
 MODEL_ALIAS = "smollm2-135m-instruct"
-#: Without these llama.cpp's defaults loop on this model; with them it answers "Paris." (README).
+#: Without these llama.cpp's defaults loop on this model; with them it answers "Paris." (docs/backends.md).
 EXTRA_BODY: dict[str, float] = {"repeat_penalty": 1.1}
 
 

@@ -46,7 +46,7 @@ def module_paths() -> list[Path]:
 #: Load-time options by module file. RediSearch's PARTIAL_INDEXED_DOCS: a write that touches no indexed field
 #: (a hit's counters: hits, last_hit_at, last_similarity) leaves the entry's index records alone. Without it
 #: every counted hit re-indexed the whole entry, its vector re-inserted into HNSW: 0.37 ms of Redis per hit
-#: against 0.01 ms (docs/benchmarks.md). A Redis of your own: `search-partial-indexed-docs yes` (Redis 8, README).
+#: against 0.01 ms (docs/benchmarks.md). A Redis of your own: `search-partial-indexed-docs yes` (docs/backends.md).
 MODULE_ARGS = {"redisearch.so": ("PARTIAL_INDEXED_DOCS", "1")}
 
 
