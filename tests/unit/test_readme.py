@@ -27,7 +27,11 @@ def test_every_setting_has_a_row_in_the_configuration_page() -> None:
 def test_the_readme_names_only_real_settings() -> None:
     aliases = {f.alias for f in Settings.model_fields.values()}
     table = README.split("## The ten settings people change", 1)[1].split("\n## ", 1)[0]
-    named = {name for row in re.findall(r"^\| (`[A-Z0-9_]+`.*?) \|", table, re.M) for name in re.findall(r"`([A-Z0-9_]+)`", row)}
+    named = {
+        name
+        for row in re.findall(r"^\| (`[A-Z0-9_]+`.*?) \|", table, re.M)
+        for name in re.findall(r"`([A-Z0-9_]+)`", row)
+    }
     assert named and named <= aliases, named - aliases
 
 

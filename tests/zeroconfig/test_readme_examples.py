@@ -24,10 +24,10 @@ import pytest
 from semcache.local.process import free_port
 from tests.support.readme import (
     Example,
+    documented_examples,
     in_order,
     mismatches,
     parse_shown_json,
-    documented_examples,
     shown_events,
     sse_event_names,
 )
@@ -118,7 +118,9 @@ def check(example: Example, output: str) -> None:
     actual = json.loads(output)
     if example.shown:
         wrong = mismatches(parse_shown_json(example.shown), actual)
-        assert not wrong, f"{example.command}\nthe page shows: {example.shown}\ngot: {output[:1500]}\n" + "\n".join(wrong)
+        assert not wrong, f"{example.command}\nthe page shows: {example.shown}\ngot: {output[:1500]}\n" + "\n".join(
+            wrong
+        )
     else:  # no output shown: it must at least be an answer, not an error
         assert isinstance(actual, dict) and "error" not in actual, (example.command, output[:1500])
         assert all(v is not None for v in actual.values()), (example.command, output[:1500])
