@@ -54,6 +54,12 @@ def test_the_readme_is_a_front_door_that_links_every_page() -> None:
     assert unlinked == []
 
 
+def test_every_readme_section_links_its_docs_page() -> None:
+    sections = re.split(r"^## ", README, flags=re.M)[1:]
+    bare = [section.splitlines()[0] for section in sections if "](docs/" not in section]
+    assert bare == []
+
+
 def test_every_relative_link_resolves() -> None:
     broken = [
         f"{page.relative_to(ROOT)}: {target}"
