@@ -6,6 +6,7 @@ real model cannot produce on demand. Directives in the last user message steer i
   [[sleep:S]]                       wait S seconds before answering
   [[cut]]                           stream a few chunks, then drop the connection mid-answer
   [[refuse]]                        answer with a refusal
+  [[refusalfield]]                  answer as usual, with the API's `refusal` field set beside the text
   [[length]]                        stop with finish_reason "length" (a truncated answer)
   [[empty]]                         answer with no content
   [[slowchunks:S]]                  wait S seconds between chunks
@@ -33,6 +34,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from tests.support.live import LiveServer
 
+#: The `refusal` field's text under [[refusalfield]] (the answer's own text stays an ordinary answer).
+REFUSAL = "I can't provide that."
 _DIRECTIVE = re.compile(r"\[\[(\w+)(?::([\d.]+))?\]\]")
 
 
@@ -101,6 +104,7 @@ def build_app(state: UpstreamState) -> FastAPI:
             finish = "length"
         if "empty" in directives:
             answer = ""
+        refusal = REFUSAL if "refusalfield" in directives else None
         model = str(body.get("model") or state.model)
         usage = {
             "prompt_tokens": 11,
@@ -117,14 +121,27 @@ def build_app(state: UpstreamState) -> FastAPI:
                     "model": model,
                     "usage": usage,
                     "choices": [
-                        {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": answer}}
+                        {
+                            "index": 0,
+                            "finish_reason": finish,
+                            "message": {"role": "assistant", "content": answer, "refusal": refusal},
+                        }
                     ],
                 }
             )
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         chunk_delay = float(directives.get("slowchunks") or state.chunk_delay_s)
         return StreamingResponse(
-            _stream(state, model, answer, finish, usage if include_usage else None, chunk_delay, "cut" in directives),
+            _stream(
+                state,
+                model,
+                answer,
+                finish,
+                usage if include_usage else None,
+                chunk_delay,
+                "cut" in directives,
+                refusal,
+            ),
             media_type="text/event-stream",
         )
 
@@ -201,6 +218,7 @@ async def _stream(
     usage: dict[str, int] | None,
     chunk_delay: float,
     cut: bool,
+    refusal: str | None = None,
 ) -> AsyncIterator[bytes]:
     cid, created = "chatcmpl-" + uuid.uuid4().hex[:12], int(time.time())
 
@@ -223,7 +241,7 @@ async def _stream(
                 raise ConnectionResetError("scripted cut")  # uvicorn drops the connection mid-body
             if chunk_delay:
                 await asyncio.sleep(chunk_delay)
-            yield event({"content": word})
+            yield event({"content": word, "refusal": refusal} if refusal and i == 0 else {"content": word})
         yield event({}, finish)
         if usage is not None:
             tail = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model, "choices": []}
