@@ -10,6 +10,7 @@ real model cannot produce on demand. Directives in the last user message steer i
   [[length]]                        stop with finish_reason "length" (a truncated answer)
   [[empty]]                         answer with no content
   [[slowchunks:S]]                  wait S seconds between chunks
+  [[hold]]                          set `state.held` on arrival, answer only once the test sets `state.release`
 
 Otherwise the answer is `answers[prompt]` if a test set one, else "Answer to: <prompt>".
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 import time
 import uuid
 from collections import Counter
@@ -51,6 +53,9 @@ class UpstreamState:
     delay_s: float = 0.0
     chunk_delay_s: float = 0.0
     model: str = "upstream-test-model"
+    #: [[hold]]: the upstream has the call (so the service's lookup is done), and may answer it.
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def calls_for(self, fragment: str) -> int:
         return sum(1 for c in self.calls if fragment in _last_user(c))
@@ -93,6 +98,10 @@ def build_app(state: UpstreamState) -> FastAPI:
         if "fail" in directives and state.failures[prompt] < int(directives["fail"]):
             state.failures[prompt] += 1
             return _error(500, "scripted transient failure")
+        if "hold" in directives:
+            state.held.set()
+            released = await asyncio.to_thread(state.release.wait, 60.0)
+            assert released, "[[hold]]: the test never set state.release"
         delay = float(directives.get("sleep") or state.delay_s)
         if delay:
             await asyncio.sleep(delay)
