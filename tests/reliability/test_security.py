@@ -175,9 +175,8 @@ async def test_secrets_are_never_logged_or_returned(
     service_factory: ServiceFactory, own_redis: KillableRedis, caplog: pytest.LogCaptureFixture
 ) -> None:
     redis_password, llm_key = "redis-pass-7f3a9c", "sk-upstream-secret-5d1e"
-    client = aioredis.Redis.from_url(own_redis.url)
-    await client.config_set("requirepass", redis_password)
-    await client.aclose()
+    async with aioredis.Redis.from_url(own_redis.url) as client:
+        await client.config_set("requirepass", redis_password)
     own_redis.password = redis_password
     secrets = ["key-acme-0001", "key-globex-01", ADMIN, redis_password, llm_key, "wrong-key-given-123"]
     caplog.set_level(logging.DEBUG)
