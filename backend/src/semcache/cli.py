@@ -79,6 +79,7 @@ async def _run_llm(settings: Settings, port: int) -> None:
 
 def _llm(args: argparse.Namespace) -> int:
     settings = Settings()
+    logs.configure(settings.log_level)  # the loading progress lines
     asyncio.run(_run_llm(settings, args.port if args.port is not None else (settings.local_llm_port or 8081)))
     return 0
 

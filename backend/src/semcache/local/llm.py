@@ -71,7 +71,7 @@ class LocalLLMServer:
         if port_in_use(self.requested_port):
             raise LaunchError(
                 f"local LLM server: port {self.requested_port} on 127.0.0.1 is already in use "
-                "(LOCAL_LLM_PORT); free it, choose another, or 0 for a free one"
+                "(LOCAL_LLM_PORT, or `semcache llm --port`); free it, choose another, or 0 for a free one"
             )
         return self.requested_port
 

@@ -188,7 +188,7 @@ class EmbeddedRedis:
         if port_in_use(self.requested_port):
             raise LaunchError(
                 f"embedded Redis: port {self.requested_port} on 127.0.0.1 is already in use "
-                "(EMBEDDED_REDIS_PORT); free it, choose another, or 0 for a free one"
+                "(EMBEDDED_REDIS_PORT, or `semcache redis --port`); free it, choose another, or 0 for a free one"
             )
         return self.requested_port
 
