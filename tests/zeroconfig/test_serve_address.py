@@ -6,6 +6,7 @@ model's server reads PORT and HOST from its environment over its flags (issue 32
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,3 +94,22 @@ def test_serve_takes_port_and_host_from_the_environment_and_keeps_its_children_o
         f"starting on http://0.0.0.0:{port} (host from HOST in the environment, port from PORT in the environment)"
         in server.text()
     )
+
+
+@pytest.mark.parametrize(
+    ("variables", "flags"),
+    [
+        ({}, ""),
+        ({"PORT": "8080"}, " --port 8080"),
+        ({"HOST": "0.0.0.0", "PORT": "8080"}, " --host 0.0.0.0 --port 8080"),
+    ],
+)
+def test_make_run_passes_only_the_address_it_was_given(variables: dict[str, str], flags: str) -> None:
+    """Without HOST/PORT, `make run` leaves them to `semcache serve` (the environment, .env, or 127.0.0.1:8000),
+    as the README's quick start runs it; given on the command line or in the environment, they become flags."""
+    for how in ("command line", "environment"):
+        args = [f"{k}={v}" for k, v in variables.items()] if how == "command line" else []
+        env = clean_env(**variables) if how == "environment" else clean_env()
+        dry = ["make", "--no-print-directory", "-n", "-o", ".venv/.stamps/run", "run", *args]
+        done = subprocess.run(dry, cwd=REPOSITORY, env=env, capture_output=True, text=True, check=True)
+        assert done.stdout.split() == f".venv/bin/semcache serve{flags}".split(), (how, done.stdout)
