@@ -13,8 +13,9 @@ from semcache.telemetry.verdicts import RedisVerdicts
 
 __all__ = ["QualityConfig", "quality_report"]
 
-#: How many recent verdicts the trace and the what-if sample are drawn from.
-RECENT = 5_000
+#: How many recent audits the trace and the what-if sample are drawn from (the page polls this every few
+#: seconds: a tenant's read scans ten times as many).
+RECENT = 1_000
 
 
 @dataclass(frozen=True)

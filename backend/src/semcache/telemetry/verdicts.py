@@ -4,7 +4,7 @@ for the trace and the what-if sample, the audits' cost, and the per-entry audit 
 Keys (all under the cache prefix, beside the request telemetry):
 - `{prefix}:telemetry:verdicts` and `...:verdicts:t:{tenant}`: HASH, fields `{kind}:{right|wrong}:{namespace}`
   (what `errorrate.rates` reads) and `audit:calls`, `audit:cost_usd`, `audit:tokens`;
-- `{prefix}:telemetry:verdicts:log`: Stream (XADD MAXLEN ~ N), one entry per verdict;
+- `{prefix}:telemetry:verdicts:log`: Stream (XADD MAXLEN ~ N), one entry per audit;
 - `{prefix}:telemetry:alerts`: Stream, one entry each time a namespace's interval crosses CACHE_MAX_ERROR;
 - `{prefix}:audit:n:{entry id}`: how often that entry was audited (CACHE_AUDIT_MAX_PER_ENTRY), with the
   entry's TTL so it goes when the entry does.
@@ -28,8 +28,8 @@ __all__ = ["RedisVerdicts", "Verdict"]
 
 log = logging.getLogger(__name__)
 
-#: The stream keeps about this many verdicts: the trace and the what-if sample are drawn from them.
-LOG_MAXLEN = 20_000
+#: The stream keeps about this many audits (the report reads the newest `quality.RECENT`).
+LOG_MAXLEN = 10_000
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,8 @@ class RedisVerdicts:
                         pipe.hincrby(key, "audit:calls", 1)
                         pipe.hincrby(key, "audit:tokens", verdict.tokens)
                         pipe.hincrbyfloat(key, "audit:cost_usd", verdict.cost_usd)
-                pipe.xadd(self.log_key, verdict.fields(), maxlen=LOG_MAXLEN, approximate=True)  # type: ignore[arg-type]
+                if verdict.kind == "audit":  # the log feeds the trace and the what-if sample: audits only
+                    pipe.xadd(self.log_key, verdict.fields(), maxlen=LOG_MAXLEN, approximate=True)  # type: ignore[arg-type]
                 await pipe.execute()
         except (RedisError, OSError) as e:
             log.warning("verdict not recorded: %s", type(e).__name__)
