@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from openai.types.chat import ChatCompletionChunk
 
 from semcache.cache.semantic import Lookup
-from semcache.normalize import KeyPlan, entry_id, normalize_text
+from semcache.intake import CacheTarget  # re-exported: where the flow's events name the request's target
 from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus
 
 __all__ = [
@@ -53,19 +53,6 @@ class ColumnDone:
 
 
 ColumnEvent = ColumnStart | CacheDocument | Delta | ColumnDone
-
-
-@dataclass
-class CacheTarget:
-    """Where a request's answer lives in the cache: its key plan and hard scope."""
-
-    plan: KeyPlan
-    scope: dict[str, str]
-    tenant: str
-
-    @property
-    def entry_id(self) -> str | None:
-        return entry_id(normalize_text(self.plan.text), self.scope) if self.plan.text is not None else None
 
 
 @dataclass

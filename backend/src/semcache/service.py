@@ -321,7 +321,7 @@ class CompletionService:
         flight: Flight,
     ) -> None:
         assert target.plan.text is not None
-        prompt, scope = target.plan.text, dict(target.scope)
+        prompt, scope = target.plan.text, target.scope
         try:
             await self.cache.put(
                 prompt,

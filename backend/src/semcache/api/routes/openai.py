@@ -15,14 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from openai.types.chat import ChatCompletion
 
-from semcache.api.deps import EmbedderDep, PrincipalDep, ServiceDep
+from semcache import intake
+from semcache.api.deps import EmbedderDep, IntakeDep, PrincipalDep, ServiceDep
 from semcache.api.errors import error_body
-from semcache.api.routes.cache import scope_for
-from semcache.controls import parse_controls
 from semcache.errors import InvalidInputError, LLMError
-from semcache.events import CacheDocument, CacheTarget, ColumnDone, Delta, GatewayAnswer
+from semcache.events import CacheDocument, ColumnDone, Delta, GatewayAnswer
 from semcache.llm.tokens import count_text
-from semcache.normalize import KeyRules, plan_key
 from semcache.result import ErrorInfo
 from semcache.schemas.embeddings import (
     EmbeddingItem,
@@ -45,22 +43,6 @@ STATUS = {
     "bypass": "BYPASS",
     "error": "ERROR",
 }
-
-
-def _target(service: CompletionService, tenant: str, request: ChatRequest, namespace: str) -> CacheTarget:
-    settings = service.settings
-    rules = KeyRules(
-        settings.cache_max_messages,
-        settings.cache_ignore_system_messages,
-        settings.cache_max_temperature,
-        max_chars=settings.max_prompt_chars,
-    )
-    plan = plan_key(request, rules)
-    scope = scope_for(settings, tenant, {"namespace": namespace} if namespace else {})
-    scope["model"] = request.model or service.llm.model
-    if plan.params:
-        scope["params"] = plan.params
-    return CacheTarget(plan, scope, tenant)
 
 
 def _headers(doc: CacheDocument, *, error: bool = False) -> dict[str, str]:
@@ -86,16 +68,12 @@ def _error_response(error: ErrorInfo | None, headers: dict[str, str]) -> JSONRes
 
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatRequest, principal: PrincipalDep, service: ServiceDep, request: Request
+    body: ChatRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, request: Request
 ) -> Response:
-    try:
-        controls, namespace = parse_controls(request.headers)
-    except ValueError as e:
-        raise InvalidInputError(str(e)) from e
-    target = _target(service, principal.tenant, body, namespace)
-    if not target.plan.cacheable and not body.stream:
-        return await _passthrough(service, body, target.plan.reason or "")
-    answer = await service.gateway(body, target, controls)
+    record = intake.chat(rules, principal.tenant, body, request.headers)
+    if not record.target.plan.cacheable and not body.stream:
+        return await _passthrough(service, body, record.target.plan.reason or "")
+    answer = await service.gateway(body, record.target, record.controls)
     headers = _headers(answer.document)
     if answer.error is not None:
         await answer.close()

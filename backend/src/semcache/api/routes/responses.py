@@ -15,14 +15,14 @@ import openai
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from semcache.api.deps import PrincipalDep, ServiceDep
+from semcache import intake
+from semcache.api.deps import IntakeDep, PrincipalDep, ServiceDep
 from semcache.api.errors import error_body
-from semcache.api.routes.openai import _error_response, _headers, _target
-from semcache.controls import parse_controls
-from semcache.errors import InvalidInputError, LLMError
+from semcache.api.routes.openai import _error_response, _headers
+from semcache.errors import LLMError
 from semcache.events import ColumnDone, Delta, GatewayAnswer
 from semcache.llm.openai import OpenAICompatibleLLM, map_error
-from semcache.responses import EventWriter, Usage, new_ids, response_object, to_chat
+from semcache.responses import EventWriter, Usage, new_ids, response_object
 from semcache.result import ErrorInfo
 from semcache.schemas.responses import ResponsesRequest
 from semcache.service import CompletionService
@@ -34,18 +34,12 @@ router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 @router.post("/responses", response_model=None)
 async def create_response(
-    body: ResponsesRequest, principal: PrincipalDep, service: ServiceDep, request: Request
+    body: ResponsesRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, request: Request
 ) -> Response:
-    try:
-        controls, namespace = parse_controls(request.headers)
-    except ValueError as e:
-        raise InvalidInputError(str(e)) from e
-    translation = to_chat(body)
-    if translation.chat is None:
-        return await _forward(service, body, translation.reason or "not cacheable")
-    chat = translation.chat
-    target = _target(service, principal.tenant, chat, namespace)
-    answer = await service.gateway(chat, target, controls)
+    record = intake.responses(rules, principal.tenant, body, request.headers)
+    if record.chat is None:
+        return await _forward(service, body, record.target.plan.reason or "not cacheable")
+    answer = await service.gateway(record.chat, record.target, record.controls)
     headers = _headers(answer.document)
     if answer.error is not None:
         await answer.close()
