@@ -19,6 +19,7 @@ from semcache.config import Settings
 from semcache.embeddings.base import Embedder
 from semcache.errors import AuthError, ForbiddenError, RateLimitedError
 from semcache.intake import IntakeRules
+from semcache.llm.base import LLM
 from semcache.ratelimit import RateLimiter
 from semcache.runtime import Resources
 from semcache.service import CompletionService
@@ -31,6 +32,7 @@ __all__ = [
     "GateDep",
     "IntakeDep",
     "KeyRingDep",
+    "LLMDep",
     "PrincipalDep",
     "RateLimiterDep",
     "RawStoreDep",
@@ -73,6 +75,11 @@ async def get_service(resources: ResourcesDep) -> CompletionService:
 async def get_intake_rules(resources: ResourcesDep) -> IntakeRules:
     """What intake needs of the settings and the LLM, so that a route reads neither."""
     return IntakeRules.of(resources.settings, default_model=resources.service.llm.model)
+
+
+async def get_llm(resources: ResourcesDep) -> LLM:
+    """The upstream itself, for what is about it (its model, a ping, /llm/test); answers go through the service."""
+    return resources.service.llm
 
 
 async def get_cache(resources: ResourcesDep) -> SemanticCache:
@@ -129,6 +136,7 @@ async def get_keyring(resources: ResourcesDep) -> KeyRing:
 
 ServiceDep = Annotated[CompletionService, Depends(get_service)]
 IntakeDep = Annotated[IntakeRules, Depends(get_intake_rules)]
+LLMDep = Annotated[LLM, Depends(get_llm)]
 CacheDep = Annotated[SemanticCache, Depends(get_cache)]
 StoreDep = Annotated[RedisStore, Depends(get_store)]
 RawStoreDep = Annotated[RedisStore, Depends(get_raw_store)]

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
 
 from semcache import intake
-from semcache.api.deps import EmbedderDep, IntakeDep, PrincipalDep, ServiceDep
+from semcache.api.deps import EmbedderDep, IntakeDep, LLMDep, PrincipalDep, ServiceDep
 from semcache.errors import LLMError
 from semcache.events import CacheDocument, ColumnDone, ColumnEvent, ColumnStart, Delta
 from semcache.intake import CacheRequest
@@ -130,9 +130,8 @@ async def ask(
 
 
 @router.get("/llm/test", response_model=LLMTestResponse)
-async def llm_test(principal: PrincipalDep, service: ServiceDep) -> LLMTestResponse:
+async def llm_test(principal: PrincipalDep, llm: LLMDep) -> LLMTestResponse:
     """A tiny real call to the configured LLM: is it there, and how fast."""
-    llm = service.llm
     request = ChatRequest(messages=[ChatMessage(role="user", content="Say OK.")], max_tokens=5, temperature=0)
     started = time.perf_counter()
     try:

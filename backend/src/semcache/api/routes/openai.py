@@ -13,13 +13,12 @@ from collections.abc import AsyncIterator
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from openai.types.chat import ChatCompletion
 
 from semcache import intake
-from semcache.api.deps import EmbedderDep, IntakeDep, PrincipalDep, ServiceDep
-from semcache.api.errors import error_body
+from semcache.api.deps import EmbedderDep, IntakeDep, LLMDep, PrincipalDep, ServiceDep
+from semcache.api.framing import gateway as framing
 from semcache.errors import InvalidInputError, LLMError
-from semcache.events import CacheDocument, ColumnDone, Delta, GatewayAnswer
+from semcache.events import ColumnDone, Delta, GatewayAnswer
 from semcache.llm.tokens import count_text
 from semcache.result import ErrorInfo
 from semcache.schemas.embeddings import (
@@ -36,35 +35,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
-STATUS = {
-    "hit-exact": "HIT-EXACT",
-    "hit-semantic": "HIT-SEMANTIC",
-    "miss": "MISS",
-    "bypass": "BYPASS",
-    "error": "ERROR",
-}
-
-
-def _headers(doc: CacheDocument, *, error: bool = False) -> dict[str, str]:
-    lookup = doc.lookup
-    key = "error" if error else ("bypass" if lookup is None else "miss")
-    headers = {}
-    if lookup is not None and lookup.hit and lookup.match is not None:
-        key = f"hit-{lookup.source}"
-        headers["x-semcache-similarity"] = f"{lookup.match.similarity:.4f}"
-        headers["x-semcache-entry"] = lookup.match.entry.id
-        headers["Age"] = str(max(0, int(time.time() - lookup.match.entry.created_at)))
-    headers["x-semcache-status"] = STATUS[key]
-    if doc.reason:
-        headers["x-semcache-reason"] = doc.reason.encode("ascii", "replace").decode()[:200]
-    return headers
-
-
-def _error_response(error: ErrorInfo | None, headers: dict[str, str]) -> JSONResponse:
-    error = error or ErrorInfo.of(LLMError("the LLM failed"))
-    headers = {**headers, "x-semcache-status": "ERROR"}
-    return JSONResponse(error_body(error.code, error.message), error.http_status, headers=headers)
-
 
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(
@@ -74,10 +44,10 @@ async def chat_completions(
     if not record.target.plan.cacheable and not body.stream:
         return await _passthrough(service, body, record.target.plan.reason or "")
     answer = await service.gateway(body, record.target, record.controls)
-    headers = _headers(answer.document)
+    headers = framing.headers(answer.document)
     if answer.error is not None:
         await answer.close()
-        return _error_response(answer.error, headers)
+        return framing.error_response(answer.error, headers)
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         return StreamingResponse(_sse(answer, body, include_usage), media_type="text/event-stream", headers=headers)
@@ -133,7 +103,7 @@ async def _collect(answer: GatewayAnswer, body: ChatRequest, headers: dict[str, 
         elif isinstance(event, ColumnDone):
             result = event.result
             if result.status == "error":
-                return _error_response(result.error, headers)
+                return framing.error_response(result.error, headers)
             hit = result.status == "hit"
             reply = completion(
                 cid,
@@ -150,18 +120,16 @@ async def _collect(answer: GatewayAnswer, body: ChatRequest, headers: dict[str, 
 
 async def _passthrough(service: CompletionService, body: ChatRequest, reason: str) -> Response:
     """Requests we never cache (tools, n > 1, ...) go upstream untouched, answer and all."""
+    headers = framing.bypass_headers(reason)
     try:
-        result: ChatCompletion = await service.llm.complete(service.prepare(body))
+        result = await service.passthrough(body)
     except LLMError as e:
-        return _error_response(ErrorInfo.of(e), {"x-semcache-reason": reason})
-    return JSONResponse(
-        result.model_dump(exclude_none=True), headers={"x-semcache-status": "BYPASS", "x-semcache-reason": reason}
-    )
+        return framing.error_response(ErrorInfo.of(e), headers)
+    return JSONResponse(result.model_dump(exclude_none=True), headers=headers)
 
 
 @router.get("/models")
-async def models(principal: PrincipalDep, service: ServiceDep) -> dict[str, object]:
-    llm = service.llm
+async def models(principal: PrincipalDep, llm: LLMDep) -> dict[str, object]:
     return {"object": "list", "data": [{"id": llm.model, "object": "model", "created": 0, "owned_by": llm.provider}]}
 
 
