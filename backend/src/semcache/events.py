@@ -78,6 +78,11 @@ class GatewayAnswer:
     def replayed(self) -> bool:
         return self.document.lookup is not None and self.document.lookup.hit
 
+    def usage(self, result: ColumnResult) -> tuple[int, int]:
+        """(prompt, completion) tokens the caller is billed, decided here for every wire format: a replayed
+        answer costs none."""
+        return (0, 0) if self.replayed else (result.prompt_tokens, result.completion_tokens)
+
     @property
     def entry_model(self) -> str:
         """The model the served entry was stored under ("" on a miss)."""

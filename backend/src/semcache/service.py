@@ -24,6 +24,7 @@ from semcache.controls import Controls
 from semcache.errors import CacheFullError, CacheLoadingError, CacheUnavailableError, EmbeddingError, LLMError
 from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta, GatewayAnswer
 from semcache.flight import Flight, SingleFlight
+from semcache.intake import CacheRequest
 from semcache.llm.base import LLM, Relayed, ResponsesRelay
 from semcache.llm.shared import Answer, SharedStream
 from semcache.llm.tokens import count_messages, count_text
@@ -102,9 +103,19 @@ class CompletionService:
                 return GatewayAnswer(event, await anext(events), events)
         raise LLMError("the cache column ended before its lookup")
 
-    async def passthrough(self, request: ChatRequest) -> ChatCompletion:
+    # --- the flows, one per kind of request: a route hands over its intake record -----------------
+
+    def ask(self, record: CacheRequest) -> AsyncIterator[ColumnEvent]:
+        """/ask and /ask/stream: the raw and the cache column."""
+        return self.both_columns(record.upstream_request(), record.target, record.controls)
+
+    async def chat(self, record: CacheRequest) -> GatewayAnswer:
+        """/v1/chat/completions, and /v1/responses once translated: the gateway flow."""
+        return await self.gateway(record.upstream_request(), record.target, record.controls)
+
+    async def passthrough(self, record: CacheRequest) -> ChatCompletion:
         """A chat request the cache never keys (tools, n > 1, ...): upstream untouched, answer and all."""
-        return await self.llm.complete(self.prepare(request))
+        return await self.llm.complete(self.prepare(record.upstream_request()))
 
     async def relay_responses(self, payload: Mapping[str, object], *, stream: bool) -> Relayed | None:
         """A Responses API request the cache cannot key: the upstream's own /responses, as sent. None when

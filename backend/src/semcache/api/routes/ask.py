@@ -65,11 +65,6 @@ def column_out(done: ColumnDone, document: CacheDocumentOut | None = None) -> Co
     return ColumnOut(**dict(done.result), document=document)
 
 
-def column_events(service: CompletionService, record: CacheRequest) -> AsyncIterator[ColumnEvent]:
-    assert record.chat is not None  # /ask always has one
-    return service.both_columns(record.chat, record.target, record.controls)
-
-
 def frame(dims: int, event: ColumnEvent) -> dict[str, str]:
     if isinstance(event, ColumnStart):
         return sse("column_start", {"column": event.column, "model": event.model, "started_at": time.time()})
@@ -82,7 +77,7 @@ def frame(dims: int, event: ColumnEvent) -> dict[str, str]:
 
 async def sse_stream(service: CompletionService, dims: int, record: CacheRequest) -> AsyncIterator[dict[str, str]]:
     started = time.perf_counter()
-    async for event in column_events(service, record):
+    async for event in service.ask(record):
         if isinstance(event, Delta) and not event.text:
             continue
         yield frame(dims, event)
@@ -120,7 +115,7 @@ async def ask(
     record = intake.ask(rules, principal.tenant, body)
     columns: dict[str, ColumnOut] = {}
     document: CacheDocumentOut | None = None
-    async for event in column_events(service, record):
+    async for event in service.ask(record):
         if isinstance(event, CacheDocument):
             document = document_out(embedder.dims, event)
         elif isinstance(event, ColumnDone):

@@ -19,6 +19,7 @@ from semcache.api.deps import EmbedderDep, IntakeDep, LLMDep, PrincipalDep, Serv
 from semcache.api.framing import gateway as framing
 from semcache.errors import InvalidInputError, LLMError
 from semcache.events import ColumnDone, Delta, GatewayAnswer
+from semcache.intake import CacheRequest
 from semcache.llm.tokens import count_text
 from semcache.result import ErrorInfo
 from semcache.schemas.embeddings import (
@@ -41,9 +42,9 @@ async def chat_completions(
     body: ChatRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, request: Request
 ) -> Response:
     record = intake.chat(rules, principal.tenant, body, request.headers)
-    if not record.target.plan.cacheable and not body.stream:
-        return await _passthrough(service, body, record.target.plan.reason or "")
-    answer = await service.gateway(body, record.target, record.controls)
+    if record.forward:
+        return await _passthrough(service, record)
+    answer = await service.chat(record)
     headers = framing.headers(answer.document)
     if answer.error is not None:
         await answer.close()
@@ -78,8 +79,7 @@ async def _sse(answer: GatewayAnswer, body: ChatRequest, include_usage: bool) ->
             if replay:
                 yield sse_data(chunk(cid, model, finish_reason="stop", created=created))
             if include_usage and (replay or not usage_seen):
-                prompt = 0 if replay else result.prompt_tokens
-                completion_tokens = 0 if replay else result.completion_tokens
+                prompt, completion_tokens = answer.usage(result)
                 yield sse_data(
                     usage_chunk(
                         cid,
@@ -104,25 +104,25 @@ async def _collect(answer: GatewayAnswer, body: ChatRequest, headers: dict[str, 
             result = event.result
             if result.status == "error":
                 return framing.error_response(result.error, headers)
-            hit = result.status == "hit"
+            prompt, completion_tokens = answer.usage(result)
             reply = completion(
                 cid,
                 model or result.model,
                 "".join(parts),
                 finish_reason=result.finish_reason or "stop",
-                prompt_tokens=0 if hit else result.prompt_tokens,
-                completion_tokens=0 if hit else result.completion_tokens,
+                prompt_tokens=prompt,
+                completion_tokens=completion_tokens,
                 created=created,
             )
             return JSONResponse(reply.model_dump(exclude_none=True), headers=headers)
     raise LLMError("the cache column ended without a result")
 
 
-async def _passthrough(service: CompletionService, body: ChatRequest, reason: str) -> Response:
+async def _passthrough(service: CompletionService, record: CacheRequest) -> Response:
     """Requests we never cache (tools, n > 1, ...) go upstream untouched, answer and all."""
-    headers = framing.bypass_headers(reason)
+    headers = framing.bypass_headers(record.target.plan.reason or "")
     try:
-        result = await service.passthrough(body)
+        result = await service.passthrough(record)
     except LLMError as e:
         return framing.error_response(ErrorInfo.of(e), headers)
     return JSONResponse(result.model_dump(exclude_none=True), headers=headers)

@@ -35,9 +35,9 @@ async def create_response(
     body: ResponsesRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, request: Request
 ) -> Response:
     record = intake.responses(rules, principal.tenant, body, request.headers)
-    if record.chat is None:
+    if record.forward:
         return await _forward(service, body, record.target.plan.reason or "not cacheable")
-    answer = await service.gateway(record.chat, record.target, record.controls)
+    answer = await service.chat(record)
     headers = framing.headers(answer.document)
     if answer.error is not None:
         await answer.close()
@@ -47,11 +47,6 @@ async def create_response(
         writer = EventWriter(body, model=model)
         return StreamingResponse(_sse(answer, writer), media_type="text/event-stream", headers=headers)
     return await _collect(answer, body, model, headers)
-
-
-def _usage(answer: GatewayAnswer, prompt_tokens: int, completion_tokens: int) -> Usage:
-    # A hit costs no tokens, as on the chat gateway.
-    return Usage() if answer.replayed else Usage(prompt_tokens, completion_tokens)
 
 
 async def _sse(answer: GatewayAnswer, writer: EventWriter) -> AsyncIterator[bytes]:
@@ -65,7 +60,7 @@ async def _sse(answer: GatewayAnswer, writer: EventWriter) -> AsyncIterator[byte
                 err = result.error or ErrorInfo.of(LLMError("the LLM failed"))
                 yield writer.fail(err.code, err.message)
                 return
-            usage = _usage(answer, result.prompt_tokens, result.completion_tokens)
+            usage = Usage(*answer.usage(result))
             yield writer.finish(finish_reason=result.finish_reason or "stop", usage=usage)
 
 
@@ -79,8 +74,6 @@ async def _collect(answer: GatewayAnswer, body: ResponsesRequest, model: str, he
             result = event.result
             if result.status == "error":
                 return framing.error_response(result.error, headers)
-            # A hit costs no tokens, as on the chat gateway.
-            usage = Usage() if result.status == "hit" else Usage(result.prompt_tokens, result.completion_tokens)
             reply = response_object(
                 body,
                 ids=new_ids(),
@@ -88,7 +81,7 @@ async def _collect(answer: GatewayAnswer, body: ResponsesRequest, model: str, he
                 created_at=started,
                 text="".join(parts),
                 finish_reason=result.finish_reason or "stop",
-                usage=usage,
+                usage=Usage(*answer.usage(result)),
             )
             return JSONResponse(reply, headers=headers)
     raise LLMError("the cache column ended without a result")
