@@ -50,11 +50,6 @@ class CompletionService:
     flights: SingleFlight
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
-    def __post_init__(self) -> None:
-        # Every cache call of the flow goes through the availability gate: a Redis failure marks the cache
-        # for a re-check and surfaces as CacheUnavailableError, which the flow turns into a bypass.
-        self.cache = self.gate.guarded(self.cache)
-
     # --- the two flows the routes serve ----------------------------------------------------------
 
     async def both_columns(
@@ -265,11 +260,15 @@ class CompletionService:
         if controls.no_cache:
             return None, "Cache-Control: no-cache (lookup skipped, the answer is still stored)"
         try:
-            lookup = await self.cache.lookup(
-                target.plan.text or "",
-                target.scope,
-                distance_threshold=controls.distance_threshold,
-                max_age_s=controls.max_age_s,
+            # Both cache calls of the flow (this and the store) go through the availability gate: a Redis
+            # failure marks the cache for a re-check and surfaces as CacheUnavailableError, a bypass here.
+            lookup = await self.gate.run(
+                lambda: self.cache.lookup(
+                    target.plan.text or "",
+                    target.scope,
+                    distance_threshold=controls.distance_threshold,
+                    max_age_s=controls.max_age_s,
+                )
             )
         except CacheLoadingError as e:
             return None, e.message
@@ -347,16 +346,18 @@ class CompletionService:
         assert target.plan.text is not None
         prompt, scope = target.plan.text, target.scope
         try:
-            await self.cache.put(
-                prompt,
-                text,
-                scope,
-                ttl=ttl,
-                vector=lookup.vector if lookup is not None else None,
-                prompt_tokens=result.prompt_tokens,
-                completion_tokens=result.completion_tokens,
-                metadata={"model": result.model},
-                tags=tags,
+            await self.gate.run(
+                lambda: self.cache.put(
+                    prompt,
+                    text,
+                    scope,
+                    ttl=ttl,
+                    vector=lookup.vector if lookup is not None else None,
+                    prompt_tokens=result.prompt_tokens,
+                    completion_tokens=result.completion_tokens,
+                    metadata={"model": result.model},
+                    tags=tags,
+                )
             )
         except CacheFullError:
             pass  # counted, and logged at most once a minute, by the gate

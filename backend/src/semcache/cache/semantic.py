@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 
+from semcache.cache.availability import Gateable, gated
 from semcache.cache.models import Candidate, Entry, NewEntry
 from semcache.cache.query import describe_query, scope_filter, with_min_created
 from semcache.cache.redis import RedisStore
@@ -95,7 +96,7 @@ def choose(
     return None, rejected
 
 
-class SemanticCache:
+class SemanticCache(Gateable):
     def __init__(
         self,
         store: RedisStore,
@@ -128,13 +129,16 @@ class SemanticCache:
         except CacheUnavailableError:
             pass  # a lost count is better than a failed or slower answer
 
+    @gated
     async def drain(self) -> None:
         while self._counting:
             await asyncio.gather(*list(self._counting), return_exceptions=True)
 
+    @gated
     async def embed(self, text: str) -> Vector:
         return (await embed_keys(self.embedder, [text]))[0]
 
+    @gated
     async def exact(self, prompt: str, scope: Mapping[str, str], *, max_age_s: float | None = None) -> Entry | None:
         return (await self._exact(prompt, scope, max_age_s))[0]
 
@@ -145,6 +149,7 @@ class SemanticCache:
             return None, generation
         return entry, generation
 
+    @gated
     async def lookup(
         self,
         prompt: str,
@@ -172,6 +177,7 @@ class SemanticCache:
             self._count(None)
         return result
 
+    @gated
     async def probe(
         self,
         prompt: str,
@@ -225,6 +231,7 @@ class SemanticCache:
         )
         return Lookup(False, None, None, candidates, threshold, vector, query, (t1 - t0) * 1000, (t2 - t1) * 1000)
 
+    @gated
     async def put(
         self,
         prompt: str,
