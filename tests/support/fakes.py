@@ -19,9 +19,9 @@ from semcache.cache.semantic import Lookup
 from semcache.embeddings.base import Vector
 from semcache.errors import CacheUnavailableError, LLMError
 from semcache.normalize import entry_id, normalize_text
-from semcache.quality import feedback
 from semcache.schemas.openai import ChatRequest
 from semcache.telemetry.events import TelemetryEvent
+from semcache.verify import feedback
 
 
 class Outage:

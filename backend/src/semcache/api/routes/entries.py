@@ -21,7 +21,6 @@ from semcache.embeddings.base import Vector
 from semcache.errors import BadRequestError, ForbiddenError, InvalidInputError, NotFoundError
 from semcache.intake import check_prompt
 from semcache.paging import CursorError, decode_cursor, encode_cursor, query_digest
-from semcache.quality.feedback import read as read_feedback
 from semcache.schemas.common import ScopeValue
 from semcache.schemas.entries import (
     EntryDetail,
@@ -34,6 +33,7 @@ from semcache.schemas.entries import (
     ProbeResponse,
     Sort,
 )
+from semcache.verify.feedback import read as read_feedback
 
 __all__ = ["router"]
 
