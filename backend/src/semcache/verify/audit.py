@@ -7,7 +7,7 @@
   anyway: comparing that answer with the candidate's costs no call.
 
 Each verdict is counted (`telemetry/verdicts.py`, per tenant and namespace) and fed to the entry's own
-bound (`quality/feedback.py`): a wrong verdict at a similarity stops the entry being served at that
+bound (`verify/feedback.py`): a wrong verdict at a similarity stops the entry being served at that
 similarity and below, a right one lets CACHE_MAX_ERROR's bound trust it there. A fresh answer that is an
 error, a refusal or cut short is not judged, and nothing here ever stores an answer. Exact hits (verbatim
 repeats of the stored prompt) are not audited: a different answer there measures the LLM, not the cache.
@@ -30,11 +30,11 @@ from semcache.errors import LLMError, SemcacheError
 from semcache.llm.base import LLM
 from semcache.llm.shared import Answer, SharedStream
 from semcache.llm.tokens import count_messages, count_text
-from semcache.quality import feedback
 from semcache.schemas.openai import ChatRequest
 from semcache.telemetry.errorrate import Rate, rates
 from semcache.telemetry.verdicts import Verdict
 from semcache.token_prices import Price, cost_usd, price_for
+from semcache.verify import feedback
 from semcache.verify.judge import AnswerJudge
 
 __all__ = ["MAX_IN_FLIGHT", "Auditor", "Ledger"]

@@ -8,9 +8,9 @@ from fastapi import APIRouter
 
 from semcache.api.deps import PrincipalDep, StoreDep, TelemetryDep
 from semcache.errors import NotFoundError
-from semcache.quality.feedback import record
 from semcache.schemas.feedback import FeedbackRequest, FeedbackResponse
 from semcache.telemetry.verdicts import Verdict
+from semcache.verify.feedback import record
 
 __all__ = ["router"]
 
