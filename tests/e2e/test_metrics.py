@@ -72,7 +72,15 @@ async def test_metrics_view_shows_the_live_wrong_rate_with_its_interval_and_the_
     await expect(page.locator("#chart-whatif-savings svg path")).not_to_have_count(0)
     await expect(page.locator("#quality-namespaces tbody tr")).to_have_count(1)
     await expect(page.locator("#whatif-note")).to_contain_text("Most saved at cut-off")
+    await expect(page.locator("#legend-max-error")).to_be_hidden()  # no CACHE_MAX_ERROR set, no line for it
     await screenshot(page, "metrics-quality")
+
+    phone = await new_page(theme="dark", viewport={"width": 390, "height": 844})
+    await phone.goto(server.url + "/metrics-view")
+    await expect(phone.locator("#chart-whatif svg path")).not_to_have_count(0)
+    overflow = await phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
+    await screenshot(phone, "metrics-quality-mobile")
 
     # The calculator states the same live figure beside the savings it fills in.
     await page.goto(server.url + "/calculator")

@@ -29,7 +29,7 @@ function render(q) {
   kpi("feedback").textContent = fmt.int(total.feedback?.judged ?? 0);
   kpi("feedback-sub").textContent = total.feedback ? `${pct(total.feedback.estimate)} reported wrong` : "none yet";
   renderAlert(q);
-  $("legend-max-error").hidden = q.max_error == null;
+  $("legend-max-error").style.display = q.max_error == null ? "none" : ""; // .legend span sets display: `hidden` alone loses
   $("chart-error").innerHTML = traceChart(q, widthOf("chart-error"));
   renderNamespaces(q.namespaces || []);
   renderWhatIf(q);
