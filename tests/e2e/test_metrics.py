@@ -75,6 +75,24 @@ async def test_metrics_view_shows_the_live_wrong_rate_with_its_interval_and_the_
     await expect(page.locator("#legend-max-error")).to_be_hidden()  # no CACHE_MAX_ERROR set, no line for it
     await screenshot(page, "metrics-quality")
 
+    # A namespace past CACHE_MAX_ERROR: the section says so (drawn from a summary the page is handed, as the
+    # 20+ wrong audits it takes are the replay test's job: tests/integration/verify/test_audit_replay.py).
+    flagged = {**quality, "max_error": 0.05, "namespaces": [{**quality["namespaces"][0], "alert": True}]}
+    flagged["total"] = {**quality["total"], "alert": True}
+    # Dispatched and read in one script: a poll landing in between cannot redraw it (JS runs to completion).
+    shown = await page.evaluate(
+        """q => {
+            document.dispatchEvent(new CustomEvent('semcache:summary', {detail: {quality: q}}));
+            return {
+                alert: document.querySelector('[data-alert=max-error]')?.textContent ?? '',
+                legend: getComputedStyle(document.getElementById('legend-max-error')).display,
+                bad: document.querySelector('[data-kpi-card="wrong-rate"]').classList.contains('bad'),
+            };
+        }""",
+        flagged,
+    )
+    assert "above CACHE_MAX_ERROR (5.0%)" in shown["alert"] and shown["legend"] != "none" and shown["bad"], shown
+
     phone = await new_page(theme="dark", viewport={"width": 390, "height": 844})
     await phone.goto(server.url + "/metrics-view")
     await expect(phone.locator("#chart-whatif svg path")).not_to_have_count(0)
