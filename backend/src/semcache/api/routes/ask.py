@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
+from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
 
@@ -16,6 +17,7 @@ from semcache.config import Settings
 from semcache.controls import Controls
 from semcache.errors import LLMError
 from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta
+from semcache.llm.budget import empty_answer_reason
 from semcache.normalize import KeyPlan
 from semcache.result import ErrorInfo
 from semcache.schemas.ask import (
@@ -33,6 +35,24 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["ask"])
 EMBEDDING_PREVIEW = 8
+#: The visible answer /llm/test asks for. A reasoning model gets room for reasoning on top (llm/budget.py);
+#: 5 tokens, as this once asked, is what a GPT-5 class model can spend on reasoning alone.
+LLM_TEST_MAX_TOKENS = 32
+
+
+def probe_answer(completion: ChatCompletion) -> tuple[str, ErrorInfo | None]:
+    """The answer /llm/test reports, and an error when the model stopped at its limit with no text."""
+    choice = completion.choices[0] if completion.choices else None
+    text = (choice.message.content or "") if choice is not None else ""
+    if choice is None or choice.finish_reason != "length" or text.strip():
+        return text, None
+    usage = completion.usage
+    details = usage.completion_tokens_details if usage is not None else None
+    why = empty_answer_reason(
+        completion_tokens=usage.completion_tokens if usage is not None else None,
+        reasoning_tokens=details.reasoning_tokens if details is not None else None,
+    )
+    return text, ErrorInfo.of(LLMError(why))
 
 
 def chat_request(settings: Settings, prompt: str) -> ChatRequest:
@@ -160,11 +180,12 @@ async def ask(body: AskRequest, principal: PrincipalDep, service: ServiceDep, em
 async def llm_test(principal: PrincipalDep, service: ServiceDep) -> LLMTestResponse:
     """A tiny real call to the configured LLM: is it there, and how fast."""
     llm = service.llm
-    request = ChatRequest(messages=[ChatMessage(role="user", content="Say OK.")], max_tokens=5, temperature=0)
+    request = ChatRequest(
+        messages=[ChatMessage(role="user", content="Say OK.")], max_tokens=LLM_TEST_MAX_TOKENS, temperature=0
+    )
     started = time.perf_counter()
     try:
-        completion = await llm.complete(request)
-        answer, error = completion.choices[0].message.content if completion.choices else "", None
+        answer, error = probe_answer(await llm.complete(request))
     except LLMError as e:
         answer, error = None, ErrorInfo.of(e)
     return LLMTestResponse(

@@ -1,4 +1,6 @@
-"""/calculator/*: the cost and sizing model of calculator.py over HTTP (no Redis, no auth: public arithmetic)."""
+"""/calculator/*: the cost and sizing model of calculator.py over HTTP (no Redis). Behind the API key once
+keys are set, like every route that is not a probe: the deployed ingress answers nothing for free but the
+probes and the page shells (the calculator page computes in the browser)."""
 
 from __future__ import annotations
 
@@ -7,13 +9,14 @@ from importlib import resources
 
 from fastapi import APIRouter
 
+from semcache.api.deps import KEY_REQUIRED
 from semcache.calculator import Estimate, Inputs, SkuTable, estimate, parse_sku_table
 from semcache.errors import InvalidInputError
 from semcache.schemas.calculator import EstimateRequest
 
 __all__ = ["router", "sku_table"]
 
-router = APIRouter(prefix="/calculator", tags=["calculator"])
+router = APIRouter(prefix="/calculator", tags=["calculator"], dependencies=[KEY_REQUIRED])
 
 
 @lru_cache(maxsize=1)

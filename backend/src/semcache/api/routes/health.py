@@ -1,6 +1,10 @@
 """Probes and status. /health/live and /health/ready are for orchestrators (Container Apps, compose, Docker);
 /health is the full status for an operator; /readiness checks every dependency, the LLM included.
 
+The probes answer without a key; /health (the operator's detail) takes one once keys are set. /readiness
+calls paid APIs (an embedding, the model list), so its result is reused for READINESS_TTL_S: any number of
+callers, keyed or not, cost one round of checks per period.
+
 Readiness stays green while Redis is down, loading or full: the service then answers from the LLM alone
 (BYPASS), so taking replicas out of load balancing would only turn a degraded service into no service.
 """
@@ -11,19 +15,25 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from semcache.api.deps import EmbedderDep, GateDep, RawStoreDep, ServiceDep, StartedGateDep
+from semcache.api.deps import KEY_REQUIRED, EmbedderDep, GateDep, RawStoreDep, ServiceDep, StartedGateDep
+from semcache.api.memo import Memo
 from semcache.cache.availability import CacheGate, Loading
 from semcache.cache.redis import RedisStore
+from semcache.embeddings.base import Embedder
 from semcache.errors import CacheUnavailableError
 from semcache.health import has_query_engine, memory_full, overall_status
+from semcache.service import CompletionService
 
-__all__ = ["RedisProbe", "index_error", "probe_redis", "reasons_for", "router"]
+__all__ = ["READINESS_TTL_S", "RedisProbe", "index_error", "probe_redis", "reasons_for", "router"]
 
 router = APIRouter(tags=["health"])
+#: How long one round of /readiness checks is reused.
+READINESS_TTL_S = 10.0
 
 NO_ENGINE = (
     "Redis has no query engine (FT.* commands fail): use Redis 8, Redis Stack or Azure Managed Redis with "
@@ -100,7 +110,7 @@ def loading_body(progress: Loading | None) -> dict[str, float | None] | None:
     return {"data_percent": progress.data_percent, "index_percent": progress.index_percent}
 
 
-@router.get("/health")
+@router.get("/health", dependencies=[KEY_REQUIRED])
 async def health(gate: GateDep, store: RawStoreDep, embedder: EmbedderDep) -> JSONResponse:
     broken_index = await index_error(gate)
     index_ready = broken_index is None
@@ -127,9 +137,33 @@ async def health(gate: GateDep, store: RawStoreDep, embedder: EmbedderDep) -> JS
     return JSONResponse(body, status_code=200 if status == "ok" else 503)
 
 
+async def readiness_memo(request: Request) -> Memo[tuple[dict[str, object], int]]:
+    """One memo per app (tests run several in a process), made on first use."""
+    memo: Memo[tuple[dict[str, object], int]] | None = getattr(request.app.state, "readiness_memo", None)
+    if memo is None:
+        memo = request.app.state.readiness_memo = Memo(READINESS_TTL_S)
+    return memo
+
+
+ReadinessMemoDep = Annotated[Memo[tuple[dict[str, object], int]], Depends(readiness_memo)]
+
+
 @router.get("/readiness")
-async def readiness(store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, service: ServiceDep) -> JSONResponse:
+async def readiness(
+    store: RawStoreDep,
+    gate: GateDep,
+    embedder: EmbedderDep,
+    service: ServiceDep,
+    memo: ReadinessMemoDep,
+) -> JSONResponse:
     """Every dependency, for a load balancer or an operator: Redis, the index, the embedder, the LLM."""
+    body, status = await memo.get(lambda: check_all(store, gate, embedder, service))
+    return JSONResponse(body, status_code=status)
+
+
+async def check_all(
+    store: RedisStore, gate: CacheGate, embedder: Embedder, service: CompletionService
+) -> tuple[dict[str, object], int]:
     checks: dict[str, dict[str, object]] = {}
 
     async def check(name: str, probe: Callable[[], Awaitable[object]]) -> None:
@@ -148,9 +182,9 @@ async def readiness(store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, se
     await check("llm", service.llm.ping)
     ok = all(c["ok"] for c in checks.values())
     llm = service.llm
-    body = {
+    body: dict[str, object] = {
         "status": "ready" if ok else "not_ready",
         "checks": checks,
         "llm": {"provider": llm.provider, "model": llm.model},
     }
-    return JSONResponse(body, status_code=200 if ok else 503)
+    return body, 200 if ok else 503

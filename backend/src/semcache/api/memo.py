@@ -1,0 +1,33 @@
+"""The last result of an expensive check, reused for a few seconds.
+
+/readiness is a probe, so it answers without a key; its checks include calls that cost money (an embedding
+from Azure OpenAI) or quota (listing the models). Memoised, any number of callers cost one run per `ttl_s`,
+and callers arriving while a run is under way wait for it instead of starting their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+__all__ = ["Memo"]
+
+T = TypeVar("T")
+
+
+class Memo(Generic[T]):
+    def __init__(self, ttl_s: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._value: T | None = None
+        self._at = 0.0
+
+    async def get(self, compute: Callable[[], Awaitable[T]]) -> T:
+        async with self._lock:
+            if self._value is None or self._clock() - self._at >= self._ttl_s:
+                self._value = await compute()
+                self._at = self._clock()
+            return self._value
