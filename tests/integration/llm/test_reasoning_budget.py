@@ -84,5 +84,5 @@ def test_start_up_refuses_a_reasoning_configuration_without_room(env: dict[str, 
 
 
 def test_classic_models_are_not_checked() -> None:
-    settings = Settings(_env_file=None, LLM_REASONING_EFFORT="none", LLM_MAX_TOKENS=5)  # type: ignore[arg-type]
+    settings = Settings(_env_file=None, LLM_REASONING_EFFORT="none", LLM_MAX_TOKENS=5)
     check_reasoning(settings, "gpt-4o-mini", hint=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -24,10 +24,8 @@ from semcache.api.deps import KEY_REQUIRED, EmbedderDep, GateDep, RawStoreDep, S
 from semcache.api.memo import Memo
 from semcache.cache.availability import CacheGate, Loading
 from semcache.cache.redis import RedisStore
-from semcache.embeddings.base import Embedder
 from semcache.errors import CacheUnavailableError
 from semcache.health import has_query_engine, memory_full, overall_status
-from semcache.service import CompletionService
 
 __all__ = ["READINESS_TTL_S", "RedisProbe", "index_error", "probe_redis", "reasons_for", "router"]
 
@@ -137,36 +135,48 @@ async def health(gate: GateDep, store: RawStoreDep, embedder: EmbedderDep) -> JS
     return JSONResponse(body, status_code=200 if status == "ok" else 503)
 
 
-async def readiness_memo(request: Request) -> Memo[tuple[dict[str, object], int]]:
+Checks = dict[str, dict[str, object]]
+
+
+async def readiness_memo(request: Request) -> Memo[Checks]:
     """One memo per app (tests run several in a process), made on first use."""
-    memo: Memo[tuple[dict[str, object], int]] | None = getattr(request.app.state, "readiness_memo", None)
+    memo: Memo[Checks] | None = getattr(request.app.state, "readiness_memo", None)
     if memo is None:
         memo = request.app.state.readiness_memo = Memo(READINESS_TTL_S)
     return memo
 
 
-ReadinessMemoDep = Annotated[Memo[tuple[dict[str, object], int]], Depends(readiness_memo)]
+ReadinessMemoDep = Annotated[Memo[Checks], Depends(readiness_memo)]
 
 
 @router.get("/readiness")
 async def readiness(
-    store: RawStoreDep,
-    gate: GateDep,
-    embedder: EmbedderDep,
-    service: ServiceDep,
-    memo: ReadinessMemoDep,
+    store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, service: ServiceDep, memo: ReadinessMemoDep
 ) -> JSONResponse:
-    """Every dependency, for a load balancer or an operator: Redis, the index, the embedder, the LLM."""
-    body, status = await memo.get(lambda: check_all(store, gate, embedder, service))
-    return JSONResponse(body, status_code=status)
+    """Every dependency, for a load balancer or an operator: Redis, the index, the embedder, the LLM. Redis
+    and the index are asked on every call (it costs nothing); the embedder and the LLM, which may be paid
+    APIs, once per READINESS_TTL_S while they answer."""
+    checks = await run_checks({"redis": store.modules, "index": gate.ensure})
+    paid = {"embedder": lambda: embedder.embed(["readiness probe"]), "llm": service.llm.ping}
+    checks |= await memo.get(lambda: run_checks(paid), keep=all_ok)
+    ok = all_ok(checks)
+    llm = service.llm
+    body = {
+        "status": "ready" if ok else "not_ready",
+        "checks": checks,
+        "llm": {"provider": llm.provider, "model": llm.model},
+    }
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
-async def check_all(
-    store: RedisStore, gate: CacheGate, embedder: Embedder, service: CompletionService
-) -> tuple[dict[str, object], int]:
-    checks: dict[str, dict[str, object]] = {}
+def all_ok(checks: Checks) -> bool:
+    return all(c["ok"] for c in checks.values())
 
-    async def check(name: str, probe: Callable[[], Awaitable[object]]) -> None:
+
+async def run_checks(probes: Mapping[str, Callable[[], Awaitable[object]]]) -> Checks:
+    """Each probe in turn, with its time; a failure is reported and stops none of the others."""
+    checks: Checks = {}
+    for name, probe in probes.items():
         started = time.perf_counter()
         try:
             await asyncio.wait_for(probe(), timeout=5.0)
@@ -175,16 +185,4 @@ async def check_all(
             message = getattr(e, "message", None) or type(e).__name__
             checks[name] = {"ok": False, "error": str(message)}
         checks[name]["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
-
-    await check("redis", store.modules)
-    await check("index", gate.ensure)
-    await check("embedder", lambda: embedder.embed(["readiness probe"]))
-    await check("llm", service.llm.ping)
-    ok = all(c["ok"] for c in checks.values())
-    llm = service.llm
-    body: dict[str, object] = {
-        "status": "ready" if ok else "not_ready",
-        "checks": checks,
-        "llm": {"provider": llm.provider, "model": llm.model},
-    }
-    return body, 200 if ok else 503
+    return checks
