@@ -52,7 +52,7 @@ def _run(
     stored: dict[str, str] | None = None,
     az: str | None = None,
     docker_ok: bool | None = None,
-    **env: str,
+    env: dict[str, str] | None = None,
 ) -> Run:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
@@ -72,7 +72,7 @@ def _run(
         (bin_dir / name).chmod(0o755)
     result = subprocess.run(
         ["sh", str(HOOKS / hook)],
-        env={"PATH": str(bin_dir), "HOME": str(tmp_path), **env},
+        env={"PATH": str(bin_dir), "HOME": str(tmp_path), **(env or {})},
         capture_output=True,
         text=True,
         check=False,
@@ -102,13 +102,13 @@ def test_missing_keys_are_generated_as_valid_secrets(tmp_path: Path) -> None:
 
 def test_keys_in_the_azd_environment_are_kept(tmp_path: Path) -> None:
     mine = {"SEMCACHE_API_KEYS": "my-own-key-123=acme", "SEMCACHE_ADMIN_KEY": "my-admin-key-456"}
-    run = _run(tmp_path, "ensure-keys.sh", stored=mine, **mine)  # azd also hands them to the hook as env
+    run = _run(tmp_path, "ensure-keys.sh", stored=mine, env=mine)  # azd also hands them to the hook as env
     assert run.code == 0 and run.values == mine and "generated" not in run.out
 
 
 def test_a_key_exported_in_the_shell_is_never_reused_silently(tmp_path: Path) -> None:
     shell = {"SEMCACHE_API_KEYS": "shell-key-0001=someone", "SEMCACHE_ADMIN_KEY": "shell-admin-0001"}
-    run = _run(tmp_path, "ensure-keys.sh", **shell)
+    run = _run(tmp_path, "ensure-keys.sh", env=shell)
     assert run.code == 0, run.out
     assert run.values["SEMCACHE_API_KEYS"] != shell["SEMCACHE_API_KEYS"]
     assert run.values["SEMCACHE_ADMIN_KEY"] != shell["SEMCACHE_ADMIN_KEY"]
@@ -147,12 +147,8 @@ def az(user: str = "user", quota: str = "PayAsYouGo_2014-09-01", roles: str = "O
 
 
 def test_a_ci_service_principal_is_detected(tmp_path: Path) -> None:
-    run = _run(
-        tmp_path,
-        "preflight.sh",
-        AZURE_CLIENT_ID="00000000-0000-0000-0000-000000000001",
-        AZURE_FEDERATED_TOKEN_FILE="/t",
-    )
+    ci = {"AZURE_CLIENT_ID": "00000000-0000-0000-0000-000000000001", "AZURE_FEDERATED_TOKEN_FILE": "/t"}
+    run = _run(tmp_path, "preflight.sh", env=ci)
     assert run.code == 0, run.out
     assert run.values["AZURE_PRINCIPAL_TYPE"] == "ServicePrincipal"
 
