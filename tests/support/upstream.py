@@ -6,9 +6,11 @@ real model cannot produce on demand. Directives in the last user message steer i
   [[sleep:S]]                       wait S seconds before answering
   [[cut]]                           stream a few chunks, then drop the connection mid-answer
   [[refuse]]                        answer with a refusal
+  [[refusalfield]]                  answer as usual, with the API's `refusal` field set beside the text
   [[length]]                        stop with finish_reason "length" (a truncated answer)
   [[empty]]                         answer with no content
   [[slowchunks:S]]                  wait S seconds between chunks
+  [[hold]]                          set `state.held` on arrival, answer only once the test sets `state.release`
 
 Otherwise the answer is `answers[prompt]` if a test set one, else "Answer to: <prompt>".
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 import time
 import uuid
 from collections import Counter
@@ -40,6 +43,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from tests.support.live import LiveServer
 
+#: The `refusal` field's text under [[refusalfield]] (the answer's own text stays an ordinary answer).
+REFUSAL = "I can't provide that."
 _DIRECTIVE = re.compile(r"\[\[(\w+)(?::([\d.]+))?\]\]")
 
 
@@ -123,6 +128,9 @@ class UpstreamState:
     reasoning: bool = False
     #: Reasoning tokens spent per effort (a test makes the model think longer than the service expects).
     spend: dict[str, int] = field(default_factory=lambda: dict(REASONING_SPEND))
+    #: [[hold]]: the upstream has the call (so the service's lookup is done), and may answer it.
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def calls_for(self, fragment: str) -> int:
         return sum(1 for c in self.calls if fragment in _last_user(c))
@@ -165,6 +173,10 @@ def build_app(state: UpstreamState) -> FastAPI:
         if "fail" in directives and state.failures[prompt] < int(directives["fail"]):
             state.failures[prompt] += 1
             return _error(500, "scripted transient failure")
+        if "hold" in directives:
+            state.held.set()
+            released = await asyncio.to_thread(state.release.wait, 60.0)
+            assert released, "[[hold]]: the test never set state.release"
         delay = float(directives.get("sleep") or state.delay_s)
         if delay:
             await asyncio.sleep(delay)
@@ -176,6 +188,7 @@ def build_app(state: UpstreamState) -> FastAPI:
             finish = "length"
         if "empty" in directives:
             answer = ""
+        refusal = REFUSAL if "refusalfield" in directives else None
         model = str(body.get("model") or state.model)
         usage: dict[str, object] = {
             "prompt_tokens": 11,
@@ -203,14 +216,27 @@ def build_app(state: UpstreamState) -> FastAPI:
                     "model": model,
                     "usage": usage,
                     "choices": [
-                        {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": answer}}
+                        {
+                            "index": 0,
+                            "finish_reason": finish,
+                            "message": {"role": "assistant", "content": answer, "refusal": refusal},
+                        }
                     ],
                 }
             )
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         chunk_delay = float(directives.get("slowchunks") or state.chunk_delay_s)
         return StreamingResponse(
-            _stream(state, model, answer, finish, usage if include_usage else None, chunk_delay, "cut" in directives),
+            _stream(
+                state,
+                model,
+                answer,
+                finish,
+                usage if include_usage else None,
+                chunk_delay,
+                "cut" in directives,
+                refusal,
+            ),
             media_type="text/event-stream",
         )
 
@@ -287,6 +313,7 @@ async def _stream(
     usage: dict[str, object] | None,
     chunk_delay: float,
     cut: bool,
+    refusal: str | None = None,
 ) -> AsyncIterator[bytes]:
     cid, created = "chatcmpl-" + uuid.uuid4().hex[:12], int(time.time())
 
@@ -309,7 +336,7 @@ async def _stream(
                 raise ConnectionResetError("scripted cut")  # uvicorn drops the connection mid-body
             if chunk_delay:
                 await asyncio.sleep(chunk_delay)
-            yield event({"content": word})
+            yield event({"content": word, "refusal": refusal} if refusal and i == 0 else {"content": word})
         yield event({}, finish)
         if usage is not None:
             tail = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model, "choices": []}

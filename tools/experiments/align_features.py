@@ -8,7 +8,7 @@ looks like, and the embedder's own hidden states can say so. This adds up to two
 
     python -m tools.experiments.align_features both ../shared/data --out /tmp/align.md
 
-Measured 2026-11-29 (README "What was tried and not kept"): neither pays under cross-validation; the fitted
+Measured 2026-11-29 (docs/decisions.md): neither pays under cross-validation; the fitted
 weights stay near zero and the held-out figures move within a row or two per file.
 """
 

@@ -40,9 +40,11 @@ NEAR_MISSES = [
 @pytest.fixture(scope="module")
 async def embedder() -> AsyncIterator[LocalEmbedder]:
     local = local_embedder(Settings())
-    await local.start()
-    yield local
-    await local.aclose()
+    try:
+        await local.start()
+        yield local
+    finally:
+        await local.aclose()
 
 
 async def decide(embedder: LocalEmbedder, stored: str, query: str) -> tuple[float, bool]:
