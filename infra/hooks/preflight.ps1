@@ -59,7 +59,8 @@ if (-not $haveAz) {
         Say "subscription $sub is a free trial ($quota): ACR refuses remote builds (TasksOperationsNotAllowed)."
         docker info *> $null
         if ($LASTEXITCODE -eq 0) {
-            Say '  your local Docker will build the image instead (azd falls back to it).'
+            Say '  your local Docker will build the image instead: azd falls back to it on TasksOperationsNotAllowed'
+            Say '  (azure-dev #9939); with an older azd, set remoteBuild: false in azure.yaml.'
         } else {
             Say '  and no Docker daemon answers here, so `azd deploy` could not build the image.'
             Say '  start Docker (or install it) and run azd again, or upgrade to pay-as-you-go. Nothing was created.'

@@ -74,7 +74,8 @@ check_remote_build() {
     FreeTrial*)
       say "subscription $sub is a free trial ($quota): ACR refuses remote builds (TasksOperationsNotAllowed)."
       if docker info >/dev/null 2>&1; then
-        say "  your local Docker will build the image instead (azd falls back to it)."
+        say "  your local Docker will build the image instead: azd falls back to it on TasksOperationsNotAllowed"
+        say "  (azure-dev #9939); with an older azd, set remoteBuild: false in azure.yaml."
       else
         say "  and no Docker daemon answers here, so \`azd deploy\` could not build the image."
         say "  start Docker (or install it) and run azd again, or upgrade to pay-as-you-go. Nothing was created."
