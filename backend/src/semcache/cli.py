@@ -102,10 +102,10 @@ def _redis(args: argparse.Namespace) -> int:
 
 
 def _plugins() -> list[ModuleType]:
-    """Subcommands that live beside their own code in the package (quality: eval/calibrate; import/export)."""
+    """Subcommands that live beside their own code in the package (calibration: eval/calibrate; import/export)."""
     import importlib
 
-    return [importlib.import_module(name) for name in ("semcache.quality.cli", "semcache.transfer_cli")]
+    return [importlib.import_module(name) for name in ("semcache.calibration.cli", "semcache.transfer_cli")]
 
 
 #: Subcommands that are folders of the repository, not of the installed package. They run as

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from openai.types.chat import ChatCompletionChunk
 
 from semcache.cache.semantic import Lookup
-from semcache.normalize import KeyPlan, entry_id, normalize_text
+from semcache.intake import CacheTarget  # re-exported: where the flow's events name the request's target
 from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus
 
 __all__ = [
@@ -56,19 +56,6 @@ ColumnEvent = ColumnStart | CacheDocument | Delta | ColumnDone
 
 
 @dataclass
-class CacheTarget:
-    """Where a request's answer lives in the cache: its key plan and hard scope."""
-
-    plan: KeyPlan
-    scope: dict[str, str]
-    tenant: str
-
-    @property
-    def entry_id(self) -> str | None:
-        return entry_id(normalize_text(self.plan.text), self.scope) if self.plan.text is not None else None
-
-
-@dataclass
 class GatewayAnswer:
     """A gateway request once its lookup is known: the document (for the response headers), then its events.
 
@@ -90,6 +77,11 @@ class GatewayAnswer:
     @property
     def replayed(self) -> bool:
         return self.document.lookup is not None and self.document.lookup.hit
+
+    def usage(self, result: ColumnResult) -> tuple[int, int]:
+        """(prompt, completion) tokens the caller is billed, decided here for every wire format: a replayed
+        answer costs none."""
+        return (0, 0) if self.replayed else (result.prompt_tokens, result.completion_tokens)
 
     @property
     def entry_model(self) -> str:

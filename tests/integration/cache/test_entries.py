@@ -177,7 +177,8 @@ async def test_detail_feedback_and_probe(client: httpx.AsyncClient) -> None:
     assert probe["would_hit"] and probe["source"] == "exact"
     probe = (await client.post(f"/cache/entries/{entry['id']}/probe", json={"prompt": "How do I bake bread?"})).json()
     assert not probe["would_hit"] and not probe["within_threshold"] and "threshold" in probe["reason"]
-    assert (await client.get("/cache/stats")).json()["hits"] == 0  # probing counts nothing
+    stats = (await client.get("/cache/stats")).json()
+    assert (stats["hits"], stats["misses"]) == (0, 0)  # probing counts nothing, neither hit nor miss
     assert (await client.get("/cache/entries/nope-!")).status_code == 422
     assert (await client.get("/cache/entries/abc123")).status_code == 404
 

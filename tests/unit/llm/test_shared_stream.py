@@ -4,9 +4,9 @@ from collections.abc import AsyncIterator
 import pytest
 from openai.types.chat import ChatCompletionChunk
 
+from semcache.api.framing.chat import chunk
 from semcache.errors import LLMError
 from semcache.llm.shared import SharedStream
-from semcache.streaming import chunk
 
 
 async def source(

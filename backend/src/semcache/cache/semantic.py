@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 
+from semcache.cache.availability import Gateable, gated
 from semcache.cache.models import Candidate, Entry, NewEntry
 from semcache.cache.query import describe_query, scope_filter, with_min_created
 from semcache.cache.redis import RedisStore
@@ -95,7 +96,7 @@ def choose(
     return None, rejected
 
 
-class SemanticCache:
+class SemanticCache(Gateable):
     def __init__(
         self,
         store: RedisStore,
@@ -128,13 +129,16 @@ class SemanticCache:
         except CacheUnavailableError:
             pass  # a lost count is better than a failed or slower answer
 
+    @gated
     async def drain(self) -> None:
         while self._counting:
             await asyncio.gather(*list(self._counting), return_exceptions=True)
 
+    @gated
     async def embed(self, text: str) -> Vector:
         return (await embed_keys(self.embedder, [text]))[0]
 
+    @gated
     async def exact(self, prompt: str, scope: Mapping[str, str], *, max_age_s: float | None = None) -> Entry | None:
         return (await self._exact(prompt, scope, max_age_s))[0]
 
@@ -145,6 +149,7 @@ class SemanticCache:
             return None, generation
         return entry, generation
 
+    @gated
     async def lookup(
         self,
         prompt: str,
@@ -156,21 +161,47 @@ class SemanticCache:
         use_exact: bool = True,
         vector: Vector | None = None,
     ) -> Lookup:
+        """What this prompt is served in this scope, counted as a hit (on the entry) or a miss."""
+        result = await self.probe(
+            prompt,
+            scope,
+            distance_threshold=distance_threshold,
+            top_k=top_k,
+            max_age_s=max_age_s,
+            use_exact=use_exact,
+            vector=vector,
+        )
+        if result.match is not None:
+            self._count(result.match.entry.id, result.match.similarity)
+        else:
+            self._count(None)
+        return result
+
+    @gated
+    async def probe(
+        self,
+        prompt: str,
+        scope: Mapping[str, str],
+        *,
+        distance_threshold: float | None = None,
+        top_k: int | None = None,
+        max_age_s: float | None = None,
+        use_exact: bool = True,
+        vector: Vector | None = None,
+    ) -> Lookup:
+        """The lookup's decision, counting nothing (no hit, no miss, no last-hit time): what `lookup` would
+        serve. The entry probe asks it; `lookup` is this plus the count, so the two cannot drift apart."""
         threshold = tighten(self.distance_threshold, distance_threshold)
         generation: int | None = None
         if use_exact and vector is None:
             entry, generation = await self._exact(prompt, scope, max_age_s)
             if entry is not None:
                 match = Candidate(entry, 0.0)
-                self._count(entry.id)
                 return Lookup(True, "exact", match, [match], threshold)
         result = await self._nearest(prompt, scope, threshold, top_k or self.top_k, max_age_s, vector, generation)
         result.match, result.rejected_by_verifier = choose(prompt, result.candidates, threshold, self.verifier)
         if result.match is not None:
             result.hit, result.source = True, "semantic"
-            self._count(result.match.entry.id, result.match.similarity)
-        else:
-            self._count(None)
         return result
 
     async def _nearest(
@@ -200,6 +231,7 @@ class SemanticCache:
         )
         return Lookup(False, None, None, candidates, threshold, vector, query, (t1 - t0) * 1000, (t2 - t1) * 1000)
 
+    @gated
     async def put(
         self,
         prompt: str,

@@ -20,7 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from semcache.api.deps import KEY_REQUIRED, EmbedderDep, GateDep, RawStoreDep, ServiceDep, StartedGateDep
+from semcache.api.deps import KEY_REQUIRED, EmbedderDep, GateDep, LLMDep, RawStoreDep, StartedGateDep
 from semcache.api.memo import Memo
 from semcache.cache.availability import CacheGate, Loading
 from semcache.cache.redis import RedisStore
@@ -151,17 +151,16 @@ ReadinessMemoDep = Annotated[Memo[Checks], Depends(readiness_memo)]
 
 @router.get("/readiness")
 async def readiness(
-    store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, service: ServiceDep, memo: ReadinessMemoDep
+    store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, llm: LLMDep, memo: ReadinessMemoDep
 ) -> JSONResponse:
     """Every dependency, for a load balancer or an operator: Redis, the index, the embedder, the LLM. Redis
     and the index are asked on every call (it costs nothing); the embedder and the LLM, which may be paid
     APIs, once per READINESS_TTL_S while they answer."""
     checks = await run_checks({"redis": store.modules, "index": gate.ensure})
-    paid = {"embedder": lambda: embedder.embed(["readiness probe"]), "llm": service.llm.ping}
+    paid = {"embedder": lambda: embedder.embed(["readiness probe"]), "llm": llm.ping}
     checks |= await memo.get(lambda: run_checks(paid), keep=all_ok)
     ok = all_ok(checks)
-    llm = service.llm
-    body = {
+    body: dict[str, object] = {
         "status": "ready" if ok else "not_ready",
         "checks": checks,
         "llm": {"provider": llm.provider, "model": llm.model},

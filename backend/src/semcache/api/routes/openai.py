@@ -7,22 +7,17 @@ otherwise, in the same wire format either way; x-semcache-* response headers say
 from __future__ import annotations
 
 import base64
-import time
-from collections.abc import AsyncIterator
 
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from openai.types.chat import ChatCompletion
 
-from semcache.api.deps import EmbedderDep, PrincipalDep, ServiceDep
-from semcache.api.errors import error_body
-from semcache.api.routes.cache import scope_for
-from semcache.controls import parse_controls
+from semcache import intake
+from semcache.api.deps import EmbedderDep, IntakeDep, LLMDep, PrincipalDep, ServiceDep
+from semcache.api.framing import chat, gateway
 from semcache.errors import InvalidInputError, LLMError
-from semcache.events import CacheDocument, CacheTarget, ColumnDone, Delta, GatewayAnswer
+from semcache.intake import CacheRequest
 from semcache.llm.tokens import count_text
-from semcache.normalize import KeyRules, plan_key
 from semcache.result import ErrorInfo
 from semcache.schemas.embeddings import (
     EmbeddingItem,
@@ -32,158 +27,43 @@ from semcache.schemas.embeddings import (
 )
 from semcache.schemas.openai import ChatRequest
 from semcache.service import CompletionService
-from semcache.streaming import SSE_DONE, chunk, completion, new_completion_id, sse_data, sse_json, usage_chunk
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
-STATUS = {
-    "hit-exact": "HIT-EXACT",
-    "hit-semantic": "HIT-SEMANTIC",
-    "miss": "MISS",
-    "bypass": "BYPASS",
-    "error": "ERROR",
-}
-
-
-def _target(service: CompletionService, tenant: str, request: ChatRequest, namespace: str) -> CacheTarget:
-    settings = service.settings
-    rules = KeyRules(
-        settings.cache_max_messages,
-        settings.cache_ignore_system_messages,
-        settings.cache_max_temperature,
-        max_chars=settings.max_prompt_chars,
-    )
-    plan = plan_key(request, rules)
-    scope = scope_for(settings, tenant, {"namespace": namespace} if namespace else {})
-    scope["model"] = request.model or service.llm.model
-    if plan.params:
-        scope["params"] = plan.params
-    return CacheTarget(plan, scope, tenant)
-
-
-def _headers(doc: CacheDocument, *, error: bool = False) -> dict[str, str]:
-    lookup = doc.lookup
-    key = "error" if error else ("bypass" if lookup is None else "miss")
-    headers = {}
-    if lookup is not None and lookup.hit and lookup.match is not None:
-        key = f"hit-{lookup.source}"
-        headers["x-semcache-similarity"] = f"{lookup.match.similarity:.4f}"
-        headers["x-semcache-entry"] = lookup.match.entry.id
-        headers["Age"] = str(max(0, int(time.time() - lookup.match.entry.created_at)))
-    headers["x-semcache-status"] = STATUS[key]
-    if doc.reason:
-        headers["x-semcache-reason"] = doc.reason.encode("ascii", "replace").decode()[:200]
-    return headers
-
-
-def _error_response(error: ErrorInfo | None, headers: dict[str, str]) -> JSONResponse:
-    error = error or ErrorInfo.of(LLMError("the LLM failed"))
-    headers = {**headers, "x-semcache-status": "ERROR"}
-    return JSONResponse(error_body(error.code, error.message), error.http_status, headers=headers)
-
 
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatRequest, principal: PrincipalDep, service: ServiceDep, request: Request
+    body: ChatRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, request: Request
 ) -> Response:
-    try:
-        controls, namespace = parse_controls(request.headers)
-    except ValueError as e:
-        raise InvalidInputError(str(e)) from e
-    target = _target(service, principal.tenant, body, namespace)
-    if not target.plan.cacheable and not body.stream:
-        return await _passthrough(service, body, target.plan.reason or "")
-    answer = await service.gateway(body, target, controls)
-    headers = _headers(answer.document)
+    record = intake.chat(rules, principal.tenant, body, request.headers)
+    if record.forward:
+        return await _passthrough(service, record)
+    answer = await service.chat(record)
+    headers = gateway.headers(answer.document)
     if answer.error is not None:
         await answer.close()
-        return _error_response(answer.error, headers)
+        return gateway.error_response(answer.error, headers)
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        return StreamingResponse(_sse(answer, body, include_usage), media_type="text/event-stream", headers=headers)
-    return await _collect(answer, body, headers)
+        stream = chat.stream(answer, body, include_usage)
+        return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+    return await chat.collect(answer, body, headers)
 
 
-async def _sse(answer: GatewayAnswer, body: ChatRequest, include_usage: bool) -> AsyncIterator[bytes]:
-    cid, model, created = new_completion_id(), body.model or "", int(time.time())
-    replay = answer.replayed
-    usage_seen = False
-    async for event in answer.events():
-        if isinstance(event, Delta):
-            if event.chunk is not None:  # a live upstream chunk: forward it as the upstream sent it
-                if event.chunk.usage is not None:
-                    usage_seen = True
-                    if not include_usage:
-                        continue
-                yield sse_data(event.chunk)
-            elif replay:
-                model = model or answer.entry_model
-                yield sse_data(chunk(cid, model, content=event.text, created=created))
-        elif isinstance(event, ColumnDone):
-            result = event.result
-            if result.status == "error":
-                err = result.error or ErrorInfo(code="", message="")
-                yield sse_json({"error": {"message": err.message, "type": err.code, "code": err.code}})
-                return
-            if replay:
-                yield sse_data(chunk(cid, model, finish_reason="stop", created=created))
-            if include_usage and (replay or not usage_seen):
-                prompt = 0 if replay else result.prompt_tokens
-                completion_tokens = 0 if replay else result.completion_tokens
-                yield sse_data(
-                    usage_chunk(
-                        cid,
-                        model or result.model,
-                        prompt_tokens=prompt,
-                        completion_tokens=completion_tokens,
-                        created=created,
-                    )
-                )
-    yield SSE_DONE
-
-
-async def _collect(answer: GatewayAnswer, body: ChatRequest, headers: dict[str, str]) -> Response:
-    parts: list[str] = []
-    cid, created, model = new_completion_id(), int(time.time()), body.model or ""
-    async for event in answer.events():
-        if isinstance(event, Delta):
-            parts.append(event.text)
-            if event.chunk is not None:
-                cid, created, model = event.chunk.id, event.chunk.created, event.chunk.model
-        elif isinstance(event, ColumnDone):
-            result = event.result
-            if result.status == "error":
-                return _error_response(result.error, headers)
-            hit = result.status == "hit"
-            reply = completion(
-                cid,
-                model or result.model,
-                "".join(parts),
-                finish_reason=result.finish_reason or "stop",
-                prompt_tokens=0 if hit else result.prompt_tokens,
-                completion_tokens=0 if hit else result.completion_tokens,
-                created=created,
-            )
-            return JSONResponse(reply.model_dump(exclude_none=True), headers=headers)
-    raise LLMError("the cache column ended without a result")
-
-
-async def _passthrough(service: CompletionService, body: ChatRequest, reason: str) -> Response:
+async def _passthrough(service: CompletionService, record: CacheRequest) -> Response:
     """Requests we never cache (tools, n > 1, ...) go upstream untouched, answer and all."""
+    headers = gateway.bypass_headers(record.target.plan.reason or "")
     try:
-        result: ChatCompletion = await service.llm.complete(service.prepare(body))
+        result = await service.passthrough(record)
     except LLMError as e:
-        return _error_response(ErrorInfo.of(e), {"x-semcache-reason": reason})
-    return JSONResponse(
-        result.model_dump(exclude_none=True), headers={"x-semcache-status": "BYPASS", "x-semcache-reason": reason}
-    )
+        return gateway.error_response(ErrorInfo.of(e), headers)
+    return JSONResponse(result.model_dump(exclude_none=True), headers=headers)
 
 
 @router.get("/models")
-async def models(principal: PrincipalDep, service: ServiceDep) -> dict[str, object]:
-    llm = service.llm
+async def models(principal: PrincipalDep, llm: LLMDep) -> dict[str, object]:
     return {"object": "list", "data": [{"id": llm.model, "object": "model", "created": 0, "owned_by": llm.provider}]}
 
 

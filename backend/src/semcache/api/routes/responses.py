@@ -8,21 +8,14 @@ the chat gateway's; entries are shared with /v1/chat/completions. Requests that 
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator
-
-import openai
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from semcache.api.deps import PrincipalDep, ServiceDep
+from semcache import intake
+from semcache.api.deps import IntakeDep, PrincipalDep, ServiceDep
 from semcache.api.errors import error_body
-from semcache.api.routes.openai import _error_response, _headers, _target
-from semcache.controls import parse_controls
-from semcache.errors import InvalidInputError, LLMError
-from semcache.events import ColumnDone, Delta, GatewayAnswer
-from semcache.llm.openai import OpenAICompatibleLLM, map_error
-from semcache.responses import EventWriter, Usage, new_ids, response_object, to_chat
+from semcache.api.framing import gateway, responses
+from semcache.errors import LLMError
 from semcache.result import ErrorInfo
 from semcache.schemas.responses import ResponsesRequest
 from semcache.service import CompletionService
@@ -34,103 +27,34 @@ router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 @router.post("/responses", response_model=None)
 async def create_response(
-    body: ResponsesRequest, principal: PrincipalDep, service: ServiceDep, request: Request
+    body: ResponsesRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, request: Request
 ) -> Response:
-    try:
-        controls, namespace = parse_controls(request.headers)
-    except ValueError as e:
-        raise InvalidInputError(str(e)) from e
-    translation = to_chat(body)
-    if translation.chat is None:
-        return await _forward(service, body, translation.reason or "not cacheable")
-    chat = translation.chat
-    target = _target(service, principal.tenant, chat, namespace)
-    answer = await service.gateway(chat, target, controls)
-    headers = _headers(answer.document)
+    record = intake.responses(rules, principal.tenant, body, request.headers)
+    if record.forward:
+        return await _forward(service, body, record.target.plan.reason or "not cacheable")
+    answer = await service.chat(record)
+    headers = gateway.headers(answer.document)
     if answer.error is not None:
         await answer.close()
-        return _error_response(answer.error, headers)
-    model = body.model or answer.entry_model or service.llm.model
+        return gateway.error_response(answer.error, headers)
+    model = body.model or answer.entry_model or rules.default_model
     if body.stream:
-        writer = EventWriter(body, model=model)
-        return StreamingResponse(_sse(answer, writer), media_type="text/event-stream", headers=headers)
-    return await _collect(answer, body, model, headers)
-
-
-def _usage(answer: GatewayAnswer, prompt_tokens: int, completion_tokens: int) -> Usage:
-    # A hit costs no tokens, as on the chat gateway.
-    return Usage() if answer.replayed else Usage(prompt_tokens, completion_tokens)
-
-
-async def _sse(answer: GatewayAnswer, writer: EventWriter) -> AsyncIterator[bytes]:
-    yield writer.start()
-    async for event in answer.events():
-        if isinstance(event, Delta) and event.text:
-            yield writer.delta(event.text)
-        elif isinstance(event, ColumnDone):
-            result = event.result
-            if result.status == "error":
-                err = result.error or ErrorInfo.of(LLMError("the LLM failed"))
-                yield writer.fail(err.code, err.message)
-                return
-            usage = _usage(answer, result.prompt_tokens, result.completion_tokens)
-            yield writer.finish(finish_reason=result.finish_reason or "stop", usage=usage)
-
-
-async def _collect(answer: GatewayAnswer, body: ResponsesRequest, model: str, headers: dict[str, str]) -> Response:
-    parts: list[str] = []
-    started = time.time()
-    async for event in answer.events():
-        if isinstance(event, Delta):
-            parts.append(event.text)
-        elif isinstance(event, ColumnDone):
-            result = event.result
-            if result.status == "error":
-                return _error_response(result.error, headers)
-            # A hit costs no tokens, as on the chat gateway.
-            usage = Usage() if result.status == "hit" else Usage(result.prompt_tokens, result.completion_tokens)
-            reply = response_object(
-                body,
-                ids=new_ids(),
-                model=model,
-                created_at=started,
-                text="".join(parts),
-                finish_reason=result.finish_reason or "stop",
-                usage=usage,
-            )
-            return JSONResponse(reply, headers=headers)
-    raise LLMError("the cache column ended without a result")
+        writer = responses.EventWriter(body, model=model)
+        return StreamingResponse(responses.stream(answer, writer), media_type="text/event-stream", headers=headers)
+    return await responses.collect(answer, body, model, headers)
 
 
 # --- requests we do not cache: the upstream's own /responses, as sent ----------------------------------
 
 
 async def _forward(service: CompletionService, body: ResponsesRequest, reason: str) -> Response:
-    headers = {"x-semcache-status": "BYPASS", "x-semcache-reason": reason.encode("ascii", "replace").decode()[:200]}
-    llm = service.llm
-    if not isinstance(llm, OpenAICompatibleLLM):
-        return JSONResponse(error_body("llm_error", "no upstream LLM is configured"), 503, headers=headers)
-    payload = body.model_dump(exclude_none=True)
-    payload["model"] = llm.upstream_model(body.model)
+    headers = gateway.bypass_headers(reason)
     try:
-        if not body.stream:
-            raw = await llm.client.responses.with_raw_response.create(extra_body=payload)
-            content = await raw.http_response.aread()
-            return Response(content, raw.http_response.status_code, headers=headers, media_type="application/json")
-        stream = llm.client.responses.with_streaming_response.create(extra_body=payload)
-        upstream = await stream.__aenter__()
-    except openai.APIStatusError as e:
-        # The upstream's own error, as it sent it: the caller asked for its API.
-        return Response(e.response.content, e.status_code, headers=headers, media_type="application/json")
-    except Exception as e:
-        err = map_error(e)
-        return _error_response(ErrorInfo.of(err), headers)
-
-    async def relay() -> AsyncIterator[bytes]:
-        try:
-            async for piece in upstream.http_response.aiter_bytes():
-                yield piece
-        finally:
-            await stream.__aexit__(None, None, None)
-
-    return StreamingResponse(relay(), media_type="text/event-stream", headers=headers)
+        relayed = await service.relay_responses(body.model_dump(exclude_none=True), stream=bool(body.stream))
+    except LLMError as e:
+        return gateway.error_response(ErrorInfo.of(e), headers)
+    if relayed is None:
+        return JSONResponse(error_body("llm_error", "no upstream LLM is configured"), 503, headers=headers)
+    if relayed.stream is None:
+        return Response(relayed.content, relayed.status_code, headers=headers, media_type="application/json")
+    return StreamingResponse(relayed.stream, media_type="text/event-stream", headers=headers)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from semcache.cache.models import Candidate, Entry
+from semcache.calibration.metrics import Observed
+from semcache.calibration.online import score_online
 from semcache.config import Settings
 from semcache.errors import CacheUnavailableError
-from semcache.quality import feedback
-from semcache.quality.metrics import Observed
-from semcache.quality.online import score_online
+from semcache.verify import feedback
 from semcache.verify.bound import MAX_OBSERVATIONS, Observation
 from semcache.verify.verifier import build_verifier
 from tests.support.fakes import MemoryVerdicts

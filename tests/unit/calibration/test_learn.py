@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from semcache.cache.models import Candidate, Entry
-from semcache.quality import crossval, learn
-from semcache.quality.metrics import Observed, score, verdicts
-from semcache.quality.table import build, metrics, served_mask
+from semcache.calibration import crossval, learn
+from semcache.calibration.metrics import Observed, score, verdicts
+from semcache.calibration.table import build, metrics, served_mask
 from semcache.verify.verifier import make_verifier, parse_guards
 
 

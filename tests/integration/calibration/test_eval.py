@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from semcache.cache.semantic import SemanticCache
+from semcache.calibration.eval import FileResult, evaluate
+from semcache.calibration.metrics import Observed, served, verdicts
+from semcache.calibration.pairs import Pair, parse_pairs
+from semcache.calibration.runner import Bench, observe, open_bench
 from semcache.config import Settings
-from semcache.quality.eval import FileResult, evaluate
-from semcache.quality.metrics import Observed, served, verdicts
-from semcache.quality.pairs import Pair, parse_pairs
-from semcache.quality.runner import Bench, observe, open_bench
 from semcache.verify.verifier import build_verifier
 from tests.conftest import make_settings
 from tests.support.shared import require_shared

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from semcache.quality.metrics import Metrics, Observed, Verdicts, best_within, curve, grid
+from semcache.calibration.metrics import Metrics, Observed, Verdicts, best_within, curve, grid
 
 __all__ = ["pick", "recommend", "write_env"]
 

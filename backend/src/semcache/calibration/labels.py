@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from semcache.calibration.pairs import Pair
 from semcache.normalize import normalize_text
-from semcache.quality.pairs import Pair
 
 __all__ = ["Equivalence"]
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 
 from semcache.cache.models import Candidate
 from semcache.cache.semantic import Verifier, choose
-from semcache.quality import feedback
-from semcache.quality.metrics import Metrics, Observed
+from semcache.calibration.metrics import Metrics, Observed
+from semcache.verify import feedback
 
 __all__ = ["Stream", "replay", "score_online"]
 

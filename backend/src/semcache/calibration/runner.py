@@ -17,14 +17,14 @@ from pathlib import Path
 
 from semcache.cache.redis import RedisStore
 from semcache.cache.semantic import SemanticCache, embed_keys
+from semcache.calibration.labels import Equivalence
+from semcache.calibration.metrics import Observed
+from semcache.calibration.pairs import Pair
 from semcache.config import Settings
 from semcache.embeddings.base import Embedder, Vector
 from semcache.embeddings.factory import start_embedder
 from semcache.local.redis import EmbeddedRedis
 from semcache.normalize import entry_id, normalize_text
-from semcache.quality.labels import Equivalence
-from semcache.quality.metrics import Observed
-from semcache.quality.pairs import Pair
 from semcache.runtime import index_specs, redis_client
 
 __all__ = ["Bench", "observe", "open_bench"]

@@ -7,10 +7,10 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from semcache.quality.crossval import Fold
-from semcache.quality.metrics import Observed
-from semcache.quality.online import Stream, replay
-from semcache.quality.report import pct
+from semcache.calibration.crossval import Fold
+from semcache.calibration.metrics import Observed
+from semcache.calibration.online import Stream, replay
+from semcache.calibration.report import pct
 from semcache.verify.verifier import make_verifier, parse_guards
 
 __all__ = ["BoundRow", "bound_row", "bound_section"]
@@ -78,7 +78,7 @@ def bound_section(rows: Sequence[BoundRow]) -> list[str]:
     return ["## Error-bounded thresholds (CACHE_MAX_ERROR), replayed as a stream\n", METHOD, bound_table(rows)]
 
 
-METHOD = f"""Each file's lookups replayed one by one in a seeded shuffled order (`quality/online.py`), each
+METHOD = f"""Each file's lookups replayed one by one in a seeded shuffled order (`calibration/online.py`), each
 decided with the per-entry state the rows before it left (`verify/bound.py`): an entry is served only
 while the estimated chance of a wrong answer stays within the bound, the estimate starting from the pair
 model's doubt (the model of the cross-validation fold, fitted without this file) and updated by that

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from semcache.quality.bounded import BoundRow, bound_section
-from semcache.quality.crossval import Fold
-from semcache.quality.learn import Choice
-from semcache.quality.report import pct, versus_static
+from semcache.calibration.bounded import BoundRow, bound_section
+from semcache.calibration.crossval import Fold
+from semcache.calibration.learn import Choice
+from semcache.calibration.report import pct, versus_static
 from semcache.verify.features import NAMES
 
 __all__ = ["IN_SAMPLE", "CrossValidation", "cv_section"]
@@ -64,7 +64,7 @@ def cv_section(cv: CrossValidation, target: float) -> list[str]:
 
 CV_METHOD = """Leave one file out: the pair model's weights (a logistic regression over the similarity and the features
 of `verify/features.py`), the similarity threshold, the model's cut-off and which hand-written guards
-still run on top of it are all fitted on the other files (`quality/learn.py`: the highest mean hit rate
+still run on top of it are all fitted on the other files (`calibration/learn.py`: the highest mean hit rate
 whose mean wrong-answer rate over those files is within half the target, a margin for data it has not
 seen), then scored once on the file left out. No number in this table comes from a file that took part
 in choosing its setting. The static baseline, in contrast, is the best threshold *on the held-out file

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from semcache.cache.models import Candidate, Entry
+from semcache.calibration.calibrate import recommend, write_env
+from semcache.calibration.labels import Equivalence
+from semcache.calibration.metrics import Metrics, Observed, best_within, curve, score, verdicts
+from semcache.calibration.pairs import Pair, parse_pairs, sample
 from semcache.config import Settings
-from semcache.quality.calibrate import recommend, write_env
-from semcache.quality.labels import Equivalence
-from semcache.quality.metrics import Metrics, Observed, best_within, curve, score, verdicts
-from semcache.quality.pairs import Pair, parse_pairs, sample
 from semcache.verify.verifier import build_verifier, parse_guards
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from semcache.quality.learn import CUTOFFS, Choice, fit, score_choice
-from semcache.quality.metrics import Metrics, best_within, grid
-from semcache.quality.table import Table, static_curve
+from semcache.calibration.learn import CUTOFFS, Choice, fit, score_choice
+from semcache.calibration.metrics import Metrics, best_within, grid
+from semcache.calibration.table import Table, static_curve
 
 __all__ = ["Fold", "leave_one_file_out"]
 

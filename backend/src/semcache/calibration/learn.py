@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from semcache.quality.metrics import Metrics
-from semcache.quality.table import Floats, Table, metrics, served_mask
+from semcache.calibration.metrics import Metrics
+from semcache.calibration.table import Floats, Table, metrics, served_mask
 from semcache.verify.guards import ALL
 from semcache.verify.model import PairModel
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from semcache.cache.semantic import Verifier
+from semcache.calibration.metrics import Metrics, Observed, best_within, curve, grid, score, verdicts
+from semcache.calibration.online import score_online
+from semcache.calibration.pairs import Pair, has_negatives, load_pairs
+from semcache.calibration.runner import Bench, observe, open_bench
 from semcache.config import Settings
-from semcache.quality.metrics import Metrics, Observed, best_within, curve, grid, score, verdicts
-from semcache.quality.online import score_online
-from semcache.quality.pairs import Pair, has_negatives, load_pairs
-from semcache.quality.runner import Bench, observe, open_bench
 from semcache.verify.verifier import build_verifier
 
 __all__ = ["FileObservations", "FileResult", "data_files", "evaluate", "evaluate_all", "observe_all", "observe_file"]

@@ -9,19 +9,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from semcache.calibration import report
+from semcache.calibration.bounded import bound_row
+from semcache.calibration.calibrate import pick, recommend, write_env
+from semcache.calibration.crossval import leave_one_file_out
+from semcache.calibration.cvreport import IN_SAMPLE, CrossValidation, cv_section
+from semcache.calibration.eval import FileObservations, FileResult, data_files, evaluate_all, observe_all, observe_file
+from semcache.calibration.latency import verifier_latency
+from semcache.calibration.learn import fit
+from semcache.calibration.metrics import Metrics, verdicts
+from semcache.calibration.pairs import has_negatives
+from semcache.calibration.runner import open_bench
+from semcache.calibration.table import build
 from semcache.config import Settings
-from semcache.quality import report
-from semcache.quality.bounded import bound_row
-from semcache.quality.calibrate import pick, recommend, write_env
-from semcache.quality.crossval import leave_one_file_out
-from semcache.quality.cvreport import IN_SAMPLE, CrossValidation, cv_section
-from semcache.quality.eval import FileObservations, FileResult, data_files, evaluate_all, observe_all, observe_file
-from semcache.quality.latency import verifier_latency
-from semcache.quality.learn import fit
-from semcache.quality.metrics import Metrics, verdicts
-from semcache.quality.pairs import has_negatives
-from semcache.quality.runner import open_bench
-from semcache.quality.table import build
 from semcache.verify.verifier import build_verifier
 
 __all__ = ["register"]
@@ -197,7 +197,7 @@ FEEDBACK = """
 
 The same lookups replayed in file order at the shipped defaults, each served hit reported back with its
 similarity as a client would (`correct` from the labels), so every entry served wrongly is then served
-only to queries closer than that one (`quality/feedback.py`). Each row is decided with the reports of the
+only to queries closer than that one (`verify/feedback.py`). Each row is decided with the reports of the
 rows before it only, so every first wrong answer still counts. This is the best case: it assumes every
 hit is judged; without reports the figures are those of the summary above.
 """
@@ -208,7 +208,7 @@ LATENCY = """
 
 The verifier (guards, pair model, the feedback bar and, if set, the error bound) runs in-process on the
 nearest candidate within the threshold only: exact hits and clear misses never reach it. Timed with
-time.perf_counter per call, the tokenizer's cache cleared before each call (`quality/latency.py`); the
+time.perf_counter per call, the tokenizer's cache cleared before each call (`calibration/latency.py`); the
 target is <= 3 ms p50 added to a semantic hit it runs on. Measured on this machine while the eval ran.
 """
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from semcache.quality.eval import FileResult
-from semcache.quality.metrics import Metrics, best_within
+from semcache.calibration.eval import FileResult
+from semcache.calibration.metrics import Metrics, best_within
 
 __all__ = ["curve_table", "feedback_table", "pct", "summary_table", "svg_plot", "versus_static"]
 

@@ -4,8 +4,8 @@ rows before it left, from client reports, exploration or comparisons on misses."
 from __future__ import annotations
 
 from semcache.cache.models import Candidate, Entry
-from semcache.quality.metrics import Observed
-from semcache.quality.online import replay
+from semcache.calibration.metrics import Observed
+from semcache.calibration.online import replay
 from semcache.verify.features import NAMES
 from semcache.verify.model import PairModel
 from semcache.verify.verifier import make_verifier

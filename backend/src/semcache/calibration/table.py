@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from semcache.quality.metrics import Metrics, Observed
+from semcache.calibration.metrics import Metrics, Observed
 from semcache.verify.context import is_conversation
 from semcache.verify.features import NAMES, vector
 from semcache.verify.guards import ALL, split
