@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 LOCKS := backend/locks
 UV_VERSION := 0.13.8
 
-.PHONY: run test install install-test lint typecheck lock lock-upgrade clean
+.PHONY: run test install install-test lint typecheck lock lock-upgrade clean check-models
 
 # `make run HOST=0.0.0.0 PORT=8080` passes them as flags; without them `semcache serve` takes HOST/PORT from
 # the environment or .env, else 127.0.0.1:8000 (config.py), and says which it used. Make exports them to the
@@ -68,6 +68,12 @@ lock: $(BIN)/python
 	$(UV_COMPILE) --no-deps $(LOCKS)/data.in -o $(LOCKS)/data.txt
 	$(UV_COMPILE) --no-deps $(LOCKS)/model.in -o $(LOCKS)/model.txt
 	$(UV_COMPILE) $(LOCKS)/build.in -o $(LOCKS)/build.txt
+
+# Asks Azure (az CLI, signed in) whether the models infra/ deploys by default are still deployable in their
+# region: lifecycle, SKU, retirement date. Manual, before `azd provision`: it needs a network and a login,
+# so it never runs in CI or the tests. Standard library only: no venv needed. See docs/deployment.md.
+check-models:
+	$(PY) -m tools.check_models
 
 clean:
 	rm -rf $(VENV) .semcache

@@ -25,9 +25,13 @@ param openAiLocation string = 'eastus2'
 @description('Object ID of the developer running azd (AZURE_PRINCIPAL_ID), granted OpenAI access for local runs. Empty: nobody.')
 param principalId string = ''
 
-@description('Principal type of principalId.')
+@description('Principal type of principalId: the preprovision hook sets AZURE_PRINCIPAL_TYPE to ServicePrincipal when azd signed in as one (CI); a wrong type fails the role assignment with UnmatchedPrincipalType.')
 @allowed(['User', 'Group', 'ServicePrincipal'])
 param principalType string = 'User'
+
+@description('demo (default): Redis without a replica and the app scaled to zero when idle. production: Redis high availability and one replica always running.')
+@allowed(['demo', 'production'])
+param deploymentProfile string = 'demo'
 
 @description('Whether the backend app exists already (azd sets SERVICE_BACKEND_RESOURCE_EXISTS).')
 param backendExists bool = false
@@ -83,26 +87,37 @@ param embeddingProvider string = 'azure'
 @description('Azure Managed Redis SKU. Balanced_B0 holds ~56k entries at 512 dimensions (infra/defaults.json, redis_sizing).')
 param redisSkuName string = 'Balanced_B0'
 
-@description('Redis high availability (a replica on a second node).')
-param redisHighAvailability bool = true
+@description('Redis high availability (a replica on a second node; about doubles the Redis cost). Default: on for the production profile only.')
+param redisHighAvailability bool = deploymentProfile == 'production'
 
 @description('Authenticate to Redis with Entra ID (true) or access keys (false).')
 param redisUseEntraId bool = true
 
-@description('Replica bounds of the backend Container App.')
+@description('Replica bounds of the backend Container App. Default minimum: 0 for the demo profile (nothing runs, nothing is billed for the app while idle; the first request waits for a start), 1 for production.')
 @minValue(0)
-param backendMinReplicas int = 1
+param backendMinReplicas int = deploymentProfile == 'production' ? 1 : 0
 
 @minValue(1)
 param backendMaxReplicas int = 3
 
-@description('SEMCACHE_API_KEYS for the deployed API. azd fills it (infra/hooks/ensure-keys); empty: open API.')
+@description('SEMCACHE_API_KEYS for the deployed API. azd fills it (infra/hooks/ensure-keys); empty with no admin key: the deployment is refused unless allowAnonymous is true.')
 @secure()
 param semcacheApiKeys string = ''
 
 @description('SEMCACHE_ADMIN_KEY for the deployed API. azd fills it (infra/hooks/ensure-keys); empty: no admin API.')
 @secure()
 param semcacheAdminKey string = ''
+
+@description('Deploy the API with no key at all: anyone who finds its URL can spend the Azure OpenAI quota. Off: a deployment without keys stops before anything is created.')
+param allowAnonymous bool = false
+
+@description('LLM_REASONING_EFFORT of a GPT-5 class chat model: low keeps the demo fast and cheap (gpt-5.4-mini takes low, medium, high; the app checks the value against the model at start).')
+@allowed(['minimal', 'low', 'medium', 'high'])
+param chatReasoningEffort string = 'low'
+
+@description('LLM_MAX_TOKENS: the visible answer of /ask. For a GPT-5 class model the app adds room for reasoning on top (semcache/llm/budget.py).')
+@minValue(16)
+param llmMaxTokens int = 256
 
 var tags = {
   'azd-env-name': environmentName
@@ -112,10 +127,17 @@ var tags = {
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var appPort = 8000
 
+// An open API is never an accident. With no key, ARM stops at the first resource, the resource group, before
+// anything is created or billed, unless allowAnonymous says so. (tests/infra/test_bicep_guards.py evaluates it.)
+var openApi = empty(semcacheApiKeys) && empty(semcacheAdminKey)
+var rgTags = openApi && !allowAnonymous
+  ? fail('semcacheApiKeys and semcacheAdminKey are both empty: the API would be open to anyone. Deploy with azd (its preprovision hook creates keys), pass keys, or set allowAnonymous=true to deploy an open API on purpose.')
+  : tags
+
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
   location: location
-  tags: tags
+  tags: rgTags
 }
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -216,6 +238,8 @@ module backend 'modules/backend-app.bicep' = {
     openAiEndpoint: openAi.outputs.endpoint
     chatDeploymentName: openAi.outputs.chatDeploymentName
     chatIsGpt5: startsWith(chatModelName, 'gpt-5')
+    reasoningEffort: chatReasoningEffort
+    maxTokens: llmMaxTokens
     openAiApiVersion: openAiApiVersion
     embeddingDeploymentName: openAi.outputs.embeddingDeploymentName
     embeddingProvider: embeddingProvider

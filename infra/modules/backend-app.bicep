@@ -58,6 +58,12 @@ param chatDeploymentName string
 @description('Whether the chat deployment is a GPT-5-family model (the app then uses AZURE_OPENAI_GPT5_MODEL).')
 param chatIsGpt5 bool = false
 
+@description('LLM_REASONING_EFFORT, set for a GPT-5 class model only.')
+param reasoningEffort string = 'low'
+
+@description('LLM_MAX_TOKENS: the visible answer of /ask (a reasoning model gets room for reasoning on top).')
+param maxTokens int = 256
+
 @description('AZURE_OPENAI_API_VERSION: the data-plane API version the app calls.')
 param openAiApiVersion string
 
@@ -94,8 +100,17 @@ param apiKeys string = ''
 @secure()
 param adminKey string = ''
 
-// Shown until the first `azd deploy` pushes the real image.
-var placeholderImage = 'mcr.microsoft.com/azuredocs/containerapps-helloworld:latest'
+// Shown until the first `azd deploy` pushes the real image. `azd deploy` swaps only the image: the ingress port,
+// probes and env of this first revision stay until the next `azd provision`. So the placeholder must answer
+// on the app's port (the ASP.NET sample listens where ASPNETCORE_HTTP_PORTS says; the variable is harmless to
+// the app), and this revision has no HTTP probes (the sample has no /health/*): Container Apps then probes
+// the ingress port over TCP, which both the placeholder and the app pass. The next provision (exists=true)
+// adds the app's own probes. tests/infra/test_container_app_probes.py holds the ports together.
+var placeholder = {
+  image: 'mcr.microsoft.com/dotnet/samples:aspnetapp'
+  port: appPort
+  portVariable: 'ASPNETCORE_HTTP_PORTS'
+}
 
 resource existingApp 'Microsoft.App/containerApps@2025-07-01' existing = if (exists) {
   name: name
@@ -182,6 +197,10 @@ var baseEnv = [
     value: 'azure'
   }
   {
+    name: 'LLM_MAX_TOKENS'
+    value: string(maxTokens)
+  }
+  {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
     secretRef: 'appinsights-connection-string'
   }
@@ -196,6 +215,11 @@ var chatEnv = chatIsGpt5
       {
         name: 'AZURE_OPENAI_GPT5_MODEL'
         value: chatDeploymentName
+      }
+      {
+        // A low effort keeps short answers within LLM_MAX_TOKENS plus the app's reasoning room.
+        name: 'LLM_REASONING_EFFORT'
+        value: reasoningEffort
       }
     ]
   : [
@@ -213,6 +237,12 @@ var embeddingEnv = embeddingProvider == 'azure'
       }
     ]
   : []
+var placeholderEnv = [
+  {
+    name: placeholder.portVariable
+    value: string(placeholder.port)
+  }
+]
 var apiKeyEnv = empty(apiKeys) ? [] : [
   {
     name: 'SEMCACHE_API_KEYS'
@@ -223,6 +253,45 @@ var adminKeyEnv = empty(adminKey) ? [] : [
   {
     name: 'SEMCACHE_ADMIN_KEY'
     secretRef: 'semcache-admin-key'
+  }
+]
+
+// The probe contract (api/routes/health.py): /health/live is 200 while the process serves HTTP, /health/ready
+// while it can answer, also with Redis down, loading or full (it then bypasses the cache). So a Redis outage
+// neither restarts replicas nor takes them out of load balancing. timeoutSeconds 5: the 1 s default is below
+// the app's 2 s Redis timeout.
+var appProbes = [
+  {
+    // Generous: the first start loads the ONNX embedder.
+    type: 'Startup'
+    httpGet: {
+      path: '/health/live'
+      port: appPort
+    }
+    initialDelaySeconds: 3
+    periodSeconds: 5
+    timeoutSeconds: 5
+    failureThreshold: 24
+  }
+  {
+    type: 'Liveness'
+    httpGet: {
+      path: '/health/live'
+      port: appPort
+    }
+    periodSeconds: 30
+    timeoutSeconds: 5
+    failureThreshold: 3
+  }
+  {
+    type: 'Readiness'
+    httpGet: {
+      path: '/health/ready'
+      port: appPort
+    }
+    periodSeconds: 10
+    timeoutSeconds: 5
+    failureThreshold: 3
   }
 ]
 
@@ -259,50 +328,15 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
       containers: [
         {
           name: 'backend'
-          image: exists ? existingApp!.properties.template.containers[0].image : placeholderImage
-          env: concat(baseEnv, chatEnv, embeddingEnv, apiKeyEnv, adminKeyEnv)
+          image: exists ? existingApp!.properties.template.containers[0].image : placeholder.image
+          env: concat(baseEnv, chatEnv, embeddingEnv, apiKeyEnv, adminKeyEnv, exists ? [] : placeholderEnv)
           resources: {
             cpu: json(cpu)
             memory: memory
           }
-          // The probe contract (api/routes/health.py): /health/live is 200 while the process serves HTTP,
-          // /health/ready while it can answer, also with Redis down, loading or full (it then bypasses the
-          // cache). So a Redis outage neither restarts replicas nor takes them out of load balancing.
-          // timeoutSeconds 5: the 1 s default is below the app's 2 s Redis timeout.
-          probes: [
-            {
-              // Generous: the first start loads the ONNX embedder.
-              type: 'Startup'
-              httpGet: {
-                path: '/health/live'
-                port: appPort
-              }
-              initialDelaySeconds: 3
-              periodSeconds: 5
-              timeoutSeconds: 5
-              failureThreshold: 24
-            }
-            {
-              type: 'Liveness'
-              httpGet: {
-                path: '/health/live'
-                port: appPort
-              }
-              periodSeconds: 30
-              timeoutSeconds: 5
-              failureThreshold: 3
-            }
-            {
-              type: 'Readiness'
-              httpGet: {
-                path: '/health/ready'
-                port: appPort
-              }
-              periodSeconds: 10
-              timeoutSeconds: 5
-              failureThreshold: 3
-            }
-          ]
+          // None on the placeholder revision (see `placeholder`): Container Apps' default TCP probes on the
+          // ingress port apply to it.
+          probes: exists ? appProbes : []
         }
       ]
       scale: {

@@ -233,3 +233,38 @@ def undefined_references(model: BicepFile) -> dict[str, int]:
         for name, line in model.references.items()
         if name not in model.declared and name not in _BUILTIN_NAMESPACES
     }
+
+
+# --- expression access, for checks that read one declaration's value ------------------------------------
+
+
+def syntax_tree(source: bytes) -> Node:
+    return _parser().parse(source).root_node
+
+
+def declaration_value(root: Node, kind: str, name: str) -> Node:
+    """The value node of `var name = ...` (kind "variable_declaration") or a param's default."""
+    for node in root.named_children:
+        if node.type == kind and _text(node.named_children[0]) == name:
+            return node.named_children[-1]
+    raise KeyError(f"no {kind} {name}")
+
+
+def properties(obj: Node) -> dict[str, Node | None]:
+    """An object literal's properties by key."""
+    return _object_properties(obj)
+
+
+def text(node: Node | None) -> str:
+    return "" if node is None else _text(node)
+
+
+def find_property(root: Node, key: str) -> list[Node]:
+    """Every value of a property named `key`, anywhere below `root`."""
+    return [
+        value
+        for node in _walk(root)
+        if node.type == "object_property" and _property_key(node) == key
+        for value in [_property_value(node)]
+        if value is not None
+    ]

@@ -50,6 +50,20 @@ def test_default_model_is_not_retired(entry: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("entry", MODELS, ids=[m["role"] for m in MODELS])
+def test_retirement_date_is_from_the_recorded_page(entry: dict[str, Any]) -> None:
+    """The date is read from a page whose own date is recorded beside it. A retirement date that is not after
+    that page's date cannot be what the page said of a model it still lists as deployable: stale, or mistyped."""
+    page = dt.date.fromisoformat(entry["retirement_page_date"])
+    retires = dt.date.fromisoformat(entry["retirement_date"])
+    assert page <= dt.date.today(), f"{entry['model']}: page date {page} is in the future"
+    assert retires > page, (
+        f"{entry['model']}: retirement date {retires} is not after the date of the page it was read from ({page}); "
+        f"read it again from {entry['retirement_source']} and record that page's date"
+    )
+    assert entry["lifecycle"] == "Generally Available", "a preview or deprecated model is not a default"
+
+
+@pytest.mark.parametrize("entry", MODELS, ids=[m["role"] for m in MODELS])
 def test_bicep_and_parameters_file_deploy_the_recorded_model(entry: dict[str, Any]) -> None:
     for field, param in (("model", entry["bicep_params"]["name"]), ("version", entry["bicep_params"]["version"])):
         assert bicep_default(param) == entry[field], f"main.bicep {param}"
@@ -90,3 +104,21 @@ def test_the_check_fails_for_a_retired_model() -> None:
     retired = {**MODELS[0], "retirement_date": "2026-10-14", "model": "gpt-4.1-mini"}
     with pytest.raises(AssertionError, match="retired on 2026-10-14"):
         test_default_model_is_not_retired(retired)
+
+
+def test_the_check_fails_for_a_date_older_than_its_page() -> None:
+    # The values this file held before issue 30: a date the 2026-09-02 page no longer gave.
+    stale = {**MODELS[0], "retirement_date": "2026-08-18", "retirement_page_date": "2026-09-02"}
+    with pytest.raises(AssertionError, match="not after the date of the page"):
+        test_retirement_date_is_from_the_recorded_page(stale)
+    undated = {k: v for k, v in MODELS[0].items() if k != "retirement_page_date"}
+    with pytest.raises(KeyError):
+        test_retirement_date_is_from_the_recorded_page(undated)
+
+
+def test_api_version_is_the_recorded_one() -> None:
+    """The data-plane API version the app calls is recorded with its support status and source."""
+    api = DEFAULTS["api_version"]
+    assert bicep_default(api["bicep_param"]) == api["value"]
+    assert api["value"] in (REPO_ROOT / "backend/src/semcache/config.py").read_text()
+    assert api["source"].startswith("https://learn.microsoft.com/") and api["support"]

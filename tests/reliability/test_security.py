@@ -127,7 +127,8 @@ async def test_rate_limit_per_key_in_redis(service_factory: ServiceFactory, redi
         assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"
         assert 1 <= int(r.headers["Retry-After"]) <= 60
         assert (await c.get(f"{a.url}/cache/stats", headers=globex)).status_code == 200  # its own bucket
-        assert (await c.get(f"{a.url}/health")).status_code == 200  # probes are never limited
+        assert (await c.get(f"{a.url}/health/ready")).status_code == 200  # probes are never limited
+        assert (await c.get(f"{a.url}/health", headers=acme)).status_code == 200  # nor is the status
         assert (await c.get(f"{a.url}/cache/stats", headers=bearer("wrong-key-000"))).status_code == 401
     client = aioredis.Redis.from_url(redis_url)
     try:

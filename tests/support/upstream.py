@@ -15,6 +15,13 @@ real model cannot produce on demand. Directives in the last user message steer i
 Otherwise the answer is `answer_for(prompt)` if a test set that and it answers, else `answers[prompt]` if a
 test set one, else "Answer to: <prompt>".
 
+A request for a GPT-5 class model (its name starts with gpt-5, or `state.reasoning` is set) is served the way
+Azure OpenAI serves one: `max_tokens` and non-default sampling parameters are refused with the API's 400s, a
+`reasoning_effort` the model does not take too (gpt-5.4-mini: none, xhigh), and the answer first spends
+hidden reasoning tokens (`REASONING_SPEND` by effort, medium when none is sent) out of
+`max_completion_tokens`. What is left is the visible answer: nothing left gives an empty answer with
+finish_reason "length", as the real model does; the usage reports them in completion_tokens_details.
+
 It also speaks the Responses API (`POST /v1/responses`, streaming and not) for what semcache forwards there
 untouched: with function tools it calls the first one; `[[status:N]]` works as above.
 """
@@ -42,6 +49,70 @@ REFUSAL = "I can't provide that."
 _DIRECTIVE = re.compile(r"\[\[(\w+)(?::([\d.]+))?\]\]")
 
 
+#: Reasoning tokens a short answer spends per effort (the order of what gpt-5-mini reports at each).
+REASONING_SPEND = {"none": 0, "minimal": 40, "low": 300, "medium": 1500, "high": 6000, "xhigh": 12000}
+SAMPLING_DEFAULTS: dict[str, object] = {"temperature": 1, "top_p": 1, "presence_penalty": 0, "frequency_penalty": 0}
+SAMPLING = (*SAMPLING_DEFAULTS, "logprobs", "top_logprobs", "logit_bias")
+#: The efforts a model refuses, as the service answers them (issue 30: gpt-5.4-mini takes neither).
+REFUSED_EFFORTS = {"gpt-5.4-mini": ("none", "xhigh")}
+
+
+def _invalid(param: str, code: str, message: str) -> JSONResponse:
+    body = {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}}
+    return JSONResponse(body, status_code=400)
+
+
+def reasoning_rejects(body: dict[str, object]) -> JSONResponse | None:
+    """The 400 a GPT-5 class model answers to parameters it does not take, or None."""
+    if "max_tokens" in body:
+        return _invalid(
+            "max_tokens",
+            "unsupported_parameter",
+            "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+        )
+    for param in SAMPLING:
+        if param in body and body[param] != SAMPLING_DEFAULTS.get(param):
+            return _invalid(
+                param,
+                "unsupported_value",
+                f"Unsupported value: '{param}' does not support {body[param]} with this model. "
+                "Only the default (1) value is supported.",
+            )
+    effort = body.get("reasoning_effort")
+    model = str(body.get("model") or "")
+    refused = next((v for name, v in REFUSED_EFFORTS.items() if model.startswith(name)), ())
+    if effort in refused or (effort is not None and effort not in REASONING_SPEND):
+        return _invalid(
+            "reasoning_effort",
+            "unsupported_value",
+            f"Unsupported value: 'reasoning_effort' does not support '{effort}' with this model.",
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Spent:
+    """A reasoning model's answer within its budget."""
+
+    text: str
+    finish: str
+    completion_tokens: int
+    reasoning_tokens: int
+
+
+def spend_reasoning(body: dict[str, object], answer: str, finish: str, spend: dict[str, int] | None = None) -> Spent:
+    """Reasoning first, then the visible words, all out of max_completion_tokens (one token per word)."""
+    reasoning = (spend or REASONING_SPEND)[str(body.get("reasoning_effort") or "medium")]
+    limit = body.get("max_completion_tokens")
+    words = _words(answer) if answer else []
+    if not isinstance(limit, int) or reasoning + len(words) <= limit:
+        return Spent(answer, finish, reasoning + len(words), reasoning)
+    if reasoning >= limit:
+        return Spent("", "length", limit, limit)
+    return Spent("".join(words[: limit - reasoning]), "length", limit, reasoning)
+
+
 @dataclass
 class UpstreamState:
     answers: dict[str, str] = field(default_factory=dict)
@@ -58,6 +129,10 @@ class UpstreamState:
     answer_for: Callable[[str], str | None] | None = None
     #: When set, every chat call fails with this HTTP status (as `[[status:N]]` does for one prompt).
     error_status: int | None = None
+    #: Serve every request as a GPT-5 class model, whatever its name.
+    reasoning: bool = False
+    #: Reasoning tokens spent per effort (a test makes the model think longer than the service expects).
+    spend: dict[str, int] = field(default_factory=lambda: dict(REASONING_SPEND))
     #: [[hold]]: the upstream has the call (so the service's lookup is done), and may answer it.
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
@@ -121,11 +196,22 @@ def build_app(state: UpstreamState) -> FastAPI:
             answer = ""
         refusal = REFUSAL if "refusalfield" in directives else None
         model = str(body.get("model") or state.model)
-        usage = {
+        usage: dict[str, object] = {
             "prompt_tokens": 11,
             "completion_tokens": len(_words(answer)),
             "total_tokens": 11 + len(_words(answer)),
         }
+        if state.reasoning or model.startswith("gpt-5"):
+            if (rejection := reasoning_rejects(body)) is not None:
+                return rejection
+            spent = spend_reasoning(body, answer, finish, state.spend)
+            answer, finish = spent.text, spent.finish
+            usage = {
+                "prompt_tokens": 11,
+                "completion_tokens": spent.completion_tokens,
+                "total_tokens": 11 + spent.completion_tokens,
+                "completion_tokens_details": {"reasoning_tokens": spent.reasoning_tokens},
+            }
         if not body.get("stream"):
             state.completed += 1
             return JSONResponse(
@@ -230,7 +316,7 @@ async def _stream(
     model: str,
     answer: str,
     finish: str,
-    usage: dict[str, int] | None,
+    usage: dict[str, object] | None,
     chunk_delay: float,
     cut: bool,
     refusal: str | None = None,

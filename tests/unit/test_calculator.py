@@ -14,7 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from semcache.api import errors
+from semcache.api.deps import get_keyring
 from semcache.api.routes import calculator
+from semcache.auth import KeyRing
 from semcache.calculator import (
     GIB,
     HEADROOM,
@@ -183,11 +185,17 @@ def test_malformed_tables_are_rejected() -> None:
 # --- the HTTP wire ------------------------------------------------------------------------------
 
 
+async def open_keyring() -> KeyRing:
+    return KeyRing()
+
+
 @pytest.fixture
 def client() -> httpx.AsyncClient:
     app = FastAPI()
     errors.install(app)
     app.include_router(calculator.router)
+    # The router takes a key once keys are set; here none are (an open keyring), as in a default run.
+    app.dependency_overrides[get_keyring] = open_keyring
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://calc")
 
 

@@ -97,7 +97,10 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=60.0, alias="LLM_TIMEOUT_S", gt=0)
     llm_max_retries: int = Field(default=2, alias="LLM_MAX_RETRIES", ge=0, le=10)
     llm_extra_body: str | None = Field(default=None, alias="LLM_EXTRA_BODY")
+    # GPT-5 class models: unset, the model's own default effort (llm/budget.py); checked per model at start.
     llm_reasoning_effort: ReasoningEffort | None = Field(default=None, alias="LLM_REASONING_EFFORT")
+    # Reasoning tokens allowed on top of LLM_MAX_TOKENS (max_completion_tokens counts both); unset: by effort.
+    llm_reasoning_budget: int | None = Field(default=None, alias="LLM_REASONING_BUDGET", ge=0, le=128_000)
     local_llm_port: int = Field(default=0, alias="LOCAL_LLM_PORT", ge=0, le=65535)
     local_llm_model_path: Path | None = Field(default=None, alias="LOCAL_LLM_MODEL_PATH")
     local_llm_threads: int = Field(default=0, alias="LOCAL_LLM_THREADS", ge=0, le=64)

@@ -32,6 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from tests.support.live import LiveServer
+from tests.support.upstream import REFUSED_EFFORTS, spend_reasoning
 
 Kind = Literal["reasoning", "classic", "embedding"]
 
@@ -110,6 +111,9 @@ def _reasoning_rejects(body: dict[str, object]) -> dict[str, object] | None:
     for param in SAMPLING:
         if param in body and body[param] != DEFAULTS.get(param):
             return unsupported_value_400(param, body[param])
+    # Every reasoning deployment here runs gpt-5.4-mini, which takes neither `none` nor `xhigh`.
+    if body.get("reasoning_effort") in REFUSED_EFFORTS["gpt-5.4-mini"]:
+        return unsupported_value_400("reasoning_effort", body["reasoning_effort"])
     return None
 
 
@@ -208,13 +212,22 @@ def build_app(state: AzureState) -> FastAPI:
         if rejection is not None:
             state.rejected.append(body)
             return JSONResponse(rejection, status_code=400)
-        answer = f"Answer to: {_last_user(body)}"
+        answer, finish = f"Answer to: {_last_user(body)}", "stop"
         model = "gpt-5.4-mini-2026-03-17" if kind == "reasoning" else "gpt-4o-mini-2024-07-18"
-        usage = {
+        usage: dict[str, object] = {
             "prompt_tokens": 11,
             "completion_tokens": len(answer.split()),
             "total_tokens": 11 + len(answer.split()),
         }
+        if kind == "reasoning":  # hidden reasoning first, out of max_completion_tokens (tests/support/upstream)
+            spent = spend_reasoning(body, answer, finish)
+            answer, finish = spent.text, spent.finish
+            usage = {
+                "prompt_tokens": 11,
+                "completion_tokens": spent.completion_tokens,
+                "total_tokens": 11 + spent.completion_tokens,
+                "completion_tokens_details": {"reasoning_tokens": spent.reasoning_tokens},
+            }
         if not body.get("stream"):
             return JSONResponse(
                 {
@@ -227,7 +240,7 @@ def build_app(state: AzureState) -> FastAPI:
                     "choices": [
                         {
                             "index": 0,
-                            "finish_reason": "stop",
+                            "finish_reason": finish,
                             "message": {"role": "assistant", "content": answer, "refusal": None},
                             "content_filter_results": {},
                         }
@@ -236,12 +249,14 @@ def build_app(state: AzureState) -> FastAPI:
             )
         options = body.get("stream_options")
         with_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        return StreamingResponse(_sse(model, answer, usage if with_usage else None), media_type="text/event-stream")
+        return StreamingResponse(
+            _sse(model, answer, finish, usage if with_usage else None), media_type="text/event-stream"
+        )
 
     return app
 
 
-async def _sse(model: str, answer: str, usage: dict[str, int] | None) -> AsyncIterator[bytes]:
+async def _sse(model: str, answer: str, finish: str, usage: dict[str, object] | None) -> AsyncIterator[bytes]:
     cid, created = "chatcmpl-" + uuid.uuid4().hex[:12], int(time.time())
 
     def data(payload: dict[str, object]) -> bytes:
@@ -265,9 +280,9 @@ async def _sse(model: str, answer: str, usage: dict[str, int] | None) -> AsyncIt
         }
     )
     yield chunk({"role": "assistant", "content": ""})
-    for word in answer.split(" "):
-        yield chunk({"content": word if word == answer.split(" ")[0] else " " + word})
-    yield chunk({}, "stop")
+    for n, word in enumerate(answer.split(" ") if answer else []):
+        yield chunk({"content": word if n == 0 else " " + word})
+    yield chunk({}, finish)
     if usage is not None:
         yield data(
             {

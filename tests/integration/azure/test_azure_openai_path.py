@@ -7,6 +7,7 @@ import httpx
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
 
+from semcache.llm.budget import HEADROOM
 from tests.integration.azure.azure_openai import AzureOpenAIServer
 from tests.integration.azure.conftest import GPT4O, GPT5, HIDDEN_GPT5, AzureServiceFactory
 from tests.support.sse import collect
@@ -50,8 +51,11 @@ async def test_gpt5_deployment_gets_gpt5_parameters(
     assert len(calls) == 5 and not azure_server.state.rejected  # nothing had to be retried
     for body in calls:
         assert "max_tokens" not in body and "temperature" not in body, body
-    # /ask, /ask/stream (LLM_MAX_TOKENS), /llm/test (5) and the plain gateway call (50) set a limit.
-    assert sorted(int(str(b.get("max_completion_tokens", 0))) for b in calls) == [0, 5, 50, 256, 256]
+    # /ask, /ask/stream (LLM_MAX_TOKENS), /llm/test (32) and the plain gateway call (50) set a visible limit;
+    # each goes out with room for reasoning at gpt-5.4-mini's own effort (medium) on top.
+    room = HEADROOM["medium"]
+    limits = sorted(int(str(b.get("max_completion_tokens", 0))) for b in calls)
+    assert limits == [0, 32 + room, 50 + room, 256 + room, 256 + room]
     assert azure_server.state.api_versions == {"2025-04-01-preview"}
     assert set(azure_server.state.auth) == {"key"}
 
@@ -111,3 +115,20 @@ async def test_embeddings_go_to_the_embeddings_deployment_with_dimensions(
         assert again["cache"]["status"] == "hit"
     embedded = [body for name, body in azure_server.state.calls if name == "text-embedding-3-small"]
     assert embedded and all(body["dimensions"] == 256 for body in embedded)
+
+
+async def test_the_deployed_settings_answer_and_cache_on_a_reasoning_model(
+    azure_service: AzureServiceFactory, azure_server: AzureOpenAIServer
+) -> None:
+    # What infra/modules/backend-app.bicep sets for a GPT-5 class deployment; the loopback spends reasoning
+    # tokens out of max_completion_tokens as Azure does, so a budget sized for the answer alone came back empty.
+    service = azure_service(AZURE_OPENAI_GPT5_MODEL=GPT5, LLM_REASONING_EFFORT="low", LLM_MAX_TOKENS=256)
+    async with httpx.AsyncClient(base_url=service.url, timeout=30) as c:
+        first = (await c.post("/ask", json={"prompt": "Which ocean is largest?"})).json()
+        assert first["raw"]["text"] == "Answer to: Which ocean is largest?", first
+        assert first["raw"]["finish_reason"] == "stop"
+        await drained(service)  # the store runs after the response
+        again = (await c.post("/ask", json={"prompt": "Which ocean is largest?"})).json()
+        assert again["cache"]["status"] == "hit"
+    ask = azure_server.state.chat_calls(GPT5)[0]
+    assert ask["reasoning_effort"] == "low" and ask["max_completion_tokens"] == 256 + HEADROOM["low"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from semcache.llm.budget import HEADROOM, family_for
 from semcache.llm.capabilities import CLASSIC, REASONING, capabilities_for, learn_from_error, translate
 from semcache.schemas.openai import ChatMessage, ChatRequest
 
@@ -37,7 +38,9 @@ def _ask_kwargs(**fields: object) -> dict[str, object]:
     "model", ["gpt-5.4-mini", "gpt-5", "gpt-5-mini", "gpt-5.1-chat", "o3-mini", "o4-mini", "GPT-5.2", "azure/gpt-5"]
 )
 def test_gpt5_class_and_o_series_are_reasoning_models(model: str) -> None:
-    assert capabilities_for(model) == REASONING
+    caps = capabilities_for(model)
+    assert caps.reasoning and caps.token_param == "max_completion_tokens" and not caps.sampling
+    assert caps.family is not None
 
 
 @pytest.mark.parametrize("model", ["gpt-4o", "gpt-4.1-mini", "smollm2-135m", "llama3", "chat"])
@@ -47,11 +50,13 @@ def test_other_models_are_classic(model: str) -> None:
 
 def test_the_gpt5_hint_marks_any_deployment_name() -> None:
     assert capabilities_for("chat", reasoning_hint=True) == REASONING
+    assert capabilities_for("gpt-5.4-mini", reasoning_hint=True).family == family_for("gpt-5.4-mini")
 
 
 def test_ask_defaults_become_gpt5_parameters() -> None:
     out = translate(_ask_kwargs(temperature=0, max_tokens=256), REASONING)
-    assert out.kwargs["max_completion_tokens"] == 256
+    # The visible answer's 256 plus room for reasoning at the effort the model runs at (medium, unknown model).
+    assert out.kwargs["max_completion_tokens"] == 256 + HEADROOM["medium"]
     assert "max_tokens" not in out.kwargs and "temperature" not in out.kwargs
     assert out.renamed == ("max_tokens",) and out.dropped == ("temperature",)
 
@@ -99,3 +104,29 @@ def test_other_400s_are_not_retried() -> None:
     assert learn_from_error(content_filter, CLASSIC) is None
     assert learn_from_error(MAX_TOKENS_400, REASONING) is None  # nothing left to translate: no loop
     assert learn_from_error("not json", CLASSIC) is None
+
+
+@pytest.mark.parametrize(
+    ("sent", "configured", "room"),
+    [
+        (None, None, HEADROOM["medium"]),  # gpt-5.4-mini runs at medium when asked for nothing
+        (None, "low", HEADROOM["low"]),
+        ("high", "low", HEADROOM["high"]),  # the caller's own effort decides its room
+    ],
+)
+def test_reasoning_room_follows_the_effort_the_request_runs_at(
+    sent: str | None, configured: str | None, room: int
+) -> None:
+    fields: dict[str, object] = {"max_tokens": 256} | ({"reasoning_effort": sent} if sent else {})
+    out = translate(_ask_kwargs(**fields), capabilities_for("gpt-5.4-mini"), reasoning_effort=configured)  # type: ignore[arg-type]
+    assert out.kwargs["max_completion_tokens"] == 256 + room
+
+
+def test_a_configured_budget_replaces_the_effort_default() -> None:
+    out = translate(_ask_kwargs(max_tokens=100), capabilities_for("gpt-5"), reasoning_budget=2000)
+    assert out.kwargs["max_completion_tokens"] == 2100
+
+
+def test_gpt51_and_later_run_without_reasoning_by_default() -> None:
+    out = translate(_ask_kwargs(max_tokens=100), capabilities_for("gpt-5.2"))
+    assert out.kwargs["max_completion_tokens"] == 100

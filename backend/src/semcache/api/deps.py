@@ -26,6 +26,7 @@ from semcache.service import CompletionService
 from semcache.telemetry.hub import TelemetryHub
 
 __all__ = [
+    "KEY_REQUIRED",
     "AdminDep",
     "CacheDep",
     "EmbedderDep",
@@ -168,6 +169,9 @@ async def get_principal(request: Request, keyring: KeyRingDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+#: For a router or route that needs no caller identity but must not answer anyone once keys are set
+#: (`APIRouter(dependencies=[KEY_REQUIRED])`): with no keys configured the service is open, as before.
+KEY_REQUIRED = Depends(get_principal)
 
 
 async def require_admin(principal: PrincipalDep) -> Principal:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from semcache.llm.budget import empty_answer_reason
 from semcache.llm.shared import Answer
 
 __all__ = ["looks_like_refusal", "store_refusal"]
@@ -25,6 +26,8 @@ def store_refusal(answer: Answer, *, max_chars: int) -> str | None:
         return "the LLM failed"
     if answer.cancelled:
         return "the stream was cancelled"
+    if answer.finish_reason == "length" and not answer.text.strip() and answer.reasoning_tokens:
+        return empty_answer_reason(completion_tokens=answer.completion_tokens, reasoning_tokens=answer.reasoning_tokens)
     if answer.finish_reason != "stop":
         return f"incomplete answer (finish_reason={answer.finish_reason})"
     if not answer.text.strip():

@@ -10,6 +10,9 @@ The table decides by model (or deployment) name; `learn_from_error` covers a dep
 nothing about the model behind it: the upstream's own 400 names the parameter, the request is translated
 and retried once, and the model is remembered as a reasoning model from then on.
 
+For a reasoning model a `max_tokens` limit (the visible answer) becomes `max_completion_tokens` with room
+for the hidden reasoning added (llm/budget.py): the same number would let reasoning eat the whole answer.
+
 Pure: no I/O. The translation works on the keyword arguments `ChatRequest.upstream_kwargs` builds.
 """
 
@@ -21,6 +24,7 @@ from typing import Literal
 from pydantic import JsonValue
 
 from semcache.config import ReasoningEffort
+from semcache.llm.budget import HEADROOM, UNKNOWN, Family, family_for, headroom
 
 __all__ = ["CLASSIC", "REASONING", "Capabilities", "capabilities_for", "learn_from_error", "translate"]
 
@@ -43,10 +47,12 @@ class Capabilities:
     reasoning: bool
     token_param: Literal["max_tokens", "max_completion_tokens"]
     sampling: bool
+    #: The reasoning family (efforts accepted, effort when none is sent); None for classic models.
+    family: Family | None = None
 
 
 CLASSIC = Capabilities(reasoning=False, token_param="max_tokens", sampling=True)
-REASONING = Capabilities(reasoning=True, token_param="max_completion_tokens", sampling=False)
+REASONING = Capabilities(reasoning=True, token_param="max_completion_tokens", sampling=False, family=UNKNOWN)
 
 
 def capabilities_for(model: str, *, reasoning_hint: bool = False) -> Capabilities:
@@ -54,7 +60,9 @@ def capabilities_for(model: str, *, reasoning_hint: bool = False) -> Capabilitie
     (AZURE_OPENAI_GPT5_MODEL), whatever its name."""
     name = model.lower().rsplit("/", 1)[-1]
     if reasoning_hint or name.startswith(REASONING_PREFIXES):
-        return REASONING
+        return Capabilities(
+            reasoning=True, token_param="max_completion_tokens", sampling=False, family=family_for(name) or UNKNOWN
+        )
     return CLASSIC
 
 
@@ -66,39 +74,51 @@ class Translated:
 
 
 def translate(
-    kwargs: dict[str, object], caps: Capabilities, *, reasoning_effort: ReasoningEffort | None = None
+    kwargs: dict[str, object],
+    caps: Capabilities,
+    *,
+    reasoning_effort: ReasoningEffort | None = None,
+    reasoning_budget: int | None = None,
 ) -> Translated:
     """`kwargs` made acceptable to a model with `caps`; the caller's other parameters are left alone.
 
-    For a reasoning model: `max_tokens` becomes `max_completion_tokens` (the same limit; the caller's own
-    `max_completion_tokens` wins), sampling parameters are dropped (the model only runs at their
-    defaults), and `reasoning_effort` is added when the caller gave none and one is configured.
+    For a reasoning model: `reasoning_effort` is added when the caller gave none and one is configured;
+    `max_tokens` becomes `max_completion_tokens` plus room for reasoning at the effort the request runs at
+    (`reasoning_budget`, LLM_REASONING_BUDGET, when set; the caller's own `max_completion_tokens` wins, as
+    given); sampling parameters are dropped (the model only runs at their defaults).
     """
     out = dict(kwargs)
     extra = _extra_body(out)
+    if caps.reasoning and reasoning_effort is not None and "reasoning_effort" not in {**out, **extra}:
+        extra["reasoning_effort"] = reasoning_effort
     renamed: list[str] = []
-    dropped: list[str] = []
     if caps.token_param == "max_completion_tokens":
+        room = headroom(_effort({**out, **extra}, caps), reasoning_budget)
         for source in (out, extra):
             if "max_tokens" in source:
                 value = source.pop("max_tokens")
                 if "max_completion_tokens" not in out and "max_completion_tokens" not in extra:
-                    out["max_completion_tokens"] = value
+                    out["max_completion_tokens"] = value + room if isinstance(value, int) else value
                 renamed.append("max_tokens")
+    dropped: list[str] = []
     if not caps.sampling:
         for name in SAMPLING_PARAMS:
             for source in (out, extra):
                 if name in source:
                     source.pop(name)
                     dropped.append(name)
-    asked = "reasoning_effort" in out or "reasoning_effort" in extra
-    if caps.reasoning and reasoning_effort is not None and not asked:
-        extra["reasoning_effort"] = reasoning_effort
     if extra:
         out["extra_body"] = extra
     else:
         out.pop("extra_body", None)
     return Translated(out, tuple(dropped), tuple(renamed))
+
+
+def _effort(params: dict[str, object], caps: Capabilities) -> ReasoningEffort:
+    """The effort the request runs at: the one it sends, else its family's default."""
+    sent = params.get("reasoning_effort")
+    known = next((effort for effort in HEADROOM if effort == sent), None)
+    return known or (caps.family or UNKNOWN).default_effort
 
 
 def _extra_body(kwargs: dict[str, object]) -> dict[str, JsonValue]:
@@ -109,7 +129,7 @@ def _extra_body(kwargs: dict[str, object]) -> dict[str, JsonValue]:
 def learn_from_error(body: object, caps: Capabilities) -> Capabilities | None:
     """The capabilities to retry with after the upstream's 400 `body`, or None when that 400 is not about
     a parameter a reasoning model rejects (a real bad request: it goes back to the caller unchanged)."""
-    if caps == REASONING or not isinstance(body, dict):
+    if caps.reasoning or not isinstance(body, dict):
         return None
     error = body.get("error", body)
     if not isinstance(error, dict):

@@ -12,12 +12,14 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from semcache.config import Settings
 from semcache.errors import LaunchError, LLMError
 from semcache.llm.base import LLM
+from semcache.llm.budget import config_problem
+from semcache.llm.capabilities import capabilities_for
 from semcache.llm.openai import OpenAICompatibleLLM, parse_extra_body
 from semcache.local.llm import EXTRA_BODY, MODEL_ALIAS, LocalLLMServer
 from semcache.providers import build_client
 from semcache.schemas.openai import ChatRequest
 
-__all__ = ["LLMHandle", "start_llm"]
+__all__ = ["LLMHandle", "check_reasoning", "start_llm"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,22 @@ class UnavailableLLM:
         return None
 
 
+def check_reasoning(settings: Settings, model: str, *, hint: bool) -> None:
+    """Refuse to start with a reasoning effort the model rejects, or a budget that leaves no room for an
+    answer: every miss would otherwise come back as a 400 or an empty answer the cache cannot store."""
+    family = capabilities_for(model, reasoning_hint=hint).family
+    if family is None:
+        return
+    problem = config_problem(
+        family,
+        effort=settings.llm_reasoning_effort,
+        visible=settings.llm_max_tokens,
+        reasoning_budget=settings.llm_reasoning_budget,
+    )
+    if problem is not None:
+        raise LaunchError(f"LLM {model}: {problem}")
+
+
 async def start_llm(settings: Settings) -> LLMHandle:
     provider = settings.resolved_llm_provider
     if provider == "local" and importlib.util.find_spec("llama_cpp") is None:
@@ -89,6 +107,9 @@ async def start_llm(settings: Settings) -> LLMHandle:
         )
         log.error("LLM: %s", reason)
         return LLMHandle(UnavailableLLM(reason))
+    model = _model_name(settings, provider)
+    hint = provider == "azure" and bool(settings.azure_openai_gpt5_model)
+    check_reasoning(settings, model, hint=hint)
     extra_body = parse_extra_body(settings.llm_extra_body)
     server: LocalLLMServer | None = None
     base_url: str | None = None
@@ -111,9 +132,10 @@ async def start_llm(settings: Settings) -> LLMHandle:
     llm = OpenAICompatibleLLM(
         client,
         provider=provider,
-        model=_model_name(settings, provider),
+        model=model,
         extra_body=extra_body,
-        reasoning_hint=provider == "azure" and bool(settings.azure_openai_gpt5_model),
+        reasoning_hint=hint,
         reasoning_effort=settings.llm_reasoning_effort,
+        reasoning_budget=settings.llm_reasoning_budget,
     )
     return LLMHandle(llm, server)

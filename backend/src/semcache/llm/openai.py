@@ -64,6 +64,7 @@ class OpenAICompatibleLLM:
         extra_body: dict[str, JsonValue] | None = None,
         reasoning_hint: bool = False,
         reasoning_effort: ReasoningEffort | None = None,
+        reasoning_budget: int | None = None,
     ) -> None:
         self._client = client
         self._provider = provider
@@ -71,6 +72,7 @@ class OpenAICompatibleLLM:
         self._extra_body = extra_body
         self._reasoning_hint = reasoning_hint
         self._reasoning_effort = reasoning_effort
+        self._reasoning_budget = reasoning_budget
         # Models a 400 showed to be reasoning models although their name did not say so.
         self._learned: dict[str, Capabilities] = {}
         self._noted: set[str] = set()
@@ -100,7 +102,9 @@ class OpenAICompatibleLLM:
 
     def _kwargs(self, request: ChatRequest, model: str) -> dict[str, object]:
         kwargs = request.upstream_kwargs(model=model, extra_body=self._extra_body)
-        out = translate(kwargs, self._caps(model), reasoning_effort=self._reasoning_effort)
+        out = translate(
+            kwargs, self._caps(model), reasoning_effort=self._reasoning_effort, reasoning_budget=self._reasoning_budget
+        )
         if (out.dropped or out.renamed) and model not in self._noted:
             # Once per model: why the upstream saw other parameters than the caller sent.
             self._noted.add(model)

@@ -28,6 +28,8 @@ class Answer:
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    #: Hidden reasoning tokens among completion_tokens (GPT-5 class models report them in the usage).
+    reasoning_tokens: int | None = None
     refusal: bool = False
     error: LLMError | None = None
     cancelled: bool = False
@@ -79,6 +81,8 @@ class SharedStream:
         if chunk.usage is not None:
             answer.prompt_tokens = chunk.usage.prompt_tokens
             answer.completion_tokens = chunk.usage.completion_tokens
+            details = chunk.usage.completion_tokens_details
+            answer.reasoning_tokens = details.reasoning_tokens if details is not None else None
         for choice in chunk.choices[:1]:
             if choice.delta.content:
                 if answer.first_token_at is None:

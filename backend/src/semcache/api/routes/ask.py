@@ -6,6 +6,7 @@ import time
 
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
+from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
 
@@ -13,6 +14,7 @@ from semcache import intake
 from semcache.api.deps import EmbedderDep, IntakeDep, LLMDep, PrincipalDep, ServiceDep
 from semcache.api.framing import events
 from semcache.errors import LLMError
+from semcache.llm.budget import empty_answer_reason
 from semcache.result import ErrorInfo
 from semcache.schemas.ask import AskRequest, AskResponse, LLMTestResponse
 from semcache.schemas.openai import ChatMessage, ChatRequest
@@ -20,6 +22,24 @@ from semcache.schemas.openai import ChatMessage, ChatRequest
 __all__ = ["router"]
 
 router = APIRouter(tags=["ask"])
+#: The visible answer /llm/test asks for. A reasoning model gets room for reasoning on top (llm/budget.py);
+#: 5 tokens, as this once asked, is what a GPT-5 class model can spend on reasoning alone.
+LLM_TEST_MAX_TOKENS = 32
+
+
+def probe_answer(completion: ChatCompletion) -> tuple[str, ErrorInfo | None]:
+    """The answer /llm/test reports, and an error when the model stopped at its limit with no text."""
+    choice = completion.choices[0] if completion.choices else None
+    text = (choice.message.content or "") if choice is not None else ""
+    if choice is None or choice.finish_reason != "length" or text.strip():
+        return text, None
+    usage = completion.usage
+    details = usage.completion_tokens_details if usage is not None else None
+    why = empty_answer_reason(
+        completion_tokens=usage.completion_tokens if usage is not None else None,
+        reasoning_tokens=details.reasoning_tokens if details is not None else None,
+    )
+    return text, ErrorInfo.of(LLMError(why))
 
 
 @router.post("/ask/stream", response_class=EventSourceResponse)
@@ -57,11 +77,12 @@ async def ask(
 @router.get("/llm/test", response_model=LLMTestResponse)
 async def llm_test(principal: PrincipalDep, llm: LLMDep) -> LLMTestResponse:
     """A tiny real call to the configured LLM: is it there, and how fast."""
-    request = ChatRequest(messages=[ChatMessage(role="user", content="Say OK.")], max_tokens=5, temperature=0)
+    request = ChatRequest(
+        messages=[ChatMessage(role="user", content="Say OK.")], max_tokens=LLM_TEST_MAX_TOKENS, temperature=0
+    )
     started = time.perf_counter()
     try:
-        completion = await llm.complete(request)
-        answer, error = completion.choices[0].message.content if completion.choices else "", None
+        answer, error = probe_answer(await llm.complete(request))
     except LLMError as e:
         answer, error = None, ErrorInfo.of(e)
     return LLMTestResponse(

@@ -1,9 +1,12 @@
-"""/calculator/*: the cost and sizing model of calculator.py over HTTP (no Redis, no auth: public arithmetic)."""
+"""/calculator/*: the cost and sizing model of calculator.py over HTTP (no Redis). Behind the API key once
+keys are set, like every route that is not a probe: the deployed ingress answers nothing for free but the
+probes and the page shells (the calculator page computes in the browser)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from semcache.api.deps import KEY_REQUIRED
 from semcache.api.skus import sku_table
 from semcache.calculator import Estimate, Inputs, SkuTable, estimate
 from semcache.errors import InvalidInputError
@@ -11,7 +14,7 @@ from semcache.schemas.calculator import EstimateRequest
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/calculator", tags=["calculator"])
+router = APIRouter(prefix="/calculator", tags=["calculator"], dependencies=[KEY_REQUIRED])
 
 
 @router.get("/skus")

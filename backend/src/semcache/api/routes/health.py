@@ -1,6 +1,10 @@
 """Probes and status. /health/live and /health/ready are for orchestrators (Container Apps, compose, Docker);
 /health is the full status for an operator; /readiness checks every dependency, the LLM included.
 
+The probes answer without a key; /health (the operator's detail) takes one once keys are set. /readiness
+calls paid APIs (an embedding, the model list), so its result is reused for READINESS_TTL_S: any number of
+callers, keyed or not, cost one round of checks per period.
+
 Readiness stays green while Redis is down, loading or full: the service then answers from the LLM alone
 (BYPASS), so taking replicas out of load balancing would only turn a degraded service into no service.
 """
@@ -9,22 +13,26 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from semcache.api.deps import EmbedderDep, GateDep, LLMDep, RawStoreDep, StartedGateDep, TelemetryDep
+from semcache.api.deps import KEY_REQUIRED, EmbedderDep, GateDep, LLMDep, RawStoreDep, StartedGateDep, TelemetryDep
+from semcache.api.memo import Memo
 from semcache.cache.availability import CacheGate, Loading
 from semcache.cache.redis import RedisStore
 from semcache.errors import CacheUnavailableError
 from semcache.health import has_query_engine, memory_full, overall_status
 from semcache.telemetry.hub import TelemetryHub
 
-__all__ = ["RedisProbe", "index_error", "probe_redis", "quality_warnings", "reasons_for", "router"]
+__all__ = ["READINESS_TTL_S", "RedisProbe", "index_error", "probe_redis", "quality_warnings", "reasons_for", "router"]
 
 router = APIRouter(tags=["health"])
+#: How long one round of /readiness checks is reused.
+READINESS_TTL_S = 10.0
 
 NO_ENGINE = (
     "Redis has no query engine (FT.* commands fail): use Redis 8, Redis Stack or Azure Managed Redis with "
@@ -101,7 +109,7 @@ def loading_body(progress: Loading | None) -> dict[str, float | None] | None:
     return {"data_percent": progress.data_percent, "index_percent": progress.index_percent}
 
 
-@router.get("/health")
+@router.get("/health", dependencies=[KEY_REQUIRED])
 async def health(gate: GateDep, store: RawStoreDep, embedder: EmbedderDep, telemetry: TelemetryDep) -> JSONResponse:
     broken_index = await index_error(gate)
     index_ready = broken_index is None
@@ -142,12 +150,47 @@ def quality_warnings(telemetry: TelemetryHub) -> list[str]:
     ]
 
 
-@router.get("/readiness")
-async def readiness(store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, llm: LLMDep) -> JSONResponse:
-    """Every dependency, for a load balancer or an operator: Redis, the index, the embedder, the LLM."""
-    checks: dict[str, dict[str, object]] = {}
+Checks = dict[str, dict[str, object]]
 
-    async def check(name: str, probe: Callable[[], Awaitable[object]]) -> None:
+
+async def readiness_memo(request: Request) -> Memo[Checks]:
+    """One memo per app (tests run several in a process), made on first use."""
+    memo: Memo[Checks] | None = getattr(request.app.state, "readiness_memo", None)
+    if memo is None:
+        memo = request.app.state.readiness_memo = Memo(READINESS_TTL_S)
+    return memo
+
+
+ReadinessMemoDep = Annotated[Memo[Checks], Depends(readiness_memo)]
+
+
+@router.get("/readiness")
+async def readiness(
+    store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, llm: LLMDep, memo: ReadinessMemoDep
+) -> JSONResponse:
+    """Every dependency, for a load balancer or an operator: Redis, the index, the embedder, the LLM. Redis
+    and the index are asked on every call (it costs nothing); the embedder and the LLM, which may be paid
+    APIs, once per READINESS_TTL_S while they answer."""
+    checks = await run_checks({"redis": store.modules, "index": gate.ensure})
+    paid = {"embedder": lambda: embedder.embed(["readiness probe"]), "llm": llm.ping}
+    checks |= await memo.get(lambda: run_checks(paid), keep=all_ok)
+    ok = all_ok(checks)
+    body: dict[str, object] = {
+        "status": "ready" if ok else "not_ready",
+        "checks": checks,
+        "llm": {"provider": llm.provider, "model": llm.model},
+    }
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+def all_ok(checks: Checks) -> bool:
+    return all(c["ok"] for c in checks.values())
+
+
+async def run_checks(probes: Mapping[str, Callable[[], Awaitable[object]]]) -> Checks:
+    """Each probe in turn, with its time; a failure is reported and stops none of the others."""
+    checks: Checks = {}
+    for name, probe in probes.items():
         started = time.perf_counter()
         try:
             await asyncio.wait_for(probe(), timeout=5.0)
@@ -156,15 +199,4 @@ async def readiness(store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, ll
             message = getattr(e, "message", None) or type(e).__name__
             checks[name] = {"ok": False, "error": str(message)}
         checks[name]["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
-
-    await check("redis", store.modules)
-    await check("index", gate.ensure)
-    await check("embedder", lambda: embedder.embed(["readiness probe"]))
-    await check("llm", llm.ping)
-    ok = all(c["ok"] for c in checks.values())
-    body = {
-        "status": "ready" if ok else "not_ready",
-        "checks": checks,
-        "llm": {"provider": llm.provider, "model": llm.model},
-    }
-    return JSONResponse(body, status_code=200 if ok else 503)
+    return checks

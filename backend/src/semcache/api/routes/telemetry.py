@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from semcache.api.deps import AdminDep, PrincipalDep, TelemetryDep
+from semcache.api.deps import KEY_REQUIRED, AdminDep, PrincipalDep, TelemetryDep
 from semcache.auth import Principal
 from semcache.errors import ForbiddenError
 from semcache.schemas.telemetry import ClearTelemetryResponse, StreamInfo, TelemetrySummary
@@ -71,6 +71,6 @@ async def metrics(principal: PrincipalDep, telemetry: TelemetryDep) -> Telemetry
     return await build_summary(telemetry, _tenant_for(principal, None), None)
 
 
-@router.get("/metrics/prometheus")
+@router.get("/metrics/prometheus", dependencies=[KEY_REQUIRED])
 async def prometheus(telemetry: TelemetryDep) -> Response:
     return Response(telemetry.prometheus.render(), media_type=CONTENT_TYPE_LATEST)
