@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from openai.types.chat import ChatCompletionChunk
 
 from semcache.cache.semantic import Lookup
+from semcache.llm.tokens import count_messages, count_text
 from semcache.normalize import KeyPlan, entry_id, normalize_text
 from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus
 
@@ -97,6 +98,20 @@ class GatewayAnswer:
         lookup = self.document.lookup
         match = lookup.match if lookup is not None else None
         return str(match.entry.metadata.get("model", "")) if match is not None else ""
+
+    @property
+    def stored_usage(self) -> tuple[int, int]:
+        """On a hit, the served entry's (prompt, completion) tokens: what the answer cost when it was made
+        (counted with tiktoken for an entry stored without counts). OpenAI clients sum usage for cost
+        tracking, so a hit reports it like a miss; the `x-semcache-billed-tokens: 0` header says nothing
+        was spent. (0, 0) on a miss."""
+        lookup = self.document.lookup
+        match = lookup.match if lookup is not None and lookup.hit else None
+        if match is None:
+            return 0, 0
+        entry = match.entry
+        prompt = entry.prompt_tokens or count_messages([{"role": "user", "content": entry.prompt}])
+        return prompt, entry.completion_tokens or count_text(entry.response)
 
     async def events(self) -> AsyncIterator[ColumnEvent]:
         try:

@@ -19,7 +19,14 @@ from semcache.cache.policy import store_refusal
 from semcache.cache.semantic import Lookup, tighten
 from semcache.config import Settings
 from semcache.controls import Controls
-from semcache.errors import CacheFullError, CacheLoadingError, CacheUnavailableError, EmbeddingError, LLMError
+from semcache.errors import (
+    BadRequestError,
+    CacheFullError,
+    CacheLoadingError,
+    CacheUnavailableError,
+    EmbeddingError,
+    LLMError,
+)
 from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta, GatewayAnswer
 from semcache.flight import Flight, SingleFlight
 from semcache.llm.base import LLM
@@ -34,6 +41,10 @@ from semcache.token_prices import Price, cost_usd, price_for
 __all__ = ["CompletionService"]
 
 log = logging.getLogger(__name__)
+
+#: How long an answer's end waits for its store; a slow Redis delays no answer longer than this (the
+#: store still completes in the background).
+STORE_WAIT_S = 2.0
 
 
 @dataclass
@@ -91,6 +102,8 @@ class CompletionService:
         """The OpenAI-compatible routes: the cache column under single flight, read up to its document and
         the first event after it (the response headers and status depend on both)."""
 
+        self.check(request)
+
         async def upstream() -> Flight:
             return await self.join_flight(target, request)
 
@@ -103,10 +116,25 @@ class CompletionService:
     # --- upstream ----------------------------------------------------------------------------
 
     def prepare(self, request: ChatRequest) -> ChatRequest:
-        """Defaults the local demo model needs to stay on topic; other upstreams get the request as sent."""
+        """The request as the upstream is sent it: text-only content arrays as the one string the cache key
+        holds, and the defaults the local demo model needs to stay on topic. Raises BadRequestError for what
+        the upstream cannot take (before any call, so the caller reads why instead of an empty answer)."""
+        self.check(request)
+        request = request.flattened()
         if self.llm.provider == "local" and request.max_tokens is None and request.max_completion_tokens is None:
             return request.model_copy(update={"max_tokens": self.settings.llm_max_tokens})
         return request
+
+    def check(self, request: ChatRequest) -> None:
+        """A 400 for what the upstream cannot take: the local model reads text only."""
+        parts = request.non_text_parts()
+        if parts and self.llm.provider == "local":
+            kinds = ", ".join(sorted(set(parts)))
+            raise BadRequestError(
+                f"the local model ({self.llm.model}) reads text only; this request has content parts of type "
+                f"{kinds}. Send text parts, or configure an upstream that takes them (LLM_BASE_URL, "
+                "AZURE_OPENAI_ENDPOINT or OPENAI_API_KEY)"
+            )
 
     def open_upstream(self, request: ChatRequest) -> SharedStream:
         return SharedStream(self.llm.stream(self.prepare(request)).__aiter__())
@@ -231,7 +259,12 @@ class CompletionService:
             result.tokens_saved = result.prompt_tokens + result.completion_tokens
             result.cost_saved_usd, result.cost_usd = result.cost_usd, 0.0
         elif result.status != "error":
-            self._maybe_store(stream.answer, target, controls, lookup, result, flight)
+            limit = request.max_completion_tokens or request.max_tokens
+            stored = self._maybe_store(stream.answer, target, controls, lookup, result, flight, limit)
+            if stored is not None:
+                # The answer ends once it is stored (or after STORE_WAIT_S): a repeat sent right after it
+                # then finds the exact key, instead of racing the write into a KNN match at similarity 1.0.
+                await asyncio.wait([stored], timeout=STORE_WAIT_S)
         else:
             self.spawn(self.flights.finish(flight))
 
@@ -293,8 +326,9 @@ class CompletionService:
         lookup: Lookup | None,
         result: ColumnResult,
         flight: Flight,
-    ) -> None:
-        refusal = store_refusal(answer, max_chars=self.settings.max_response_chars)
+        max_tokens: int | None,
+    ) -> asyncio.Task[None] | None:
+        refusal = store_refusal(answer, max_chars=self.settings.max_response_chars, max_tokens=max_tokens)
         if refusal is not None:
             result.reason = f"not stored: {refusal}"
         if (
@@ -305,10 +339,10 @@ class CompletionService:
         ):
             # Nothing to store (or the cache is unavailable: no writes queued against it).
             self.spawn(self.flights.finish(flight))
-            return
+            return None
         result.stored, result.stored_id = True, target.entry_id
         ttl = controls.ttl if controls.ttl is not None else self.settings.cache_ttl
-        self.spawn(self._store(answer.text, target, controls.tags, ttl, lookup, result, flight))
+        return self.spawn(self._store(answer.text, target, controls.tags, ttl, lookup, result, flight))
 
     async def _store(
         self,
@@ -343,10 +377,11 @@ class CompletionService:
 
     # --- plumbing ----------------------------------------------------------------------------
 
-    def spawn(self, coro: Coroutine[object, object, None]) -> None:
+    def spawn(self, coro: Coroutine[object, object, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coro)
         self.background.add(task)
         task.add_done_callback(self.background.discard)
+        return task
 
     async def drain(self) -> None:
         """Wait for pending stores (tests, shutdown)."""

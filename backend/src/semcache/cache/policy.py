@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from semcache.llm.shared import Answer
+from semcache.llm.tokens import count_text
 
 __all__ = ["looks_like_refusal", "store_refusal"]
 
@@ -19,8 +20,10 @@ def looks_like_refusal(text: str) -> bool:
     return bool(_REFUSALS.match(text))
 
 
-def store_refusal(answer: Answer, *, max_chars: int) -> str | None:
-    """Why an answer must not be stored, or None when it may be."""
+def store_refusal(answer: Answer, *, max_chars: int, max_tokens: int | None = None) -> str | None:
+    """Why an answer must not be stored, or None when it may be. `max_tokens` is the limit the request set:
+    an upstream that ignored it (llama.cpp reads no max_completion_tokens) must not fill the cache with an
+    answer that every later request under that limit would be served."""
     if answer.error is not None:
         return "the LLM failed"
     if answer.cancelled:
@@ -33,4 +36,8 @@ def store_refusal(answer: Answer, *, max_chars: int) -> str | None:
         return "the LLM refused"
     if len(answer.text) > max_chars:
         return "answer larger than MAX_RESPONSE_CHARS"
+    if max_tokens is not None:
+        used = answer.completion_tokens if answer.completion_tokens is not None else count_text(answer.text)
+        if used > max_tokens:
+            return f"answer longer than the request's token limit ({used} > {max_tokens})"
     return None

@@ -22,7 +22,16 @@ from pydantic import JsonValue
 
 from semcache.config import ReasoningEffort
 
-__all__ = ["CLASSIC", "REASONING", "Capabilities", "capabilities_for", "learn_from_error", "translate"]
+__all__ = [
+    "CLASSIC",
+    "LLAMA_CPP",
+    "MAX_TOKENS_ONLY",
+    "REASONING",
+    "Capabilities",
+    "capabilities_for",
+    "learn_from_error",
+    "translate",
+]
 
 #: Sampling parameters reasoning models reject unless they carry the default value.
 SAMPLING_PARAMS = (
@@ -43,10 +52,23 @@ class Capabilities:
     reasoning: bool
     token_param: Literal["max_tokens", "max_completion_tokens"]
     sampling: bool
+    #: The upstream ignores `max_completion_tokens` (llama.cpp's server, Ollama): it is sent as `max_tokens`.
+    only_max_tokens: bool = False
+    #: The upstream takes a JSON schema as llama-cpp-python does, `{"type": "json_object", "schema": ...}`,
+    #: and answers OpenAI's `{"type": "json_schema", ...}` with a 500.
+    schema_in_json_object: bool = False
 
 
 CLASSIC = Capabilities(reasoning=False, token_param="max_tokens", sampling=True)
 REASONING = Capabilities(reasoning=True, token_param="max_completion_tokens", sampling=False)
+#: A classic model behind a server that honours only `max_tokens`: LangChain and the Responses API send
+#: `max_completion_tokens`, which llama.cpp drops silently (a max_tokens=16 call got 377 tokens).
+MAX_TOKENS_ONLY = Capabilities(reasoning=False, token_param="max_tokens", sampling=True, only_max_tokens=True)
+#: llama-cpp-python's server (the local model): only max_tokens, and JSON schemas in its own form (it
+#: constrains the output to the schema with a grammar).
+LLAMA_CPP = Capabilities(
+    reasoning=False, token_param="max_tokens", sampling=True, only_max_tokens=True, schema_in_json_object=True
+)
 
 
 def capabilities_for(model: str, *, reasoning_hint: bool = False) -> Capabilities:
@@ -79,18 +101,18 @@ def translate(
     renamed: list[str] = []
     dropped: list[str] = []
     if caps.token_param == "max_completion_tokens":
-        for source in (out, extra):
-            if "max_tokens" in source:
-                value = source.pop("max_tokens")
-                if "max_completion_tokens" not in out and "max_completion_tokens" not in extra:
-                    out["max_completion_tokens"] = value
-                renamed.append("max_tokens")
+        renamed += _rename(out, extra, "max_tokens", "max_completion_tokens", keep_target=True)
+    elif caps.only_max_tokens:
+        # The newer name wins when both are given, as on OpenAI's side.
+        renamed += _rename(out, extra, "max_completion_tokens", "max_tokens", keep_target=False)
     if not caps.sampling:
         for name in SAMPLING_PARAMS:
             for source in (out, extra):
                 if name in source:
                     source.pop(name)
                     dropped.append(name)
+    if caps.schema_in_json_object:
+        out = _schema_in_json_object(out)
     asked = "reasoning_effort" in out or "reasoning_effort" in extra
     if caps.reasoning and reasoning_effort is not None and not asked:
         extra["reasoning_effort"] = reasoning_effort
@@ -99,6 +121,33 @@ def translate(
     else:
         out.pop("extra_body", None)
     return Translated(out, tuple(dropped), tuple(renamed))
+
+
+def _rename(out: dict[str, object], extra: dict[str, JsonValue], old: str, new: str, *, keep_target: bool) -> list[str]:
+    """Moves `old` (top level or extra_body) to `new` at the top level; with `keep_target` a `new` the caller
+    set already stays as it is. Returns [old] when something was renamed."""
+    renamed: list[str] = []
+    for source in (out, extra):
+        if old in source:
+            value = source.pop(old)
+            if not keep_target or (new not in out and new not in extra):
+                extra.pop(new, None)
+                out[new] = value
+            renamed.append(old)
+    return renamed[:1]
+
+
+def _schema_in_json_object(kwargs: dict[str, object]) -> dict[str, object]:
+    """OpenAI's json_schema response format in llama-cpp-python's form (the same schema, the same constraint)."""
+    fmt = kwargs.get("response_format")
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        return kwargs
+    spec = fmt.get("json_schema")
+    schema = spec.get("schema") if isinstance(spec, dict) else None
+    converted: dict[str, object] = {"type": "json_object"}
+    if isinstance(schema, dict):
+        converted["schema"] = schema
+    return {**kwargs, "response_format": converted}
 
 
 def _extra_body(kwargs: dict[str, object]) -> dict[str, JsonValue]:

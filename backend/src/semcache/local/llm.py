@@ -69,6 +69,10 @@ class LocalLLMServer:
             str(self.threads),
             "--verbose",
             "False",
+            # Its default ends the running request when a new one arrives (with a bare [DONE], no finish
+            # reason): overlapping callers got cut answers. Off, requests queue on the model's lock.
+            "--interrupt_requests",
+            "False",
         ]
         self._proc = spawn(args, log_file=self.log_file)
         await self._wait_ready(timeout_s)

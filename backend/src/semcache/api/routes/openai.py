@@ -73,6 +73,8 @@ def _headers(doc: CacheDocument, *, error: bool = False) -> dict[str, str]:
         headers["x-semcache-entry"] = lookup.match.entry.id
         headers["Age"] = str(max(0, int(time.time() - lookup.match.entry.created_at)))
     headers["x-semcache-status"] = STATUS[key]
+    if key.startswith("hit-"):
+        headers["x-semcache-billed-tokens"] = "0"  # usage reports the stored answer's tokens; none were spent
     if doc.reason:
         headers["x-semcache-reason"] = doc.reason.encode("ascii", "replace").decode()[:200]
     return headers
@@ -130,8 +132,9 @@ async def _sse(answer: GatewayAnswer, body: ChatRequest, include_usage: bool) ->
             if replay:
                 yield sse_data(chunk(cid, model, finish_reason="stop", created=created))
             if include_usage and (replay or not usage_seen):
-                prompt = 0 if replay else result.prompt_tokens
-                completion_tokens = 0 if replay else result.completion_tokens
+                prompt, completion_tokens = (
+                    answer.stored_usage if replay else (result.prompt_tokens, result.completion_tokens)
+                )
                 yield sse_data(
                     usage_chunk(
                         cid,
@@ -156,14 +159,16 @@ async def _collect(answer: GatewayAnswer, body: ChatRequest, headers: dict[str, 
             result = event.result
             if result.status == "error":
                 return _error_response(result.error, headers)
-            hit = result.status == "hit"
+            prompt, completion_tokens = (
+                answer.stored_usage if answer.replayed else (result.prompt_tokens, result.completion_tokens)
+            )
             reply = completion(
                 cid,
                 model or result.model,
                 "".join(parts),
                 finish_reason=result.finish_reason or "stop",
-                prompt_tokens=0 if hit else result.prompt_tokens,
-                completion_tokens=0 if hit else result.completion_tokens,
+                prompt_tokens=prompt,
+                completion_tokens=completion_tokens,
                 created=created,
             )
             return JSONResponse(reply.model_dump(exclude_none=True), headers=headers)

@@ -58,8 +58,8 @@ async def create_response(
 
 
 def _usage(answer: GatewayAnswer, prompt_tokens: int, completion_tokens: int) -> Usage:
-    # A hit costs no tokens, as on the chat gateway.
-    return Usage() if answer.replayed else Usage(prompt_tokens, completion_tokens)
+    # A hit reports the stored answer's tokens, as on the chat gateway (its header says none were billed).
+    return Usage(*answer.stored_usage) if answer.replayed else Usage(prompt_tokens, completion_tokens)
 
 
 async def _sse(answer: GatewayAnswer, writer: EventWriter) -> AsyncIterator[bytes]:
@@ -87,8 +87,7 @@ async def _collect(answer: GatewayAnswer, body: ResponsesRequest, model: str, he
             result = event.result
             if result.status == "error":
                 return _error_response(result.error, headers)
-            # A hit costs no tokens, as on the chat gateway.
-            usage = Usage() if result.status == "hit" else Usage(result.prompt_tokens, result.completion_tokens)
+            usage = _usage(answer, result.prompt_tokens, result.completion_tokens)
             reply = response_object(
                 body,
                 ids=new_ids(),
