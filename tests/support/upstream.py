@@ -9,6 +9,8 @@ real model cannot produce on demand. Directives in the last user message steer i
   [[length]]                        stop with finish_reason "length" (a truncated answer)
   [[empty]]                         answer with no content
   [[slowchunks:S]]                  wait S seconds between chunks
+  [[nofinish]]                      stream the answer, then a bare [DONE] with no finish reason (what
+                                    llama.cpp's server sends for a request it interrupts)
 
 Otherwise the answer is `answers[prompt]` if a test set one, else "Answer to: <prompt>".
 
@@ -124,7 +126,15 @@ def build_app(state: UpstreamState) -> FastAPI:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         chunk_delay = float(directives.get("slowchunks") or state.chunk_delay_s)
         return StreamingResponse(
-            _stream(state, model, answer, finish, usage if include_usage else None, chunk_delay, "cut" in directives),
+            _stream(
+                state,
+                model,
+                answer,
+                None if "nofinish" in directives else finish,
+                usage if include_usage else None,
+                chunk_delay,
+                "cut" in directives,
+            ),
             media_type="text/event-stream",
         )
 
@@ -197,7 +207,7 @@ async def _stream(
     state: UpstreamState,
     model: str,
     answer: str,
-    finish: str,
+    finish: str | None,
     usage: dict[str, int] | None,
     chunk_delay: float,
     cut: bool,
@@ -224,8 +234,9 @@ async def _stream(
             if chunk_delay:
                 await asyncio.sleep(chunk_delay)
             yield event({"content": word})
-        yield event({}, finish)
-        if usage is not None:
+        if finish is not None:
+            yield event({}, finish)
+        if usage is not None and finish is not None:
             tail = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model, "choices": []}
             yield f"data: {json.dumps({**tail, 'usage': usage})}\n\n".encode()
         yield b"data: [DONE]\n\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from fastapi import FastAPI, Request
@@ -11,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from semcache.errors import RateLimitedError, SemcacheError, status_for
 
-__all__ = ["error_body", "install"]
+__all__ = ["error_body", "install", "upstream_error_body"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,20 @@ def _openai_type(code: str) -> str:
 def error_body(code: str, message: str, detail: object = None, *, param: str | None = None) -> dict[str, object]:
     """OpenAI's error shape (message, type, param, code), which every OpenAI client reads, plus our detail."""
     return {"error": {"message": message, "type": _openai_type(code), "param": param, "code": code, "detail": detail}}
+
+
+def upstream_error_body(status: int, content: bytes, *, what: str) -> dict[str, object]:
+    """An upstream's error response in OpenAI's shape: kept as it is when it has that shape, else its message
+    (FastAPI's `detail`, or the text) wrapped, saying which upstream call failed (`what`)."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        body = content.decode("utf-8", "replace")
+    if isinstance(body, dict) and isinstance(body.get("error"), dict) and "message" in body["error"]:
+        return body
+    message = body.get("detail") if isinstance(body, dict) else body
+    text = " ".join(str(message or "").split())[:300]
+    return error_body("llm_bad_request" if status < 500 else "llm_error", f"{what} ({status}): {text or 'no message'}")
 
 
 async def _semcache_error(request: Request, exc: Exception) -> JSONResponse:

@@ -19,7 +19,7 @@ from semcache.api.deps import EmbedderDep, PrincipalDep, ServiceDep
 from semcache.api.errors import error_body
 from semcache.api.routes.cache import scope_for
 from semcache.controls import parse_controls
-from semcache.errors import InvalidInputError, LLMError
+from semcache.errors import BadRequestError, InvalidInputError, LLMError
 from semcache.events import CacheDocument, CacheTarget, ColumnDone, Delta, GatewayAnswer
 from semcache.llm.tokens import count_text
 from semcache.normalize import KeyRules, plan_key
@@ -199,7 +199,10 @@ async def embeddings(body: EmbeddingsRequest, principal: PrincipalDep, embedder:
     except ValueError as e:
         raise InvalidInputError(str(e)) from e
     if body.dimensions is not None and body.dimensions != embedder.dims:
-        raise InvalidInputError(f"this embedder has {embedder.dims} dimensions")
+        raise BadRequestError(
+            f"dimensions: this embedder ({embedder.fingerprint}) returns {embedder.dims} dimensions and cannot "
+            f"shorten them; leave dimensions out or set {embedder.dims}"
+        )
     vectors = await embedder.embed(texts)
     items = []
     for i, v in enumerate(vectors):

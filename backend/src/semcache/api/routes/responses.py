@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from semcache.api.deps import PrincipalDep, ServiceDep
-from semcache.api.errors import error_body
+from semcache.api.errors import error_body, upstream_error_body
 from semcache.api.routes.openai import _error_response, _headers, _target
 from semcache.controls import parse_controls
 from semcache.errors import InvalidInputError, LLMError
@@ -119,8 +119,11 @@ async def _forward(service: CompletionService, body: ResponsesRequest, reason: s
         stream = llm.client.responses.with_streaming_response.create(extra_body=payload)
         upstream = await stream.__aenter__()
     except openai.APIStatusError as e:
-        # The upstream's own error, as it sent it: the caller asked for its API.
-        return Response(e.response.content, e.status_code, headers=headers, media_type="application/json")
+        # The upstream's own error (in OpenAI's shape): the caller asked for its API.
+        what = "the upstream LLM has no /responses endpoint" if e.status_code == 404 else "the upstream LLM failed"
+        return JSONResponse(
+            upstream_error_body(e.status_code, e.response.content, what=what), e.status_code, headers=headers
+        )
     except Exception as e:
         err = map_error(e)
         return _error_response(ErrorInfo.of(err), headers)
