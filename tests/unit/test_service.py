@@ -12,7 +12,7 @@ from semcache.controls import Controls
 from semcache.errors import LLMError, LLMTimeoutError
 from semcache.events import CacheTarget, ColumnDone, ColumnEvent, Delta, GatewayAnswer
 from semcache.flight import SingleFlight
-from semcache.normalize import KeyPlan
+from semcache.normalize import KeyPlan, Scope
 from semcache.result import ColumnResult
 from semcache.schemas.openai import ChatMessage, ChatRequest
 from semcache.service import CompletionService
@@ -41,7 +41,7 @@ class Rig:
         self, prompt: str = PROMPT, controls: Controls | None = None
     ) -> tuple[GatewayAnswer, str, ColumnResult]:
         request = ChatRequest(messages=[ChatMessage(role="user", content=prompt)])
-        target = CacheTarget(KeyPlan(prompt), {"tenant": "t1", "model": "fake-model"}, "t1")
+        target = CacheTarget(KeyPlan(prompt), Scope(tenant="t1", model="fake-model"))
         answer = await self.service.gateway(request, target, controls or Controls())
         return answer, *await read(answer.events())
 
@@ -139,7 +139,7 @@ async def test_no_cache_skips_the_lookup_and_no_store_skips_the_store() -> None:
 async def test_both_columns_share_one_upstream_call_on_a_miss() -> None:
     rig = Rig()
     request = ChatRequest(messages=[ChatMessage(role="user", content=PROMPT)])
-    target = CacheTarget(KeyPlan(PROMPT), {"tenant": "t1"}, "t1")
+    target = CacheTarget(KeyPlan(PROMPT), Scope(tenant="t1"))
     done = [e.result async for e in rig.service.both_columns(request, target, Controls()) if isinstance(e, ColumnDone)]
     await rig.service.drain()
     by_column = {r.column: r for r in done}

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from openai.types.chat import ChatCompletionChunk
 
 from semcache.cache.semantic import Lookup
+from semcache.intake import CacheTarget  # re-exported: where the flow's events name the request's target
 from semcache.llm.tokens import count_messages, count_text
-from semcache.normalize import KeyPlan, entry_id, normalize_text
 from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus
 
 __all__ = [
@@ -54,19 +54,6 @@ class ColumnDone:
 
 
 ColumnEvent = ColumnStart | CacheDocument | Delta | ColumnDone
-
-
-@dataclass
-class CacheTarget:
-    """Where a request's answer lives in the cache: its key plan and hard scope."""
-
-    plan: KeyPlan
-    scope: dict[str, str]
-    tenant: str
-
-    @property
-    def entry_id(self) -> str | None:
-        return entry_id(normalize_text(self.plan.text), self.scope) if self.plan.text is not None else None
 
 
 @dataclass

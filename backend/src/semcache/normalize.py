@@ -12,14 +12,17 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
 
 from semcache.schemas.openai import ChatRequest
 
 __all__ = [
     "KeyPlan",
     "KeyRules",
+    "Scope",
     "build_scope",
     "canonical_scope",
     "entry_id",
@@ -53,20 +56,70 @@ def entry_id(normalized: str, scope: Mapping[str, str]) -> str:
 CLIENT_SCOPE_KEYS = ("namespace", "model", "locale")
 
 
+@dataclass(frozen=True, eq=False)
+class Scope(Mapping[str, str]):
+    """The hard scope of one request: only an entry stored under the same values can answer it.
+
+    Built once, at intake, and frozen from there to Redis: the content address (`entry_id`) and the TAG filters
+    (cache/query.py) read it as a mapping, and nothing on the way can edit it. Empty values are left out, so
+    "absent" and "empty" are the same scope (as in the TAG encoding)."""
+
+    tenant: str
+    namespace: str = ""
+    model: str = ""
+    params: str = ""
+    #: locale and the configured EXTRA_SCOPE_FIELDS, as (name, value) pairs sorted by name
+    extra: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, values: Mapping[str, str]) -> Scope:
+        named = {k: values.get(k, "") for k in ("tenant", "namespace", "model", "params")}
+        extra = tuple(sorted((k, v) for k, v in values.items() if k not in named and v))
+        return cls(**named, extra=extra)
+
+    @cached_property
+    def _values(self) -> Mapping[str, str]:
+        pairs = {"tenant": self.tenant, "namespace": self.namespace, "model": self.model, "params": self.params}
+        return MappingProxyType({k: v for k, v in (*pairs.items(), *self.extra) if v})
+
+    def __getitem__(self, key: str) -> str:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._values.items()))
+
+    def __repr__(self) -> str:
+        return f"Scope({dict(self._values)!r})"
+
+
 def build_scope(
-    tenant: str, client_scope: Mapping[str, str], *, extra_fields: tuple[str, ...] = (), params: str = ""
-) -> dict[str, str]:
-    """The hard scope of a request. Raises ValueError naming any key a client may not set."""
+    tenant: str,
+    client_scope: Mapping[str, str],
+    *,
+    extra_fields: tuple[str, ...] = (),
+    params: str = "",
+    model: str = "",
+) -> Scope:
+    """The hard scope of a request; `model` when the client names none. Raises ValueError naming any key a
+    client may not set."""
     allowed = (*CLIENT_SCOPE_KEYS, *extra_fields)
     unknown = sorted(set(client_scope) - set(allowed))
     if unknown:
         hint = " (the tenant comes from your API key)" if "tenant" in unknown else ""
         raise ValueError(f"scope keys {unknown} are not allowed{hint}; allowed: {list(allowed)}")
-    scope = {k: v for k, v in client_scope.items() if v}
-    scope["tenant"] = tenant
+    values = {k: v for k, v in client_scope.items() if v}
+    values["tenant"] = tenant
+    if model:
+        values.setdefault("model", model)
     if params:
-        scope["params"] = params
-    return scope
+        values["params"] = params
+    return Scope.of(values)
 
 
 # --- chat requests -> cache key --------------------------------------------------------------------

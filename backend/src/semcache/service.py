@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
+
+from openai.types.chat import ChatCompletion
 
 from semcache.cache.availability import CacheGate
 from semcache.cache.base import AnswerCache
@@ -29,7 +31,7 @@ from semcache.errors import (
 )
 from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta, GatewayAnswer
 from semcache.flight import Flight, SingleFlight
-from semcache.llm.base import LLM
+from semcache.llm.base import LLM, Relayed, ResponsesRelay
 from semcache.llm.shared import Answer, SharedStream
 from semcache.llm.tokens import count_messages, count_text
 from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus, Path
@@ -112,6 +114,17 @@ class CompletionService:
             if isinstance(event, CacheDocument):
                 return GatewayAnswer(event, await anext(events), events)
         raise LLMError("the cache column ended before its lookup")
+
+    async def passthrough(self, request: ChatRequest) -> ChatCompletion:
+        """A chat request the cache never keys (tools, n > 1, ...): upstream untouched, answer and all."""
+        return await self.llm.complete(self.prepare(request))
+
+    async def relay_responses(self, payload: Mapping[str, object], *, stream: bool) -> Relayed | None:
+        """A Responses API request the cache cannot key: the upstream's own /responses, as sent. None when
+        the upstream has no Responses API (no LLM configured)."""
+        if not isinstance(self.llm, ResponsesRelay):
+            return None
+        return await self.llm.relay_responses(payload, stream=stream)
 
     # --- upstream ----------------------------------------------------------------------------
 
@@ -355,7 +368,7 @@ class CompletionService:
         flight: Flight,
     ) -> None:
         assert target.plan.text is not None
-        prompt, scope = target.plan.text, dict(target.scope)
+        prompt, scope = target.plan.text, target.scope
         try:
             await self.cache.put(
                 prompt,

@@ -8,6 +8,7 @@ import asyncio
 
 import openai
 import pytest
+from langchain_core.language_models import LanguageModelInput
 from langchain_openai import ChatOpenAI
 from openai import AsyncOpenAI
 
@@ -57,7 +58,8 @@ async def test_langchain_batch_on_the_local_model_returns_every_answer(local_ser
         base_url=local_service.url + "/v1", api_key="any", model="smollm2-135m-instruct", max_tokens=LIMIT,
         temperature=0, max_retries=0, timeout=300,
     )  # fmt: skip
-    replies = await llm.abatch(STORIES[:4])
+    prompts: list[LanguageModelInput] = list(STORIES[:4])
+    replies = await llm.abatch(prompts)
     for reply in replies:
         assert reply.response_metadata["finish_reason"] == "length" and str(reply.content).strip()
 

@@ -18,6 +18,8 @@ from semcache.cache.semantic import SemanticCache
 from semcache.config import Settings
 from semcache.embeddings.base import Embedder
 from semcache.errors import AuthError, ForbiddenError, RateLimitedError
+from semcache.intake import IntakeRules
+from semcache.llm.base import LLM
 from semcache.ratelimit import RateLimiter
 from semcache.runtime import Resources
 from semcache.service import CompletionService
@@ -28,7 +30,9 @@ __all__ = [
     "CacheDep",
     "EmbedderDep",
     "GateDep",
+    "IntakeDep",
     "KeyRingDep",
+    "LLMDep",
     "PrincipalDep",
     "RateLimiterDep",
     "RawStoreDep",
@@ -66,6 +70,16 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 async def get_service(resources: ResourcesDep) -> CompletionService:
     return resources.service
+
+
+async def get_intake_rules(resources: ResourcesDep) -> IntakeRules:
+    """What intake needs of the settings and the LLM, so that a route reads neither."""
+    return IntakeRules.of(resources.settings, default_model=resources.service.llm.model)
+
+
+async def get_llm(resources: ResourcesDep) -> LLM:
+    """The upstream itself, for what is about it (its model, a ping, /llm/test); answers go through the service."""
+    return resources.service.llm
 
 
 async def get_cache(resources: ResourcesDep) -> SemanticCache:
@@ -121,6 +135,8 @@ async def get_keyring(resources: ResourcesDep) -> KeyRing:
 
 
 ServiceDep = Annotated[CompletionService, Depends(get_service)]
+IntakeDep = Annotated[IntakeRules, Depends(get_intake_rules)]
+LLMDep = Annotated[LLM, Depends(get_llm)]
 CacheDep = Annotated[SemanticCache, Depends(get_cache)]
 StoreDep = Annotated[RedisStore, Depends(get_store)]
 RawStoreDep = Annotated[RedisStore, Depends(get_raw_store)]

@@ -15,6 +15,7 @@ from semcache.cache.models import Entry
 if TYPE_CHECKING:
     from semcache.cache.semantic import Lookup
     from semcache.embeddings.base import Vector
+    from semcache.normalize import Scope
 
 __all__ = ["AnswerCache", "FlightLocks", "Index", "Verdicts"]
 
@@ -67,7 +68,7 @@ class AnswerCache(Protocol):
     async def lookup(
         self,
         prompt: str,
-        scope: Mapping[str, str],
+        scope: Scope,
         *,
         distance_threshold: float | None = None,
         max_age_s: float | None = None,
@@ -77,7 +78,7 @@ class AnswerCache(Protocol):
         self,
         prompt: str,
         response: str,
-        scope: Mapping[str, str],
+        scope: Scope,
         *,
         ttl: int | None,
         vector: Vector | None = None,

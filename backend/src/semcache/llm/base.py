@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Protocol
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from semcache.schemas.openai import ChatRequest
 
-__all__ = ["LLM"]
+__all__ = ["LLM", "Relayed", "ResponsesRelay"]
 
 
 class LLM(Protocol):
@@ -30,3 +31,22 @@ class LLM(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """An upstream's own answer passed on as sent: a JSON body, or (`stream` set) its SSE bytes."""
+
+    status_code: int
+    content: bytes = b""
+    stream: AsyncIterator[bytes] | None = None
+
+
+@runtime_checkable
+class ResponsesRelay(Protocol):
+    """An upstream with the OpenAI Responses API, for the requests semcache does not cache."""
+
+    async def relay_responses(self, payload: Mapping[str, object], *, stream: bool) -> Relayed:
+        """The upstream's /responses answer to `payload` as sent (an upstream error status included);
+        a transport failure raises LLMError."""
+        ...

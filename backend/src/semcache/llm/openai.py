@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack
 
 import openai
 from openai import AsyncOpenAI
@@ -18,6 +19,7 @@ from semcache.errors import (
     LLMRateLimitError,
     LLMTimeoutError,
 )
+from semcache.llm.base import Relayed
 from semcache.llm.capabilities import (
     CLASSIC,
     LLAMA_CPP,
@@ -182,6 +184,30 @@ class OpenAICompatibleLLM:
             raise map_error(e) from e
         assert isinstance(result, ChatCompletion)
         return result
+
+    async def relay_responses(self, payload: Mapping[str, object], *, stream: bool) -> Relayed:
+        """A Responses API request semcache does not cache, to the upstream's own /responses as sent; its
+        answer, an error status included, comes back as the upstream sent it (the caller asked for its API)."""
+        body = {**payload, "model": self.upstream_model(str(payload.get("model") or "") or None)}
+        exits = AsyncExitStack()
+        try:
+            if not stream:
+                raw = await self._client.responses.with_raw_response.create(extra_body=body)
+                return Relayed(raw.http_response.status_code, await raw.http_response.aread())
+            upstream = await exits.enter_async_context(
+                self._client.responses.with_streaming_response.create(extra_body=body)
+            )
+        except openai.APIStatusError as e:
+            return Relayed(e.status_code, e.response.content)
+        except Exception as e:
+            raise map_error(e) from e
+
+        async def relay() -> AsyncIterator[bytes]:
+            async with exits:  # closes the upstream response when the client is done or gone
+                async for piece in upstream.http_response.aiter_bytes():
+                    yield piece
+
+        return Relayed(200, stream=relay())
 
     async def ping(self) -> None:
         try:

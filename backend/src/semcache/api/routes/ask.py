@@ -10,13 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
 
-from semcache.api.deps import EmbedderDep, PrincipalDep, ServiceDep
-from semcache.api.routes.cache import check_prompt, scope_for
-from semcache.config import Settings
-from semcache.controls import Controls
+from semcache import intake
+from semcache.api.deps import EmbedderDep, IntakeDep, LLMDep, PrincipalDep, ServiceDep
 from semcache.errors import LLMError
-from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta
-from semcache.normalize import KeyPlan
+from semcache.events import CacheDocument, ColumnDone, ColumnEvent, ColumnStart, Delta
+from semcache.intake import CacheRequest
 from semcache.result import ErrorInfo
 from semcache.schemas.ask import (
     AskRequest,
@@ -33,32 +31,6 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["ask"])
 EMBEDDING_PREVIEW = 8
-
-
-def chat_request(settings: Settings, prompt: str) -> ChatRequest:
-    return ChatRequest(
-        messages=[
-            ChatMessage(role="system", content=settings.llm_system_prompt),
-            ChatMessage(role="user", content=prompt),
-        ],
-        temperature=settings.llm_temperature,
-        max_tokens=settings.llm_max_tokens,
-    )
-
-
-def target_for(service: CompletionService, tenant: str, body: AskRequest) -> CacheTarget:
-    """/ask keys on the prompt alone under the server's own system prompt and sampling settings, so its
-    entries are the ones /cache/search finds with `scope.model` set to the configured model."""
-    check_prompt(service.settings, body.prompt)
-    scope = scope_for(service.settings, tenant, body.scope)
-    scope.setdefault("model", service.llm.model)
-    return CacheTarget(KeyPlan(body.prompt), scope, tenant)
-
-
-def controls_for(body: AskRequest) -> Controls:
-    return Controls(
-        no_cache=body.no_cache, no_store=body.no_store, ttl=body.ttl, distance_threshold=body.requested_distance()
-    )
 
 
 def document_out(dims: int, doc: CacheDocument) -> CacheDocumentOut:
@@ -93,9 +65,9 @@ def column_out(done: ColumnDone, document: CacheDocumentOut | None = None) -> Co
     return ColumnOut(**dict(done.result), document=document)
 
 
-def column_events(service: CompletionService, body: AskRequest, tenant: str) -> AsyncIterator[ColumnEvent]:
-    request = chat_request(service.settings, body.prompt)
-    return service.both_columns(request, target_for(service, tenant, body), controls_for(body))
+def column_events(service: CompletionService, record: CacheRequest) -> AsyncIterator[ColumnEvent]:
+    assert record.chat is not None  # /ask always has one
+    return service.both_columns(record.chat, record.target, record.controls)
 
 
 def frame(dims: int, event: ColumnEvent) -> dict[str, str]:
@@ -108,11 +80,9 @@ def frame(dims: int, event: ColumnEvent) -> dict[str, str]:
     return sse("column_complete", event.result.model_dump(exclude={"text"}))
 
 
-async def sse_stream(
-    service: CompletionService, dims: int, body: AskRequest, tenant: str
-) -> AsyncIterator[dict[str, str]]:
+async def sse_stream(service: CompletionService, dims: int, record: CacheRequest) -> AsyncIterator[dict[str, str]]:
     started = time.perf_counter()
-    async for event in column_events(service, body, tenant):
+    async for event in column_events(service, record):
         if isinstance(event, Delta) and not event.text:
             continue
         yield frame(dims, event)
@@ -121,15 +91,16 @@ async def sse_stream(
 
 @router.post("/ask/stream", response_class=EventSourceResponse)
 async def ask_stream(
-    body: AskRequest, principal: PrincipalDep, service: ServiceDep, embedder: EmbedderDep
+    body: AskRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, embedder: EmbedderDep
 ) -> EventSourceResponse:
-    target_for(service, principal.tenant, body)  # validate the scope before the stream starts (422, not an event)
-    return EventSourceResponse(sse_stream(service, embedder.dims, body, principal.tenant), ping=15)
+    record = intake.ask(rules, principal.tenant, body)  # before the stream starts: bad input is a 422, not an event
+    return EventSourceResponse(sse_stream(service, embedder.dims, record), ping=15)
 
 
 @router.get("/ask/stream", response_class=EventSourceResponse)
 async def ask_stream_get(
     principal: PrincipalDep,
+    rules: IntakeDep,
     service: ServiceDep,
     embedder: EmbedderDep,
     prompt: str = Query(min_length=1, max_length=32_000),
@@ -139,15 +110,17 @@ async def ask_stream_get(
         body = AskRequest(prompt=prompt)
     except ValidationError as e:  # built here, not by FastAPI: a blank prompt must be a 422, not a 500
         raise RequestValidationError(e.errors(include_url=False)) from e
-    return await ask_stream(body, principal, service, embedder)
+    return await ask_stream(body, principal, rules, service, embedder)
 
 
 @router.post("/ask", response_model=AskResponse)
-async def ask(body: AskRequest, principal: PrincipalDep, service: ServiceDep, embedder: EmbedderDep) -> AskResponse:
-    target_for(service, principal.tenant, body)
+async def ask(
+    body: AskRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, embedder: EmbedderDep
+) -> AskResponse:
+    record = intake.ask(rules, principal.tenant, body)
     columns: dict[str, ColumnOut] = {}
     document: CacheDocumentOut | None = None
-    async for event in column_events(service, body, principal.tenant):
+    async for event in column_events(service, record):
         if isinstance(event, CacheDocument):
             document = document_out(embedder.dims, event)
         elif isinstance(event, ColumnDone):
@@ -157,9 +130,8 @@ async def ask(body: AskRequest, principal: PrincipalDep, service: ServiceDep, em
 
 
 @router.get("/llm/test", response_model=LLMTestResponse)
-async def llm_test(principal: PrincipalDep, service: ServiceDep) -> LLMTestResponse:
+async def llm_test(principal: PrincipalDep, llm: LLMDep) -> LLMTestResponse:
     """A tiny real call to the configured LLM: is it there, and how fast."""
-    llm = service.llm
     request = ChatRequest(messages=[ChatMessage(role="user", content="Say OK.")], max_tokens=5, temperature=0)
     started = time.perf_counter()
     try:

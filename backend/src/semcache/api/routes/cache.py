@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 
-import numpy as np
 from fastapi import APIRouter, Query, status
 
-from semcache.api.deps import AdminDep, CacheDep, EmbedderDep, PrincipalDep, SettingsDep, StoreDep
+from semcache import intake
+from semcache.api.deps import AdminDep, CacheDep, EmbedderDep, IntakeDep, PrincipalDep, SettingsDep, StoreDep
 from semcache.cache.models import Candidate, Entry
 from semcache.cache.query import check_tags
 from semcache.cache.semantic import Lookup
-from semcache.config import Settings
-from semcache.embeddings.base import Vector
 from semcache.errors import InvalidInputError, NotFoundError
-from semcache.normalize import build_scope
 from semcache.schemas.cache import (
     CandidateOut,
     ClearResponse,
@@ -28,22 +24,9 @@ from semcache.schemas.cache import (
     StoreResponse,
 )
 
-__all__ = ["check_prompt", "client_vector", "router", "scope_for"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/cache", tags=["cache"])
-
-
-def check_prompt(settings: Settings, prompt: str | None) -> None:
-    limit = settings.max_prompt_chars
-    if prompt is not None and len(prompt) > limit:
-        raise InvalidInputError(f"prompt is {len(prompt)} characters; MAX_PROMPT_CHARS is {limit}")
-
-
-def scope_for(settings: Settings, tenant: str, client_scope: Mapping[str, str]) -> dict[str, str]:
-    try:
-        return build_scope(tenant, client_scope, extra_fields=settings.extra_scope_fields)
-    except ValueError as e:
-        raise InvalidInputError(str(e)) from e
 
 
 def valid_tags(tags: list[str]) -> tuple[str, ...]:
@@ -55,17 +38,6 @@ def valid_tags(tags: list[str]) -> tuple[str, ...]:
 
 def entry_out(entry: Entry) -> EntryOut:
     return EntryOut.model_validate(entry, from_attributes=True)
-
-
-def client_vector(values: list[float], dims: int) -> Vector:
-    """A caller's own query vector, checked and normalised like ours."""
-    if len(values) != dims:
-        raise InvalidInputError(f"embedding has {len(values)} dims; the index has {dims}")
-    v = np.asarray(values, dtype=np.float32)
-    norm = float(np.linalg.norm(v))
-    if not np.isfinite(norm) or norm == 0.0:
-        raise InvalidInputError("embedding must be finite and non-zero")
-    return v / norm
 
 
 def search_response(lookup: Lookup, elapsed_ms: float) -> SearchResponse:
@@ -104,25 +76,27 @@ def search_response(lookup: Lookup, elapsed_ms: float) -> SearchResponse:
 
 
 @router.post("/store", status_code=status.HTTP_201_CREATED, response_model=StoreResponse)
-async def store(body: StoreRequest, principal: PrincipalDep, settings: SettingsDep, cache: CacheDep) -> StoreResponse:
-    check_prompt(settings, body.prompt)
-    scope = scope_for(settings, principal.tenant, body.scope)
-    ttl = body.ttl if body.ttl is not None else settings.cache_ttl
-    tags = valid_tags(body.tags)
-    entry = await cache.put(body.prompt, body.response, scope, ttl=ttl, metadata=body.metadata, tags=tags)
+async def store(body: StoreRequest, principal: PrincipalDep, rules: IntakeDep, cache: CacheDep) -> StoreResponse:
+    record = intake.store(rules, principal.tenant, body)
+    entry = await cache.put(
+        body.prompt, body.response, record.scope, ttl=record.controls.ttl, metadata=body.metadata, tags=record.tags
+    )
     return StoreResponse(**entry_out(entry).model_dump(), ttl=entry.ttl)
 
 
 @router.post("/search", response_model=SearchResponse)
 async def search(
-    body: SearchRequest, principal: PrincipalDep, settings: SettingsDep, cache: CacheDep, embedder: EmbedderDep
+    body: SearchRequest, principal: PrincipalDep, rules: IntakeDep, cache: CacheDep, embedder: EmbedderDep
 ) -> SearchResponse:
     started = time.perf_counter()
-    check_prompt(settings, body.prompt)
-    scope = scope_for(settings, principal.tenant, body.scope)
-    vector = None if body.embedding is None else client_vector(body.embedding, embedder.dims)
+    record = intake.search(rules, principal.tenant, body)
+    vector = None if body.embedding is None else intake.client_vector(body.embedding, embedder.dims)
     lookup = await cache.lookup(
-        body.prompt or "", scope, distance_threshold=body.requested_distance(), top_k=body.top_k, vector=vector
+        record.prompt or "",
+        record.scope,
+        distance_threshold=record.controls.distance_threshold,
+        top_k=body.top_k,
+        vector=vector,
     )
     return search_response(lookup, (time.perf_counter() - started) * 1000)
 

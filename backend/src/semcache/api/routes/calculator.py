@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-
 from fastapi import APIRouter
 
-from semcache.calculator import Estimate, Inputs, SkuTable, estimate, parse_sku_table
+from semcache.api.skus import sku_table
+from semcache.calculator import Estimate, Inputs, SkuTable, estimate
 from semcache.errors import InvalidInputError
 from semcache.schemas.calculator import EstimateRequest
 
-__all__ = ["router", "sku_table"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/calculator", tags=["calculator"])
-
-
-@lru_cache(maxsize=1)
-def sku_table() -> SkuTable:
-    """The packaged Azure Managed Redis SKU table; read once, on first use (never at import)."""
-    raw = resources.files("semcache").joinpath("data/amr_skus.json").read_text(encoding="utf-8")
-    return parse_sku_table(raw)
 
 
 @router.get("/skus")

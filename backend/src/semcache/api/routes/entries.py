@@ -12,8 +12,7 @@ from typing import Annotated
 import numpy as np
 from fastapi import APIRouter, Path, Query
 
-from semcache.api.deps import CacheDep, PrincipalDep, SettingsDep, StoreDep
-from semcache.api.routes.cache import check_prompt
+from semcache.api.deps import CacheDep, IntakeDep, PrincipalDep, StoreDep
 from semcache.auth import Principal
 from semcache.cache.models import Candidate, Entry
 from semcache.cache.query import entries_filter
@@ -21,6 +20,7 @@ from semcache.cache.redis import RedisStore
 from semcache.cache.semantic import choose
 from semcache.embeddings.base import Vector
 from semcache.errors import BadRequestError, ForbiddenError, InvalidInputError, NotFoundError
+from semcache.intake import check_prompt
 from semcache.normalize import entry_id as content_id
 from semcache.normalize import normalize_text
 from semcache.paging import CursorError, decode_cursor, encode_cursor, query_digest
@@ -197,13 +197,13 @@ def _semantic_verdict(
 async def probe_entry(
     body: ProbeRequest,
     principal: PrincipalDep,
-    settings: SettingsDep,
+    rules: IntakeDep,
     cache: CacheDep,
     store: StoreDep,
     entry_id: EntryId,
 ) -> ProbeResponse:
     """What would a request with this prompt, in this entry's scope, be served? Nothing is counted or stored."""
-    check_prompt(settings, body.prompt)
+    check_prompt(rules, body.prompt)
     entry = await _visible(store, principal, entry_id)
     threshold = cache.distance_threshold
     vector = await cache.embed(body.prompt)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from semcache.api.deps import EmbedderDep, GateDep, RawStoreDep, ServiceDep, StartedGateDep
+from semcache.api.deps import EmbedderDep, GateDep, LLMDep, RawStoreDep, StartedGateDep
 from semcache.cache.availability import CacheGate, Loading
 from semcache.cache.redis import RedisStore
 from semcache.errors import CacheUnavailableError
@@ -128,7 +128,7 @@ async def health(gate: GateDep, store: RawStoreDep, embedder: EmbedderDep) -> JS
 
 
 @router.get("/readiness")
-async def readiness(store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, service: ServiceDep) -> JSONResponse:
+async def readiness(store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, llm: LLMDep) -> JSONResponse:
     """Every dependency, for a load balancer or an operator: Redis, the index, the embedder, the LLM."""
     checks: dict[str, dict[str, object]] = {}
 
@@ -145,9 +145,8 @@ async def readiness(store: RawStoreDep, gate: GateDep, embedder: EmbedderDep, se
     await check("redis", store.modules)
     await check("index", gate.ensure)
     await check("embedder", lambda: embedder.embed(["readiness probe"]))
-    await check("llm", service.llm.ping)
+    await check("llm", llm.ping)
     ok = all(c["ok"] for c in checks.values())
-    llm = service.llm
     body = {
         "status": "ready" if ok else "not_ready",
         "checks": checks,

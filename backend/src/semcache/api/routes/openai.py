@@ -13,16 +13,13 @@ from collections.abc import AsyncIterator
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from openai.types.chat import ChatCompletion
 
-from semcache.api.deps import EmbedderDep, PrincipalDep, ServiceDep
-from semcache.api.errors import error_body
-from semcache.api.routes.cache import scope_for
-from semcache.controls import parse_controls
+from semcache import intake
+from semcache.api.deps import EmbedderDep, IntakeDep, LLMDep, PrincipalDep, ServiceDep
+from semcache.api.framing import gateway as framing
 from semcache.errors import BadRequestError, InvalidInputError, LLMError
-from semcache.events import CacheDocument, CacheTarget, ColumnDone, Delta, GatewayAnswer
+from semcache.events import ColumnDone, Delta, GatewayAnswer
 from semcache.llm.tokens import count_text
-from semcache.normalize import KeyRules, plan_key
 from semcache.result import ErrorInfo
 from semcache.schemas.embeddings import (
     EmbeddingItem,
@@ -38,70 +35,19 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
-STATUS = {
-    "hit-exact": "HIT-EXACT",
-    "hit-semantic": "HIT-SEMANTIC",
-    "miss": "MISS",
-    "bypass": "BYPASS",
-    "error": "ERROR",
-}
-
-
-def _target(service: CompletionService, tenant: str, request: ChatRequest, namespace: str) -> CacheTarget:
-    settings = service.settings
-    rules = KeyRules(
-        settings.cache_max_messages,
-        settings.cache_ignore_system_messages,
-        settings.cache_max_temperature,
-        max_chars=settings.max_prompt_chars,
-    )
-    plan = plan_key(request, rules)
-    scope = scope_for(settings, tenant, {"namespace": namespace} if namespace else {})
-    scope["model"] = request.model or service.llm.model
-    if plan.params:
-        scope["params"] = plan.params
-    return CacheTarget(plan, scope, tenant)
-
-
-def _headers(doc: CacheDocument, *, error: bool = False) -> dict[str, str]:
-    lookup = doc.lookup
-    key = "error" if error else ("bypass" if lookup is None else "miss")
-    headers = {}
-    if lookup is not None and lookup.hit and lookup.match is not None:
-        key = f"hit-{lookup.source}"
-        headers["x-semcache-similarity"] = f"{lookup.match.similarity:.4f}"
-        headers["x-semcache-entry"] = lookup.match.entry.id
-        headers["Age"] = str(max(0, int(time.time() - lookup.match.entry.created_at)))
-    headers["x-semcache-status"] = STATUS[key]
-    if key.startswith("hit-"):
-        headers["x-semcache-billed-tokens"] = "0"  # usage reports the stored answer's tokens; none were spent
-    if doc.reason:
-        headers["x-semcache-reason"] = doc.reason.encode("ascii", "replace").decode()[:200]
-    return headers
-
-
-def _error_response(error: ErrorInfo | None, headers: dict[str, str]) -> JSONResponse:
-    error = error or ErrorInfo.of(LLMError("the LLM failed"))
-    headers = {**headers, "x-semcache-status": "ERROR"}
-    return JSONResponse(error_body(error.code, error.message), error.http_status, headers=headers)
-
 
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatRequest, principal: PrincipalDep, service: ServiceDep, request: Request
+    body: ChatRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, request: Request
 ) -> Response:
-    try:
-        controls, namespace = parse_controls(request.headers)
-    except ValueError as e:
-        raise InvalidInputError(str(e)) from e
-    target = _target(service, principal.tenant, body, namespace)
-    if not target.plan.cacheable and not body.stream:
-        return await _passthrough(service, body, target.plan.reason or "")
-    answer = await service.gateway(body, target, controls)
-    headers = _headers(answer.document)
+    record = intake.chat(rules, principal.tenant, body, request.headers)
+    if not record.target.plan.cacheable and not body.stream:
+        return await _passthrough(service, body, record.target.plan.reason or "")
+    answer = await service.gateway(body, record.target, record.controls)
+    headers = framing.headers(answer.document)
     if answer.error is not None:
         await answer.close()
-        return _error_response(answer.error, headers)
+        return framing.error_response(answer.error, headers)
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
         return StreamingResponse(_sse(answer, body, include_usage), media_type="text/event-stream", headers=headers)
@@ -158,7 +104,7 @@ async def _collect(answer: GatewayAnswer, body: ChatRequest, headers: dict[str, 
         elif isinstance(event, ColumnDone):
             result = event.result
             if result.status == "error":
-                return _error_response(result.error, headers)
+                return framing.error_response(result.error, headers)
             prompt, completion_tokens = (
                 answer.stored_usage if answer.replayed else (result.prompt_tokens, result.completion_tokens)
             )
@@ -177,18 +123,16 @@ async def _collect(answer: GatewayAnswer, body: ChatRequest, headers: dict[str, 
 
 async def _passthrough(service: CompletionService, body: ChatRequest, reason: str) -> Response:
     """Requests we never cache (tools, n > 1, ...) go upstream untouched, answer and all."""
+    headers = framing.bypass_headers(reason)
     try:
-        result: ChatCompletion = await service.llm.complete(service.prepare(body))
+        result = await service.passthrough(body)
     except LLMError as e:
-        return _error_response(ErrorInfo.of(e), {"x-semcache-reason": reason})
-    return JSONResponse(
-        result.model_dump(exclude_none=True), headers={"x-semcache-status": "BYPASS", "x-semcache-reason": reason}
-    )
+        return framing.error_response(ErrorInfo.of(e), headers)
+    return JSONResponse(result.model_dump(exclude_none=True), headers=headers)
 
 
 @router.get("/models")
-async def models(principal: PrincipalDep, service: ServiceDep) -> dict[str, object]:
-    llm = service.llm
+async def models(principal: PrincipalDep, llm: LLMDep) -> dict[str, object]:
     return {"object": "list", "data": [{"id": llm.model, "object": "model", "created": 0, "owned_by": llm.provider}]}
 
 

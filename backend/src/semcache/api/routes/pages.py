@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from semcache import __version__
 from semcache.api.deps import SettingsDep
-from semcache.api.routes.calculator import sku_table
+from semcache.api.skus import sku_table
 from semcache.config import Settings
 
 __all__ = ["mount_static", "router"]

@@ -11,18 +11,16 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 
-import openai
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from semcache.api.deps import PrincipalDep, ServiceDep
+from semcache import intake
+from semcache.api.deps import IntakeDep, PrincipalDep, ServiceDep
 from semcache.api.errors import error_body, upstream_error_body
-from semcache.api.routes.openai import _error_response, _headers, _target
-from semcache.controls import parse_controls
-from semcache.errors import InvalidInputError, LLMError
+from semcache.api.framing import gateway as framing
+from semcache.errors import LLMError
 from semcache.events import ColumnDone, Delta, GatewayAnswer
-from semcache.llm.openai import OpenAICompatibleLLM, map_error
-from semcache.responses import EventWriter, Usage, new_ids, response_object, to_chat
+from semcache.responses import EventWriter, Usage, new_ids, response_object
 from semcache.result import ErrorInfo
 from semcache.schemas.responses import ResponsesRequest
 from semcache.service import CompletionService
@@ -34,23 +32,17 @@ router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 @router.post("/responses", response_model=None)
 async def create_response(
-    body: ResponsesRequest, principal: PrincipalDep, service: ServiceDep, request: Request
+    body: ResponsesRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, request: Request
 ) -> Response:
-    try:
-        controls, namespace = parse_controls(request.headers)
-    except ValueError as e:
-        raise InvalidInputError(str(e)) from e
-    translation = to_chat(body)
-    if translation.chat is None:
-        return await _forward(service, body, translation.reason or "not cacheable")
-    chat = translation.chat
-    target = _target(service, principal.tenant, chat, namespace)
-    answer = await service.gateway(chat, target, controls)
-    headers = _headers(answer.document)
+    record = intake.responses(rules, principal.tenant, body, request.headers)
+    if record.chat is None:
+        return await _forward(service, body, record.target.plan.reason or "not cacheable")
+    answer = await service.gateway(record.chat, record.target, record.controls)
+    headers = framing.headers(answer.document)
     if answer.error is not None:
         await answer.close()
-        return _error_response(answer.error, headers)
-    model = body.model or answer.entry_model or service.llm.model
+        return framing.error_response(answer.error, headers)
+    model = body.model or answer.entry_model or rules.default_model
     if body.stream:
         writer = EventWriter(body, model=model)
         return StreamingResponse(_sse(answer, writer), media_type="text/event-stream", headers=headers)
@@ -86,7 +78,7 @@ async def _collect(answer: GatewayAnswer, body: ResponsesRequest, model: str, he
         elif isinstance(event, ColumnDone):
             result = event.result
             if result.status == "error":
-                return _error_response(result.error, headers)
+                return framing.error_response(result.error, headers)
             usage = _usage(answer, result.prompt_tokens, result.completion_tokens)
             reply = response_object(
                 body,
@@ -105,34 +97,20 @@ async def _collect(answer: GatewayAnswer, body: ResponsesRequest, model: str, he
 
 
 async def _forward(service: CompletionService, body: ResponsesRequest, reason: str) -> Response:
-    headers = {"x-semcache-status": "BYPASS", "x-semcache-reason": reason.encode("ascii", "replace").decode()[:200]}
-    llm = service.llm
-    if not isinstance(llm, OpenAICompatibleLLM):
-        return JSONResponse(error_body("llm_error", "no upstream LLM is configured"), 503, headers=headers)
-    payload = body.model_dump(exclude_none=True)
-    payload["model"] = llm.upstream_model(body.model)
+    headers = framing.bypass_headers(reason)
     try:
-        if not body.stream:
-            raw = await llm.client.responses.with_raw_response.create(extra_body=payload)
-            content = await raw.http_response.aread()
-            return Response(content, raw.http_response.status_code, headers=headers, media_type="application/json")
-        stream = llm.client.responses.with_streaming_response.create(extra_body=payload)
-        upstream = await stream.__aenter__()
-    except openai.APIStatusError as e:
-        # The upstream's own error (in OpenAI's shape): the caller asked for its API.
-        what = "the upstream LLM has no /responses endpoint" if e.status_code == 404 else "the upstream LLM failed"
-        return JSONResponse(
-            upstream_error_body(e.status_code, e.response.content, what=what), e.status_code, headers=headers
+        relayed = await service.relay_responses(body.model_dump(exclude_none=True), stream=bool(body.stream))
+    except LLMError as e:
+        return framing.error_response(ErrorInfo.of(e), headers)
+    if relayed is None:
+        return JSONResponse(error_body("llm_error", "no upstream LLM is configured"), 503, headers=headers)
+    if relayed.stream is None and relayed.status_code >= 400:
+        # The upstream's own error, in OpenAI's shape (llama.cpp's server has no /responses at all).
+        what = (
+            "the upstream LLM has no /responses endpoint" if relayed.status_code == 404 else "the upstream LLM failed"
         )
-    except Exception as e:
-        err = map_error(e)
-        return _error_response(ErrorInfo.of(err), headers)
-
-    async def relay() -> AsyncIterator[bytes]:
-        try:
-            async for piece in upstream.http_response.aiter_bytes():
-                yield piece
-        finally:
-            await stream.__aexit__(None, None, None)
-
-    return StreamingResponse(relay(), media_type="text/event-stream", headers=headers)
+        wrapped = upstream_error_body(relayed.status_code, relayed.content, what=what)
+        return JSONResponse(wrapped, relayed.status_code, headers=headers)
+    if relayed.stream is None:
+        return Response(relayed.content, relayed.status_code, headers=headers, media_type="application/json")
+    return StreamingResponse(relayed.stream, media_type="text/event-stream", headers=headers)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from semcache.api.deps import EmbedderDep, PrincipalDep, VectorsDep, VectorStoreDep
-from semcache.api.routes.cache import client_vector
 from semcache.cache.semantic import embed_keys
+from semcache.intake import client_vector
 from semcache.schemas.cache import (
     VectorAddRequest,
     VectorAddResponse,
