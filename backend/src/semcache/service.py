@@ -34,6 +34,7 @@ from semcache.flight import Flight, SingleFlight
 from semcache.llm.base import LLM, Relayed, ResponsesRelay
 from semcache.llm.shared import Answer, SharedStream
 from semcache.llm.tokens import count_messages, count_text
+from semcache.local.llm import CONTEXT_TOKENS
 from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus, Path
 from semcache.schemas.openai import ChatRequest
 from semcache.streaming import replay_pieces
@@ -139,14 +140,24 @@ class CompletionService:
         return request
 
     def check(self, request: ChatRequest) -> None:
-        """A 400 for what the upstream cannot take: the local model reads text only."""
+        """A 400 for what the local model cannot take, before it is called: it reads text only, and its
+        server ends a stream over its context without saying why (other upstreams answer such requests
+        with their own 4xx, which is passed on)."""
+        if self.llm.provider != "local":
+            return
         parts = request.non_text_parts()
-        if parts and self.llm.provider == "local":
-            kinds = ", ".join(sorted(set(parts)))
+        if parts:
             raise BadRequestError(
                 f"the local model ({self.llm.model}) reads text only; this request has content parts of type "
-                f"{kinds}. Send text parts, or configure an upstream that takes them (LLM_BASE_URL, "
-                "AZURE_OPENAI_ENDPOINT or OPENAI_API_KEY)"
+                f"{', '.join(sorted(set(parts)))}. Send text parts, or configure an upstream that takes them "
+                "(LLM_BASE_URL, AZURE_OPENAI_ENDPOINT or OPENAI_API_KEY)"
+            )
+        # tiktoken counts fewer tokens than the model's own tokenizer: an estimate over the context is over.
+        tokens = count_messages([m.model_dump() for m in request.messages])
+        if tokens > CONTEXT_TOKENS:
+            raise BadRequestError(
+                f"the prompt is about {tokens} tokens, over the local model's {CONTEXT_TOKENS}-token context "
+                "(its maximum context length); shorten the messages"
             )
 
     def open_upstream(self, request: ChatRequest) -> SharedStream:

@@ -16,9 +16,11 @@ import httpx
 from semcache.errors import LaunchError
 from semcache.local.process import free_port, spawn, tail, terminate
 
-__all__ = ["EXTRA_BODY", "MODEL_ALIAS", "LocalLLMServer"]
+__all__ = ["CONTEXT_TOKENS", "EXTRA_BODY", "MODEL_ALIAS", "LocalLLMServer"]
 
 MODEL_ALIAS = "smollm2-135m-instruct"
+#: The context the server is started with (the model's own is 8k; 2k keeps its memory small).
+CONTEXT_TOKENS = 2048
 #: Without these llama.cpp's defaults loop on this model; with them it answers "Paris." (README).
 EXTRA_BODY: dict[str, float] = {"repeat_penalty": 1.1}
 
@@ -64,7 +66,7 @@ class LocalLLMServer:
             "--port",
             str(self.port),
             "--n_ctx",
-            "2048",
+            str(CONTEXT_TOKENS),
             "--n_threads",
             str(self.threads),
             "--verbose",
