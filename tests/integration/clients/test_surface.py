@@ -9,6 +9,7 @@ import openai
 import pytest
 from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 from openai import AsyncOpenAI
+from pydantic import SecretStr
 
 from semcache.llm.tokens import encoding
 from tests.support.live import LiveServer
@@ -44,8 +45,8 @@ async def test_langchain_embeddings_send_token_ids_and_get_the_text_vectors(
     # OpenAIEmbeddings tokenizes with tiktoken and sends token id lists by default.
     async with httpx.AsyncClient() as http:  # closed here: the client LangChain would make is left open
         lc = OpenAIEmbeddings(
-            base_url=service.url + "/v1",
-            api_key="any",  # type: ignore[arg-type]  # api_key takes a str
+            openai_api_base=service.url + "/v1",
+            openai_api_key=SecretStr("any"),
             model="text-embedding-3-small",
             max_retries=0,
             http_async_client=http,
@@ -93,7 +94,7 @@ async def test_completions_are_served_through_the_chat_cache(
 async def test_completions_without_a_chat_equivalent_name_the_chat_route(aclient: AsyncOpenAI) -> None:
     for kwargs in ({"prompt": [1, 2, 3]}, {"prompt": ["a", "b"]}, {"prompt": "Hi", "echo": True}):
         with pytest.raises(openai.BadRequestError, match="/v1/chat/completions"):
-            await aclient.completions.create(model="m", **kwargs)  # type: ignore[call-overload]  # each refused form
+            await aclient.completions.create(model="m", **kwargs)
 
 
 # --- the exact path agrees with the KNN path; hits report usage -----------------------------------------
@@ -115,7 +116,7 @@ async def test_a_repeat_right_after_a_streamed_miss_is_an_exact_hit(aclient: Asy
 
 
 async def test_a_langchain_hit_reports_the_stored_usage(service: LiveServer) -> None:
-    llm = ChatOpenAI(base_url=service.url + "/v1", api_key="any", model="m", max_retries=0)  # type: ignore[arg-type]  # api_key takes a str
+    llm = ChatOpenAI(base_url=service.url + "/v1", api_key="any", model="m", max_retries=0)
     miss = await llm.ainvoke("Why is the sky blue?")
     await drained(service)
     hit = await llm.ainvoke("Why is the sky blue?")
