@@ -9,7 +9,7 @@ import httpx
 import litellm
 import pytest
 from agents import Agent, OpenAIChatCompletionsModel, OpenAIResponsesModel, Runner, set_tracing_disabled
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
 from tests.support.live import LiveServer
 from tests.support.paraphrases import FRANCE_PARAPHRASE
@@ -32,7 +32,7 @@ async def recorded(service: LiveServer) -> AsyncIterator[tuple[AsyncOpenAI, list
         statuses.append(response.headers.get("x-semcache-status", ""))
 
     async with (
-        httpx.AsyncClient(event_hooks={"response": [record]}) as http,
+        DefaultAsyncHttpxClient(event_hooks={"response": [record]}) as http,
         AsyncOpenAI(base_url=service.url + "/v1", api_key="any", max_retries=0, http_client=http) as client,
     ):
         yield client, statuses
