@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 
-from openai.types.chat import ChatCompletion
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from semcache.cache.availability import CacheGate
 from semcache.cache.base import AnswerCache
@@ -22,11 +22,11 @@ from semcache.cache.semantic import Lookup, tighten
 from semcache.config import Settings
 from semcache.controls import Controls
 from semcache.errors import (
-    BadRequestError,
     CacheFullError,
     CacheLoadingError,
     CacheUnavailableError,
     EmbeddingError,
+    LLMBadRequestError,
     LLMError,
 )
 from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta, GatewayAnswer
@@ -147,7 +147,7 @@ class CompletionService:
             return
         parts = request.non_text_parts()
         if parts:
-            raise BadRequestError(
+            raise LLMBadRequestError(
                 f"the local model ({self.llm.model}) reads text only; this request has content parts of type "
                 f"{', '.join(sorted(set(parts)))}. Send text parts, or configure an upstream that takes them "
                 "(LLM_BASE_URL, AZURE_OPENAI_ENDPOINT or OPENAI_API_KEY)"
@@ -155,13 +155,19 @@ class CompletionService:
         # tiktoken counts fewer tokens than the model's own tokenizer: an estimate over the context is over.
         tokens = count_messages([m.model_dump() for m in request.messages])
         if tokens > CONTEXT_TOKENS:
-            raise BadRequestError(
+            raise LLMBadRequestError(
                 f"the prompt is about {tokens} tokens, over the local model's {CONTEXT_TOKENS}-token context "
                 "(its maximum context length); shorten the messages"
             )
 
     def open_upstream(self, request: ChatRequest) -> SharedStream:
-        return SharedStream(self.llm.stream(self.prepare(request)).__aiter__())
+        return SharedStream(self._upstream_chunks(request))
+
+    async def _upstream_chunks(self, request: ChatRequest) -> AsyncIterator[ChatCompletionChunk]:
+        # Prepared on first read: a request the upstream cannot take fails as the stream's own error, which
+        # every reader (both /ask columns, single-flight followers) reports, instead of escaping the flow.
+        async for chunk in self.llm.stream(self.prepare(request)):
+            yield chunk
 
     # --- raw column --------------------------------------------------------------------------
 
