@@ -17,7 +17,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from semcache.cache.availability import CacheGate
 from semcache.cache.base import AnswerCache
 from semcache.cache.models import Candidate, Entry
-from semcache.cache.policy import store_refusal
+from semcache.cache.policy import serve_refusal, store_refusal
 from semcache.cache.semantic import Lookup, tighten
 from semcache.config import Settings
 from semcache.controls import Controls
@@ -224,6 +224,7 @@ class CompletionService:
         model = request.model or self.llm.model
         yield ColumnStart("cache", model)
         lookup, reason = await self._lookup(target, controls)
+        lookup, reason = self._within_limit(lookup, reason, request.max_completion_tokens or request.max_tokens)
         flight: Flight | None = None
         if lookup is None or not lookup.hit:
             flight = await upstream()
@@ -297,6 +298,20 @@ class CompletionService:
                 await asyncio.wait([stored], timeout=STORE_WAIT_S)
         else:
             self.spawn(self.flights.finish(flight))
+
+    @staticmethod
+    def _within_limit(
+        lookup: Lookup | None, reason: str | None, max_tokens: int | None
+    ) -> tuple[Lookup | None, str | None]:
+        """A hit longer than the request's token limit is a miss: OpenAI never answers past max_tokens, and an
+        entry of the same limit bucket (or stored before the store checked limits) may be longer."""
+        match = lookup.match if lookup is not None and lookup.hit else None
+        if lookup is None or match is None or max_tokens is None:
+            return lookup, reason
+        refusal = serve_refusal(match.entry.response, match.entry.completion_tokens or None, max_tokens=max_tokens)
+        if refusal is None:
+            return lookup, reason
+        return replace(lookup, hit=False, source=None, match=None), f"not served: {refusal}"
 
     async def _lookup(self, target: CacheTarget, controls: Controls) -> tuple[Lookup | None, str | None]:
         if target.plan.text is None:

@@ -71,6 +71,23 @@ async def test_an_answer_longer_than_its_token_limit_is_never_stored(
     assert upstream.state.calls_for(prompt) == 2
 
 
+async def test_a_stored_answer_longer_than_a_later_limit_is_not_served_to_it(
+    service: LiveServer, aclient: AsyncOpenAI, upstream: Upstream
+) -> None:
+    # 40 tokens fit max_tokens=64 and are stored; max_tokens=16 shares that limit bucket but not the answer.
+    prompt = "Describe a river."
+    upstream.state.answers[prompt] = " ".join(f"w{i}" for i in range(40))
+    assert await _status(aclient, prompt, max_completion_tokens=64) == "MISS"
+    await drained(service)
+    assert await _status(aclient, prompt, max_completion_tokens=60) == "HIT-EXACT"
+    raw = await aclient.chat.completions.with_raw_response.create(
+        model="m", messages=[{"role": "user", "content": prompt}], max_completion_tokens=16
+    )
+    assert (
+        raw.headers["x-semcache-status"] == "MISS" and "longer than max_tokens=16" in raw.headers["x-semcache-reason"]
+    )
+
+
 @pytest.mark.llm
 async def test_langchain_max_tokens_limits_the_local_model(local_service: LiveServer) -> None:
     reply = await _chat(local_service, max_tokens=16, temperature=0).ainvoke("Write a long story about a fox.")

@@ -7,7 +7,7 @@ import re
 from semcache.llm.shared import Answer
 from semcache.llm.tokens import count_text
 
-__all__ = ["looks_like_refusal", "store_refusal"]
+__all__ = ["looks_like_refusal", "serve_refusal", "store_refusal"]
 
 _REFUSALS = re.compile(
     r"^\s*(i'?m sorry,? but i can(?:'|no)t|i can(?:'|no)t (?:help|assist) with|i am unable to (?:help|assist))",
@@ -36,8 +36,15 @@ def store_refusal(answer: Answer, *, max_chars: int, max_tokens: int | None = No
         return "the LLM refused"
     if len(answer.text) > max_chars:
         return "answer larger than MAX_RESPONSE_CHARS"
-    if max_tokens is not None and _over_limit(answer, max_tokens):
+    if max_tokens is not None and _over_limit(answer.text, answer.completion_tokens, max_tokens):
         return f"answer longer than the request's token limit ({max_tokens})"
+    return None
+
+
+def serve_refusal(text: str, completion_tokens: int | None, *, max_tokens: int) -> str | None:
+    """Why a stored answer must not be served to a request with `max_tokens`, or None when it may be."""
+    if _over_limit(text, completion_tokens, max_tokens):
+        return f"the stored answer is longer than max_tokens={max_tokens}"
     return None
 
 
@@ -47,7 +54,7 @@ def store_refusal(answer: Answer, *, max_chars: int, max_tokens: int | None = No
 _ESTIMATE_SLACK = 1.5
 
 
-def _over_limit(answer: Answer, max_tokens: int) -> bool:
-    if answer.completion_tokens is not None:
-        return answer.completion_tokens > max_tokens
-    return count_text(answer.text) > max_tokens * _ESTIMATE_SLACK
+def _over_limit(text: str, completion_tokens: int | None, max_tokens: int) -> bool:
+    if completion_tokens is not None:
+        return completion_tokens > max_tokens
+    return count_text(text) > max_tokens * _ESTIMATE_SLACK
