@@ -8,8 +8,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := $(VENV)/.stamps
 OPENAI2 := .venv-openai2
-HOST ?= 127.0.0.1
-PORT ?= 8000
 PYTEST_ARGS ?=
 
 LOCKS := backend/locks
@@ -17,8 +15,11 @@ UV_VERSION := 0.13.8
 
 .PHONY: run test install install-test lint typecheck lock lock-upgrade clean
 
+# `make run HOST=0.0.0.0 PORT=8080` passes them as flags; without them `semcache serve` takes HOST/PORT from
+# the environment or .env, else 127.0.0.1:8000 (config.py), and says which it used. Make exports them to the
+# service's environment too: the processes it starts get an environment of their own (local/process.py).
 run: install
-	$(BIN)/semcache serve --host $(HOST) --port $(PORT)
+	$(BIN)/semcache serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

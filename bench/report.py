@@ -93,7 +93,7 @@ def render(result: Result) -> str:
         "(other work on the machine inflates every figure; compare ratios within one run)",
         f"- settings: {json.dumps(result.get('settings', {}))}",
         "",
-        "## Headline (README.md shows this table)",
+        "## Headline (README.md quotes its largest size)",
         "",
         *headline_table(result),
         "",

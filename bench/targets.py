@@ -135,7 +135,7 @@ def _x(value: float) -> str:
 
 
 def headline_table(result: Result) -> list[str]:
-    """The figures README.md shows, per size, beside issue #18's targets (README copies this table as is)."""
+    """The headline figures per size, beside issue #18's targets (README.md quotes the largest size's)."""
     sizes = result["sizes"]
     head = "| | " + " | ".join(f"{int(s):,} entries" for s in sizes) + " | target |"
     lines = [head, "|---|" + "---:|" * len(sizes) + "---|"]

@@ -8,8 +8,8 @@ for docs/quality.md.
 from __future__ import annotations
 
 from semcache.cache.models import Candidate, Entry
+from semcache.calibration.latency import verifier_latency
 from semcache.config import Settings
-from semcache.quality.latency import verifier_latency
 from semcache.verify.verifier import build_verifier
 
 PAIRS = [

@@ -1,4 +1,7 @@
-"""Shared fixtures: one real embedded Redis for the session; each service gets its own key prefix."""
+"""Shared fixtures: one real embedded Redis for the session; each service gets its own key prefix.
+
+Every fixture closes what it opened in a `finally`, also when its test or its own set-up failed: an unclosed
+socket surfaces as a ResourceWarning (an error here) in whichever test runs next, naming the wrong test."""
 
 from __future__ import annotations
 
@@ -21,9 +24,11 @@ _counter = itertools.count()
 @pytest.fixture(scope="session")
 async def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[EmbeddedRedis]:
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
-    await server.start()
-    yield server
-    await server.stop()
+    try:
+        await server.start()
+        yield server
+    finally:
+        await server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +58,11 @@ ServiceFactory = Callable[..., LiveServer]
 
 @pytest.fixture
 def upstream() -> Iterator[Upstream]:
-    server = Upstream().start()
-    yield server
-    server.stop()
+    server = Upstream()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
 
 
 @pytest.fixture
@@ -66,13 +73,15 @@ def service_factory(redis_url: str, upstream: Upstream) -> Iterator[ServiceFacto
     def factory(**env: object) -> LiveServer:
         env = {"LLM_BASE_URL": upstream.url, "LLM_MAX_RETRIES": 0, **env}
         server = LiveServer(create_app(make_settings(redis_url, **env)))
+        started.append(server)  # before start: one that fails to start is stopped too
         server.start()
-        started.append(server)
         return server
 
-    yield factory
-    for server in started:
-        server.stop()
+    try:
+        yield factory
+    finally:
+        for server in started:
+            server.stop()
 
 
 @pytest.fixture

@@ -81,9 +81,11 @@ async def new_page(browser: Browser) -> AsyncIterator[NewPage]:
         page.on("pageerror", errors.page_error)
         return page
 
-    yield make
-    for context in contexts:
-        await context.close()
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            await context.close()
     assert not errors.messages, "the browser reported errors:\n" + "\n".join(errors.messages)
 
 

@@ -61,9 +61,11 @@ class KillableRedis:
 @pytest.fixture
 async def own_redis(tmp_path: Path) -> AsyncIterator[KillableRedis]:
     redis = KillableRedis(tmp_path / "redis")
-    await redis.start()
-    yield redis
-    await redis.stop()
+    try:
+        await redis.start()
+        yield redis
+    finally:
+        await redis.stop()
 
 
 def server_loop(server: LiveServer) -> asyncio.AbstractEventLoop:

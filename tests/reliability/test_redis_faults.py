@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections import Counter
 
 import httpx
+import pytest
 
 from tests.conftest import ServiceFactory
 from tests.reliability.conftest import KillableRedis
 from tests.support.sse import collect
 from tests.support.upstream import Upstream
-from tests.support.wait import eventually
+from tests.support.wait import drained, eventually
 
 MODEL = "m"
 
@@ -192,3 +194,24 @@ async def test_entries_written_before_a_crash_survive_the_restart(
         await own_redis.start()
         r = await c.post("/cache/search", json={"prompt": prompts[0], "scope": {"model": MODEL}})
         assert r.json()["hit"] is True
+
+
+async def test_redis_failing_between_the_lookup_and_the_store_loses_only_the_store(
+    service_factory: ServiceFactory, own_redis: KillableRedis, upstream: Upstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The background store meets a Redis that went away after the lookup: the answer was already sent, the
+    store's CacheUnavailableError is caught and logged as a warning, nothing escapes as an error."""
+    server = service_factory(REDIS_URL=own_redis.url, REDIS_TIMEOUT_S=0.5)
+    caplog.set_level(logging.WARNING)
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as c:
+        asked = asyncio.create_task(gateway_status(c, "Redis goes away meanwhile [[hold]]"))
+        assert await asyncio.to_thread(upstream.state.held.wait, 30.0), "the upstream never got the call"
+        await own_redis.stop()  # the lookup is done (the upstream has the call); the store is still to come
+        upstream.state.release.set()
+        assert await asyncio.wait_for(asked, 30) == (200, "MISS")
+        await drained(server)  # the store has run and failed
+        assert await gateway_status(c, "and after it") == (200, "BYPASS")
+    not_stored = [r for r in caplog.records if r.name == "semcache.service" and "answer not stored" in r.getMessage()]
+    assert len(not_stored) == 1 and not_stored[0].levelno == logging.WARNING, caplog.text
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, caplog.text

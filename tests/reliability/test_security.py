@@ -19,6 +19,9 @@ from tests.support.upstream import Upstream
 from tests.support.wait import drained
 
 KEYS = "key-acme-0001=acme,key-globex-01=globex"
+FRANCE, FRANCE_PARAPHRASE = "What is the capital of France?", "What is France's capital?"
+SPAIN, SPAIN_PARAPHRASE = "What is the capital of Spain?", "What is Spain's capital?"
+NO_STORE = {"cache-control": "no-store"}
 ADMIN = "admin-key-99"
 
 
@@ -52,21 +55,33 @@ async def test_tenant_comes_from_the_key_and_answers_never_cross_tenants(
     server = service_factory(SEMCACHE_API_KEYS=KEYS, SEMCACHE_ADMIN_KEY=ADMIN)
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as c:
         acme, globex = bearer("key-acme-0001"), bearer("key-globex-01")
-        # The exact fast path: acme's entry, under acme's key only.
-        r = await c.post("/cache/store", headers=acme, json={"prompt": "Q1", "response": "acme secret", "scope": {}})
+        # acme's entry, under acme's key only; a body cannot name another tenant.
+        r = await c.post("/cache/store", headers=acme, json={"prompt": FRANCE, "response": "acme secret", "scope": {}})
         assert r.status_code == 201 and r.json()["scope"]["tenant"] == "acme"
         r = await c.post(
-            "/cache/store", headers=acme, json={"prompt": "Q1", "response": "x", "scope": {"tenant": "globex"}}
+            "/cache/store", headers=acme, json={"prompt": FRANCE, "response": "x", "scope": {"tenant": "globex"}}
         )
         assert r.status_code == 422
-        for headers in (globex, {**globex, "x-tenant": "acme", "x-semcache-namespace": "acme"}):
-            r = await c.post("/v1/chat/completions", headers=headers, json={**chat("Q1"), "user": "acme"})
-            assert r.headers["x-semcache-status"] == "MISS", headers
-            assert r.json()["choices"][0]["message"]["content"] == "Answer to: Q1"
-        body = (await c.post("/ask", headers=globex, json={"prompt": "Q1"})).json()
-        assert body["cache"]["status"] != "hit" and "acme secret" not in str(body)
-        r = await c.post("/cache/search", headers=globex, json={"prompt": "Q1", "scope": {"model": "m"}})
-        assert all(m.get("response") != "acme secret" for m in [r.json()["match"] or {}])
+        # The same lookup, differing only in the key: acme finds its entry on the exact path and through the
+        # KNN search (a paraphrase), globex on neither.
+        for prompt in (FRANCE, FRANCE_PARAPHRASE):
+            found = [(await c.post("/cache/search", headers=h, json={"prompt": prompt})).json() for h in (acme, globex)]
+            assert found[0]["hit"] and found[0]["match"]["response"] == "acme secret", prompt
+            assert not found[1]["hit"] and "acme secret" not in str(found[1]), prompt
+        # The same gateway requests, differing only in the key: acme's answer serves acme, exactly and by
+        # meaning, and never globex, whatever headers name another tenant (no-store: globex's misses leave
+        # no entry of globex's own to hit).
+        r = await c.post("/v1/chat/completions", headers=acme, json=chat(SPAIN))
+        assert r.headers["x-semcache-status"] == "MISS"
+        await drained(server)
+        for prompt, status in ((SPAIN, "HIT-EXACT"), (SPAIN_PARAPHRASE, "HIT-SEMANTIC")):
+            r = await c.post("/v1/chat/completions", headers=acme, json=chat(prompt))
+            assert r.headers["x-semcache-status"] == status, prompt
+            for headers in (globex, {**globex, "x-tenant": "acme", "x-semcache-namespace": "acme"}):
+                r = await c.post("/v1/chat/completions", headers={**headers, **NO_STORE}, json=chat(prompt))
+                assert r.headers["x-semcache-status"] == "MISS", (prompt, headers)
+                assert r.json()["choices"][0]["message"]["content"] == f"Answer to: {prompt}"
+        assert upstream.state.calls_for("Spain") == 5  # acme's miss and globex's four
 
         # Single flight: the same new question from both tenants at once makes one call per tenant.
         upstream.state.delay_s = 0.3
@@ -160,9 +175,8 @@ async def test_secrets_are_never_logged_or_returned(
     service_factory: ServiceFactory, own_redis: KillableRedis, caplog: pytest.LogCaptureFixture
 ) -> None:
     redis_password, llm_key = "redis-pass-7f3a9c", "sk-upstream-secret-5d1e"
-    client = aioredis.Redis.from_url(own_redis.url)
-    await client.config_set("requirepass", redis_password)
-    await client.aclose()
+    async with aioredis.Redis.from_url(own_redis.url) as client:
+        await client.config_set("requirepass", redis_password)
     own_redis.password = redis_password
     secrets = ["key-acme-0001", "key-globex-01", ADMIN, redis_password, llm_key, "wrong-key-given-123"]
     caplog.set_level(logging.DEBUG)

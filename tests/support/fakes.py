@@ -13,15 +13,15 @@ from collections.abc import AsyncIterator, Mapping
 
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+from semcache.api.framing.chat import chunk, completion
 from semcache.cache.models import Candidate, Entry
 from semcache.cache.semantic import Lookup
 from semcache.embeddings.base import Vector
 from semcache.errors import CacheUnavailableError, LLMError
 from semcache.normalize import entry_id, normalize_text
-from semcache.quality import feedback
 from semcache.schemas.openai import ChatRequest
-from semcache.streaming import chunk, completion
 from semcache.telemetry.events import TelemetryEvent
+from semcache.verify import feedback
 
 
 class Outage:

@@ -1,7 +1,8 @@
-"""The README's shell examples as data: each `curl` command against localhost:8000 in a ```bash block, with
-the output its `# ...` comment lines promise, and a matcher for that promise.
+"""The documented shell examples as data: each `curl` command against localhost:8000 in a ```bash block of
+README.md and of the docs pages in PAGES, with the output its `# ...` comment lines promise, and a matcher for
+that promise.
 
-How a comment reads (the README's own shorthand):
+How a comment reads (the documentation's own shorthand):
   # {"a":1,"id":"b201b616...",...,"list":[...]}   JSON: `...` between members = more members; a string
                                                    ending in `...` = that prefix; `[...]` = a list;
                                                    every object lists some of the members (others may be
@@ -20,7 +21,10 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+#: The pages whose examples run, in the order they run: later examples rely on what earlier ones stored
+#: (the README stores the entry that api.md's examples then tag, browse and invalidate).
+PAGES = ("README.md", "docs/api.md", "docs/ui.md")
 HOST = "localhost:8000"
 _FENCE = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
 _ANY_LIST = "\x00any list"
@@ -70,16 +74,17 @@ def _commands(block: str) -> list[Example]:
 
 
 def examples(text: str) -> list[Example]:
-    """Every command that calls the service, in README order, with the comment lines that follow it."""
+    """Every command that calls the service, in the page's order, with the comment lines that follow it."""
     return [e for block in _FENCE.findall(text) for e in _commands(block) if HOST in e.command]
 
 
-def readme_examples() -> list[Example]:
-    return examples(README.read_text(encoding="utf-8"))
+def documented_examples() -> list[Example]:
+    """The examples of every page in PAGES, page after page, each page's in its own order."""
+    return [e for page in PAGES for e in examples((ROOT / page).read_text(encoding="utf-8"))]
 
 
 class Shown(float):
-    """A number as the README prints it, with how many decimals it shows."""
+    """A number as a page prints it, with how many decimals it shows."""
 
     decimals: int
 

@@ -6,9 +6,11 @@ real model cannot produce on demand. Directives in the last user message steer i
   [[sleep:S]]                       wait S seconds before answering
   [[cut]]                           stream a few chunks, then drop the connection mid-answer
   [[refuse]]                        answer with a refusal
+  [[refusalfield]]                  answer as usual, with the API's `refusal` field set beside the text
   [[length]]                        stop with finish_reason "length" (a truncated answer)
   [[empty]]                         answer with no content
   [[slowchunks:S]]                  wait S seconds between chunks
+  [[hold]]                          set `state.held` on arrival, answer only once the test sets `state.release`
   [[nofinish]]                      stream the answer, then a bare [DONE] with no finish reason (what
                                     llama.cpp's server sends for a request it interrupts)
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 import time
 import uuid
 from collections import Counter
@@ -35,6 +38,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from tests.support.live import LiveServer
 
+#: The `refusal` field's text under [[refusalfield]] (the answer's own text stays an ordinary answer).
+REFUSAL = "I can't provide that."
 _DIRECTIVE = re.compile(r"\[\[(\w+)(?::([\d.]+))?\]\]")
 
 
@@ -50,6 +55,9 @@ class UpstreamState:
     delay_s: float = 0.0
     chunk_delay_s: float = 0.0
     model: str = "upstream-test-model"
+    #: [[hold]]: the upstream has the call (so the service's lookup is done), and may answer it.
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
     def calls_for(self, fragment: str) -> int:
         return sum(1 for c in self.calls if fragment in _last_user(c))
@@ -92,6 +100,10 @@ def build_app(state: UpstreamState) -> FastAPI:
         if "fail" in directives and state.failures[prompt] < int(directives["fail"]):
             state.failures[prompt] += 1
             return _error(500, "scripted transient failure")
+        if "hold" in directives:
+            state.held.set()
+            released = await asyncio.to_thread(state.release.wait, 60.0)
+            assert released, "[[hold]]: the test never set state.release"
         delay = float(directives.get("sleep") or state.delay_s)
         if delay:
             await asyncio.sleep(delay)
@@ -103,6 +115,7 @@ def build_app(state: UpstreamState) -> FastAPI:
             finish = "length"
         if "empty" in directives:
             answer = ""
+        refusal = REFUSAL if "refusalfield" in directives else None
         model = str(body.get("model") or state.model)
         usage = {
             "prompt_tokens": 11,
@@ -119,7 +132,11 @@ def build_app(state: UpstreamState) -> FastAPI:
                     "model": model,
                     "usage": usage,
                     "choices": [
-                        {"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": answer}}
+                        {
+                            "index": 0,
+                            "finish_reason": finish,
+                            "message": {"role": "assistant", "content": answer, "refusal": refusal},
+                        }
                     ],
                 }
             )
@@ -134,6 +151,7 @@ def build_app(state: UpstreamState) -> FastAPI:
                 usage if include_usage else None,
                 chunk_delay,
                 "cut" in directives,
+                refusal,
             ),
             media_type="text/event-stream",
         )
@@ -211,6 +229,7 @@ async def _stream(
     usage: dict[str, int] | None,
     chunk_delay: float,
     cut: bool,
+    refusal: str | None = None,
 ) -> AsyncIterator[bytes]:
     cid, created = "chatcmpl-" + uuid.uuid4().hex[:12], int(time.time())
 
@@ -233,7 +252,7 @@ async def _stream(
                 raise ConnectionResetError("scripted cut")  # uvicorn drops the connection mid-body
             if chunk_delay:
                 await asyncio.sleep(chunk_delay)
-            yield event({"content": word})
+            yield event({"content": word, "refusal": refusal} if refusal and i == 0 else {"content": word})
         if finish is not None:
             yield event({}, finish)
         if usage is not None and finish is not None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from semcache.cli import REPOSITORY_TOOLS, build_parser, main
+from semcache.cli import REPOSITORY_TOOLS, address_sources, build_parser, main
+from semcache.config import Settings
 
 
 def test_every_subcommand_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,3 +29,14 @@ def test_a_repository_tool_outside_the_repository_says_where_to_run_it(
     assert main([tool, "--help"]) == 2
     assert "run it from the repository root" in capsys.readouterr().err
     assert sys.path == path_before
+
+
+def test_serve_says_where_its_host_and_port_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.setenv("PORT", "8799")
+    settings = Settings(_env_file=None)
+    said = address_sources({"HOST": None, "PORT": None}, settings)
+    assert said == "host from the default, port from PORT in the environment"
+    flags: dict[str, object] = {"HOST": "0.0.0.0", "PORT": 9000}
+    said = address_sources(flags, Settings(_env_file=None, **flags))  # type: ignore[arg-type]  # aliases as names
+    assert said == "host from --host, port from --port"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from semcache.completions import text_completion, to_chat
+from semcache.api.framing.completions import text_completion
+from semcache.completions import to_chat
 from semcache.errors import BadRequestError
 from semcache.schemas.completions import CompletionsRequest
 

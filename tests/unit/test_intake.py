@@ -95,6 +95,16 @@ def test_store_and_search_records() -> None:
 def test_an_untranslatable_responses_request_has_no_chat_and_says_why() -> None:
     body = ResponsesRequest.model_validate({"model": "m", "input": "hi", "previous_response_id": "resp_1"})
     record = intake.responses(RULES, "acme", body, {})
-    assert isinstance(record, CacheRequest) and record.chat is None and record.target.plan.reason
+    assert isinstance(record, CacheRequest) and record.forward and record.chat is None and record.target.plan.reason
     keyed = intake.responses(RULES, "acme", ResponsesRequest.model_validate({"model": "m", "input": "hi"}), {})
     assert keyed.chat is not None and keyed.scope.model == "m" and keyed.prompt == "hi"
+
+
+def test_what_the_cache_never_keys_is_forwarded_unless_it_streams() -> None:
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
+    record = intake.chat(RULES, "acme", _chat(tools=tools), {})
+    assert record.forward and record.target.plan.reason == "tool or function calling"
+    assert not intake.chat(RULES, "acme", _chat(tools=tools, stream=True), {}).forward  # a bypass, framed by us
+    assert not intake.chat(RULES, "acme", _chat(), {}).forward
+    with pytest.raises(ValueError, match="nothing upstream"):
+        intake.store(RULES, "acme", StoreRequest(prompt="p", response="r")).upstream_request()

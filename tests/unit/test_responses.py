@@ -2,7 +2,8 @@
 
 import json
 
-from semcache.responses import EventWriter, Usage, to_chat
+from semcache.api.framing.responses import EventWriter, Usage
+from semcache.responses import to_chat
 from semcache.schemas.responses import ResponsesRequest
 
 

@@ -8,7 +8,7 @@ looks like, and the embedder's own hidden states can say so. This adds up to two
 
     python -m tools.experiments.align_features both ../shared/data --out /tmp/align.md
 
-Measured 2026-11-29 (README "What was tried and not kept"): neither pays under cross-validation; the fitted
+Measured 2026-11-29 (docs/decisions.md): neither pays under cross-validation; the fitted
 weights stay near zero and the held-out figures move within a row or two per file.
 """
 
@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-import semcache.quality.cvreport
-import semcache.quality.table
+import semcache.calibration.cvreport
+import semcache.calibration.table
 import semcache.verify.features as features
 import semcache.verify.model as model
 import semcache.verify.verifier
@@ -85,8 +85,8 @@ def install(which: str) -> None:
                                shipped.min_probability)  # fmt: skip
 
     replaced: dict[str, tuple[object, tuple[object, ...]]] = {
-        "NAMES": (names, (features, model, semcache.quality.table, semcache.quality.cvreport)),
-        "vector": (vector, (features, semcache.quality.table, semcache.verify.verifier)),
+        "NAMES": (names, (features, model, semcache.calibration.table, semcache.calibration.cvreport)),
+        "vector": (vector, (features, semcache.calibration.table, semcache.verify.verifier)),
         "shipped": (extended, (model, semcache.verify.verifier)),
     }
     for attribute, (value, modules) in replaced.items():

@@ -14,7 +14,7 @@ from semcache import logs
 from semcache.config import Settings
 from semcache.errors import LaunchError
 
-__all__ = ["REPOSITORY_TOOLS", "build_parser", "main"]
+__all__ = ["REPOSITORY_TOOLS", "address_sources", "build_parser", "main"]
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -23,13 +23,14 @@ def _serve(args: argparse.Namespace) -> int:
     from semcache.main import create_app
 
     overrides: dict[str, object] = {}
-    if args.host:
+    if args.host is not None:
         overrides["HOST"] = args.host
     if args.port is not None:
         overrides["PORT"] = args.port
     settings = Settings(**overrides)  # type: ignore[arg-type]  # aliases are valid keyword names here
     logs.configure(settings.log_level)
-    print(f"semcache: starting on http://{settings.host}:{settings.port}", flush=True)
+    sources = address_sources({"HOST": args.host, "PORT": args.port}, settings)
+    print(f"semcache: starting on http://{settings.host}:{settings.port} ({sources})", flush=True)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -41,6 +42,18 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
     )  # our middleware logs each request as JSON
     return 0
+
+
+def address_sources(flags: dict[str, object], settings: Settings) -> str:
+    """Where `semcache serve` took its host and port: a flag, the environment (HOST/PORT, as containers and
+    PaaS set them; or .env), or the default. Said at start-up, since a stray PORT is easy to miss."""
+
+    def source(name: str) -> str:
+        if flags.get(name) is not None:
+            return f"--{name.lower()}"
+        return f"{name} in the environment" if name.lower() in settings.model_fields_set else "the default"
+
+    return ", ".join(f"{name.lower()} from {source(name)}" for name in flags)
 
 
 async def _run_redis(data_dir: Path, port: int) -> None:
@@ -66,6 +79,7 @@ async def _run_llm(settings: Settings, port: int) -> None:
 
 def _llm(args: argparse.Namespace) -> int:
     settings = Settings()
+    logs.configure(settings.log_level)  # the loading progress lines
     asyncio.run(_run_llm(settings, args.port if args.port is not None else (settings.local_llm_port or 8081)))
     return 0
 
@@ -88,10 +102,10 @@ def _redis(args: argparse.Namespace) -> int:
 
 
 def _plugins() -> list[ModuleType]:
-    """Subcommands that live beside their own code in the package (quality: eval/calibrate; import/export)."""
+    """Subcommands that live beside their own code in the package (calibration: eval/calibrate; import/export)."""
     import importlib
 
-    return [importlib.import_module(name) for name in ("semcache.quality.cli", "semcache.transfer_cli")]
+    return [importlib.import_module(name) for name in ("semcache.calibration.cli", "semcache.transfer_cli")]
 
 
 #: Subcommands that are folders of the repository, not of the installed package. They run as

@@ -4,20 +4,16 @@ Many clients still call it by default (LlamaIndex's `OpenAILike` unless `is_chat
 code). A prompt is served as one user message through the chat gateway's cache path, so it shares keys,
 scopes and entries with `/v1/chat/completions`. What has no chat equivalent (several prompts, token-id
 prompts, echo, logprobs, suffix, several samples) is refused with a 400 that names /v1/chat/completions.
+The `text_completion` framing is api/framing/completions.py.
 """
 
 from __future__ import annotations
-
-import time
-import uuid
-
-from pydantic import JsonValue
 
 from semcache.errors import BadRequestError
 from semcache.schemas.completions import CompletionsRequest
 from semcache.schemas.openai import ChatMessage, ChatRequest
 
-__all__ = ["new_completion_id", "text_completion", "to_chat"]
+__all__ = ["to_chat"]
 
 _CHAT_ROUTE = "use /v1/chat/completions (messages) instead"
 
@@ -73,33 +69,3 @@ def _kept(request: CompletionsRequest) -> dict[str, object]:
     if request.logit_bias:
         kept["logit_bias"] = request.logit_bias
     return kept
-
-
-# --- framing -------------------------------------------------------------------------------------------
-
-
-def new_completion_id() -> str:
-    return "cmpl-" + uuid.uuid4().hex[:24]
-
-
-def text_completion(
-    completion_id: str,
-    model: str,
-    text: str,
-    *,
-    finish_reason: str | None,
-    usage: tuple[int, int] | None = None,
-    created: int | None = None,
-) -> dict[str, JsonValue]:
-    """A `text_completion` object: the whole answer, or (finish_reason None) one stream chunk."""
-    choice: dict[str, JsonValue] = {"index": 0, "text": text, "logprobs": None, "finish_reason": finish_reason}
-    body: dict[str, JsonValue] = {
-        "id": completion_id,
-        "object": "text_completion",
-        "created": created or int(time.time()),
-        "model": model,
-        "choices": [choice],
-    }
-    if usage is not None:
-        body["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
-    return body

@@ -1,6 +1,6 @@
 """All configuration, from the environment (and an optional `.env`), in one class.
 
-Every variable in README's configuration table is a field here. Nothing is read at import time:
+Every variable in docs/configuration.md's table is a field here. Nothing is read at import time:
 callers build `Settings()` (or pass overrides) inside `create_app` / the CLI.
 """
 

@@ -86,16 +86,15 @@ class GatewayAnswer:
         match = lookup.match if lookup is not None else None
         return str(match.entry.metadata.get("model", "")) if match is not None else ""
 
-    @property
-    def stored_usage(self) -> tuple[int, int]:
-        """On a hit, the served entry's (prompt, completion) tokens: what the answer cost when it was made
-        (counted with tiktoken for an entry stored without counts). OpenAI clients sum usage for cost
-        tracking, so a hit reports it like a miss; the `x-semcache-billed-tokens: 0` header says nothing
-        was spent. (0, 0) on a miss."""
+    def usage(self, result: ColumnResult) -> tuple[int, int]:
+        """(prompt, completion) tokens to report, decided here for every wire format. A replayed answer
+        reports the served entry's: what it cost when it was made (counted with tiktoken for an entry stored
+        without counts). OpenAI clients sum usage for cost tracking, so a hit reports it like a miss; the
+        `x-semcache-billed-tokens: 0` header says nothing was spent on it."""
         lookup = self.document.lookup
         match = lookup.match if lookup is not None and lookup.hit else None
         if match is None:
-            return 0, 0
+            return result.prompt_tokens, result.completion_tokens
         entry = match.entry
         prompt = entry.prompt_tokens or count_messages([{"role": "user", "content": entry.prompt}])
         return prompt, entry.completion_tokens or count_text(entry.response)

@@ -8,6 +8,7 @@ frozen object down to Redis (cache/query.py reads it as a mapping). Bad input is
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -91,11 +92,19 @@ class CacheTarget:
 @dataclass(frozen=True)
 class CacheRequest:
     """One request after intake. `chat` is what goes upstream: None for a /cache/* call (no upstream), and for
-    a Responses request that cannot be translated (the plan's reason says why; it is forwarded as sent)."""
+    a Responses request that cannot be translated. `forward`: the cache never keys it and it needs none of
+    our framing, so it goes to the upstream as it came (the plan's reason says why)."""
 
     target: CacheTarget
     controls: Controls = field(default_factory=Controls)
     chat: ChatRequest | None = None
+    forward: bool = False
+
+    def upstream_request(self) -> ChatRequest:
+        """The chat request for the upstream; ValueError for a record that sends nothing upstream."""
+        if self.chat is None:
+            raise ValueError("this request sends nothing upstream")
+        return self.chat
 
     @property
     def scope(self) -> Scope:
@@ -182,7 +191,8 @@ def _chat(rules: IntakeRules, tenant: str, body: ChatRequest, controls: Controls
     plan = plan_key(body, rules.keys)
     client = {"namespace": namespace} if namespace else {}
     scope = _scope(rules, tenant, client, model=body.model or rules.default_model, params=plan.params)
-    return CacheRequest(CacheTarget(plan, scope), controls, body)
+    # A stream we cannot key still goes through the flow (a bypass), so it is framed like any other stream.
+    return CacheRequest(CacheTarget(plan, scope), controls, body, forward=not plan.cacheable and not body.stream)
 
 
 def chat(rules: IntakeRules, tenant: str, body: ChatRequest, headers: Mapping[str, str]) -> CacheRequest:
@@ -194,13 +204,14 @@ def chat(rules: IntakeRules, tenant: str, body: ChatRequest, headers: Mapping[st
 
 def responses(rules: IntakeRules, tenant: str, body: ResponsesRequest, headers: Mapping[str, str]) -> CacheRequest:
     """/v1/responses: the chat request it means, keyed as the gateway keys it (entries are shared). One that
-    cannot be translated has no `chat`; its plan's reason says why."""
+    cannot be translated has no `chat` and is forwarded; its plan's reason says why."""
     controls, namespace = _controls(headers)
     translation = to_chat(body)
     if translation.chat is None:
         plan = KeyPlan(None, reason=translation.reason or "not cacheable")
-        return CacheRequest(CacheTarget(plan, _scope(rules, tenant, {})), controls)
-    return _chat(rules, tenant, translation.chat, controls, namespace)
+        return CacheRequest(CacheTarget(plan, _scope(rules, tenant, {})), controls, forward=True)
+    # Translated, it is keyed and answered as the gateway's chat request (a stream of Responses events).
+    return dataclasses.replace(_chat(rules, tenant, translation.chat, controls, namespace), forward=False)
 
 
 def store(rules: IntakeRules, tenant: str, body: StoreRequest) -> CacheRequest:

@@ -2,7 +2,7 @@
 
 - `normalize_text`: the exact-path form of a prompt (Unicode NFKC, case-folded, whitespace collapsed).
 - `entry_id`: content address of (normalized text, scope); the exact fast path is one lookup by it.
-- `conversation_key`: chat messages -> the text that is embedded and hashed (see README "What the key is
+- `conversation_key`: chat messages -> the text that is embedded and hashed (see docs/gateway.md, "What the key is
   made of").
 """
 

@@ -6,14 +6,12 @@ same cache key, scope and controls as `/v1/chat/completions`, and shares entries
 translated faithfully (tools, `previous_response_id`, non-text or non-message items, fields we do not know)
 is not cached: the route forwards it to the upstream's own `/responses` as sent.
 
-The answer is framed back as a `response` object, or as the Responses streaming events.
+The answer is framed back as a `response` object, or as the Responses streaming events, by
+api/framing/responses.py.
 """
 
 from __future__ import annotations
 
-import json
-import time
-import uuid
 from dataclasses import dataclass
 
 from pydantic import JsonValue
@@ -21,7 +19,7 @@ from pydantic import JsonValue
 from semcache.schemas.openai import ChatMessage, ChatRequest
 from semcache.schemas.responses import ResponsesRequest
 
-__all__ = ["EventWriter", "Usage", "new_ids", "response_object", "to_chat"]
+__all__ = ["Translation", "to_chat"]
 
 #: Fields of a Responses request that do not change the answer (bookkeeping on OpenAI's side).
 _NEUTRAL = {"store", "metadata", "user", "parallel_tool_calls", "truncation", "include", "service_tier",
@@ -136,131 +134,3 @@ def _passed_through(request: ResponsesRequest) -> dict[str, object]:
     if verbosity is not None:
         extra["verbosity"] = verbosity
     return extra
-
-
-# --- framing -------------------------------------------------------------------------------------------
-
-
-def new_ids() -> tuple[str, str]:
-    """(response id, message item id)."""
-    return "resp_" + uuid.uuid4().hex, "msg_" + uuid.uuid4().hex
-
-
-@dataclass(frozen=True)
-class Usage:
-    input_tokens: int = 0
-    output_tokens: int = 0
-
-    def wire(self) -> Json:
-        return {
-            "input_tokens": self.input_tokens,
-            "input_tokens_details": {"cached_tokens": 0},
-            "output_tokens": self.output_tokens,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": self.input_tokens + self.output_tokens,
-        }
-
-
-def _part(text: str) -> Json:
-    return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
-
-
-def _item(message_id: str, text: str | None, status: str) -> Json:
-    content: list[JsonValue] = [] if text is None else [_part(text)]
-    return {"id": message_id, "type": "message", "status": status, "role": "assistant", "content": content}
-
-
-def response_object(
-    request: ResponsesRequest,
-    *,
-    ids: tuple[str, str],
-    model: str,
-    created_at: float,
-    text: str | None,
-    status: str = "completed",
-    finish_reason: str | None = "stop",
-    usage: Usage | None = None,
-    error: Json | None = None,
-) -> Json:
-    """A `response` object: in progress (text None), completed, incomplete (cut by length) or failed."""
-    incomplete = status == "completed" and finish_reason == "length"
-    if incomplete:
-        status = "incomplete"
-    item_status = "in_progress" if text is None else ("incomplete" if incomplete else "completed")
-    output: list[JsonValue] = [] if text is None else [_item(ids[1], text, item_status)]
-    return {
-        "id": ids[0],
-        "object": "response",
-        "created_at": int(created_at),
-        "status": status,
-        "error": error,
-        "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
-        "instructions": request.instructions,
-        "max_output_tokens": request.max_output_tokens,
-        "metadata": request.metadata or {},
-        "model": model,
-        "output": output,
-        "parallel_tool_calls": True,
-        "previous_response_id": None,
-        "temperature": request.temperature,
-        "top_p": request.top_p,
-        "tool_choice": "auto",
-        "tools": [],
-        "text": request.text or {"format": {"type": "text"}},
-        "usage": None if usage is None else usage.wire(),
-        "completed_at": int(time.time()) if status in ("completed", "incomplete") else None,
-    }
-
-
-class EventWriter:
-    """The Responses streaming events of one answer, as SSE bytes with increasing sequence numbers."""
-
-    def __init__(self, request: ResponsesRequest, *, model: str, created_at: float | None = None) -> None:
-        self.request = request
-        self.model = model
-        self.created_at = created_at or time.time()
-        self.ids = new_ids()
-        self.seq = 0
-        self.text: list[str] = []
-
-    def _event(self, kind: str, **payload: JsonValue) -> bytes:
-        data = {"type": kind, "sequence_number": self.seq, **payload}
-        self.seq += 1
-        return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
-
-    def _where(self) -> Json:
-        return {"item_id": self.ids[1], "output_index": 0, "content_index": 0}
-
-    def _response(self, **kwargs: object) -> Json:
-        return response_object(self.request, ids=self.ids, model=self.model, created_at=self.created_at, **kwargs)  # type: ignore[arg-type]  # keyword-only pass-through of response_object's own options
-
-    def start(self) -> bytes:
-        return b"".join(
-            [
-                self._event("response.created", response=self._response(text=None, status="in_progress")),
-                self._event("response.in_progress", response=self._response(text=None, status="in_progress")),
-                self._event("response.output_item.added", output_index=0, item=_item(self.ids[1], None, "in_progress")),
-                self._event("response.content_part.added", **self._where(), part=_part("")),
-            ]
-        )
-
-    def delta(self, text: str) -> bytes:
-        self.text.append(text)
-        return self._event("response.output_text.delta", **self._where(), delta=text, logprobs=[])
-
-    def finish(self, *, finish_reason: str | None, usage: Usage) -> bytes:
-        text = "".join(self.text)
-        final = self._response(text=text, finish_reason=finish_reason, usage=usage)
-        item = final["output"][0]  # type: ignore[index]
-        return b"".join(
-            [
-                self._event("response.output_text.done", **self._where(), text=text, logprobs=[]),
-                self._event("response.content_part.done", **self._where(), part=_part(text)),
-                self._event("response.output_item.done", output_index=0, item=item),
-                self._event(f"response.{final['status']}", response=final),
-            ]
-        )
-
-    def fail(self, code: str, message: str) -> bytes:
-        error: Json = {"code": code, "message": message}
-        return self._event("response.failed", response=self._response(text=None, status="failed", error=error))

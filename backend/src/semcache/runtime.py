@@ -46,7 +46,7 @@ class Resources:
     telemetry: TelemetryHub
     rate_limiter: RateLimiter
     #: The cache, its entry store, the vector index and its store with every call through `gate`
-    #: (CacheGate.guarded), wrapped once here rather than on each request.
+    #: (`through(gate)`, cache/availability.py), wrapped once here rather than on each request.
     available_cache: SemanticCache
     available_store: RedisStore
     available_vectors: SemanticCache
@@ -205,10 +205,10 @@ async def start(settings: Settings) -> Resources:
         telemetry=telemetry,
         llm=llm,
         rate_limiter=RateLimiter(client, prefix=settings.cache_prefix, per_minute=settings.rate_limit_per_minute),
-        available_cache=gate.guarded(cache),
-        available_store=gate.guarded(cache_store),
-        available_vectors=gate.guarded(vectors),
-        available_vector_store=gate.guarded(vector_store),
+        available_cache=cache.through(gate),
+        available_store=cache_store.through(gate),
+        available_vectors=vectors.through(gate),
+        available_vector_store=vector_store.through(gate),
         embedded_redis=embedded,
     )
 

@@ -31,6 +31,7 @@ from semcache.errors import (
 )
 from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta, GatewayAnswer
 from semcache.flight import Flight, SingleFlight
+from semcache.intake import CacheRequest
 from semcache.llm.base import LLM, Relayed, ResponsesRelay
 from semcache.llm.shared import Answer, SharedStream
 from semcache.llm.tokens import count_messages, count_text
@@ -60,11 +61,6 @@ class CompletionService:
     prices: dict[str, Price]
     flights: SingleFlight
     background: set[asyncio.Task[None]] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        # Every cache call of the flow goes through the availability gate: a Redis failure marks the cache
-        # for a re-check and surfaces as CacheUnavailableError, which the flow turns into a bypass.
-        self.cache = self.gate.guarded(self.cache)
 
     # --- the two flows the routes serve ----------------------------------------------------------
 
@@ -116,9 +112,19 @@ class CompletionService:
                 return GatewayAnswer(event, await anext(events), events)
         raise LLMError("the cache column ended before its lookup")
 
-    async def passthrough(self, request: ChatRequest) -> ChatCompletion:
+    # --- the flows, one per kind of request: a route hands over its intake record -----------------
+
+    def ask(self, record: CacheRequest) -> AsyncIterator[ColumnEvent]:
+        """/ask and /ask/stream: the raw and the cache column."""
+        return self.both_columns(record.upstream_request(), record.target, record.controls)
+
+    async def chat(self, record: CacheRequest) -> GatewayAnswer:
+        """/v1/chat/completions, and /v1/responses once translated: the gateway flow."""
+        return await self.gateway(record.upstream_request(), record.target, record.controls)
+
+    async def passthrough(self, record: CacheRequest) -> ChatCompletion:
         """A chat request the cache never keys (tools, n > 1, ...): upstream untouched, answer and all."""
-        return await self.llm.complete(self.prepare(request))
+        return await self.llm.complete(self.prepare(record.upstream_request()))
 
     async def relay_responses(self, payload: Mapping[str, object], *, stream: bool) -> Relayed | None:
         """A Responses API request the cache cannot key: the upstream's own /responses, as sent. None when
@@ -319,11 +325,15 @@ class CompletionService:
         if controls.no_cache:
             return None, "Cache-Control: no-cache (lookup skipped, the answer is still stored)"
         try:
-            lookup = await self.cache.lookup(
-                target.plan.text or "",
-                target.scope,
-                distance_threshold=controls.distance_threshold,
-                max_age_s=controls.max_age_s,
+            # Both cache calls of the flow (this and the store) go through the availability gate: a Redis
+            # failure marks the cache for a re-check and surfaces as CacheUnavailableError, a bypass here.
+            lookup = await self.gate.run(
+                lambda: self.cache.lookup(
+                    target.plan.text or "",
+                    target.scope,
+                    distance_threshold=controls.distance_threshold,
+                    max_age_s=controls.max_age_s,
+                )
             )
         except CacheLoadingError as e:
             return None, e.message
@@ -402,16 +412,18 @@ class CompletionService:
         assert target.plan.text is not None
         prompt, scope = target.plan.text, target.scope
         try:
-            await self.cache.put(
-                prompt,
-                text,
-                scope,
-                ttl=ttl,
-                vector=lookup.vector if lookup is not None else None,
-                prompt_tokens=result.prompt_tokens,
-                completion_tokens=result.completion_tokens,
-                metadata={"model": result.model},
-                tags=tags,
+            await self.gate.run(
+                lambda: self.cache.put(
+                    prompt,
+                    text,
+                    scope,
+                    ttl=ttl,
+                    vector=lookup.vector if lookup is not None else None,
+                    prompt_tokens=result.prompt_tokens,
+                    completion_tokens=result.completion_tokens,
+                    metadata={"model": result.model},
+                    tags=tags,
+                )
             )
         except CacheFullError:
             pass  # counted, and logged at most once a minute, by the gate

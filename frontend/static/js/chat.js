@@ -1,4 +1,4 @@
-// Chat page: one prompt, two columns streamed from POST /ask/stream (contract: docs/events.md).
+// Chat page: one prompt, two columns streamed from POST /ask/stream (contract: docs/api.md).
 import * as fmt from "./format.js";
 import { readEvents } from "./sse.js";
 import { apiKeyButton, authHeaders, httpError } from "./api.js";

@@ -1,4 +1,4 @@
-// Metrics page: polls GET /telemetry/summary (contract: docs/events.md) and redraws the SVG charts.
+// Metrics page: polls GET /telemetry/summary (contract: docs/operations.md) and redraws the SVG charts.
 import * as fmt from "./format.js";
 import { getJSON } from "./api.js";
 import { donut, groupedBars, hbars, lineChart } from "./charts.js";

@@ -128,6 +128,20 @@ async def test_refused_truncated_or_empty_answers_are_not_stored(
     assert not await is_stored(service, client, prompt)
 
 
+async def test_an_answer_with_the_upstream_refusal_field_is_not_stored_whatever_its_text(
+    service: LiveServer, client: httpx.AsyncClient
+) -> None:
+    """The API's `refusal` field marks a refusal even when the text beside it reads like an answer."""
+    prompt = "Tell me a secret [[refusalfield]]"
+    body = (await client.post("/ask", json={"prompt": prompt})).json()
+    assert body["raw"]["status"] == "ok" and body["raw"]["text"] == "Answer to: Tell me a secret"
+    assert body["cache"]["stored"] is False and body["cache"]["reason"] == "not stored: the LLM refused"
+    chat = {"model": "m", "messages": [{"role": "user", "content": prompt}]}
+    r = await client.post("/v1/chat/completions", json=chat)
+    assert r.status_code == 200 and r.headers["x-semcache-status"] == "MISS"
+    assert not await is_stored(service, client, prompt) and not await is_stored(service, client, prompt, "m")
+
+
 async def test_retries_on_5xx_then_succeeds(service_factory: ServiceFactory, upstream: Upstream) -> None:
     server = service_factory(LLM_MAX_RETRIES=2)
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as c:

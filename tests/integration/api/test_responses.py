@@ -3,7 +3,6 @@ against the live service and the loopback upstream."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import openai
@@ -28,15 +27,13 @@ async def status_of(client: AsyncOpenAI, **kwargs: object) -> str:
     return str(r.headers["x-semcache-status"])
 
 
-async def wait_until_hit(client: AsyncOpenAI, **kwargs: object) -> None:
-    for _ in range(100):  # the answer is stored after it is sent
-        if (await status_of(client, **kwargs)).startswith("HIT"):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("never stored")
+async def hits_once_stored(service: LiveServer, client: AsyncOpenAI, **kwargs: object) -> None:
+    """The answer is stored after it is sent: once the service has finished its stores, the request hits."""
+    await drained(service)
+    assert (await status_of(client, **kwargs)).startswith("HIT")
 
 
-async def test_miss_then_exact_and_semantic_hits(client: AsyncOpenAI, upstream: Upstream) -> None:
+async def test_miss_then_exact_and_semantic_hits(client: AsyncOpenAI, upstream: Upstream, service: LiveServer) -> None:
     upstream.state.answers[Q] = "Paris."
     r = await client.responses.with_raw_response.create(model="gpt-4o-mini", input=Q, instructions="Be brief.")
     miss = r.parse()
@@ -49,7 +46,7 @@ async def test_miss_then_exact_and_semantic_hits(client: AsyncOpenAI, upstream: 
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": Q},
     ]  # instructions as system
-    await wait_until_hit(client, model="gpt-4o-mini", input=Q, instructions="Be brief.")
+    await hits_once_stored(service, client, model="gpt-4o-mini", input=Q, instructions="Be brief.")
     r = await client.responses.with_raw_response.create(
         model="gpt-4o-mini",
         input=[{"role": "user", "content": [{"type": "input_text", "text": "What is France's capital?"}]}],
@@ -64,18 +61,22 @@ async def test_miss_then_exact_and_semantic_hits(client: AsyncOpenAI, upstream: 
     assert len(upstream.state.calls) == 2
 
 
-async def test_entries_are_shared_with_chat_completions(client: AsyncOpenAI, upstream: Upstream) -> None:
+async def test_entries_are_shared_with_chat_completions(
+    client: AsyncOpenAI, upstream: Upstream, service: LiveServer
+) -> None:
     upstream.state.answers[Q] = "Paris."
     await client.chat.completions.create(model="m", messages=[{"role": "user", "content": Q}])
-    await wait_until_hit(client, model="m", input=Q)
+    await hits_once_stored(service, client, model="m", input=Q)
     assert len(upstream.state.calls) == 1
 
 
-async def test_streaming_miss_and_hit_emit_the_responses_events(client: AsyncOpenAI, upstream: Upstream) -> None:
+async def test_streaming_miss_and_hit_emit_the_responses_events(
+    client: AsyncOpenAI, upstream: Upstream, service: LiveServer
+) -> None:
     upstream.state.answers[Q] = "The capital of France is Paris."
     for expected in ("MISS", "HIT"):
         if expected == "HIT":
-            await wait_until_hit(client, model="m", input=Q)
+            await hits_once_stored(service, client, model="m", input=Q)
         stream = await client.responses.create(model="m", input=Q, stream=True)
         kinds, deltas, final = [], [], None
         async for event in stream:
@@ -107,7 +108,7 @@ async def test_controls_apply_as_on_chat(client: AsyncOpenAI, upstream: Upstream
     assert await status_of(client, **kwargs, extra_headers={"cache-control": "no-store"}) == "MISS"
     await drained(service)  # after this, an answer that was not stored never will be
     assert await status_of(client, **kwargs) == "MISS"
-    await wait_until_hit(client, **kwargs)
+    await hits_once_stored(service, client, **kwargs)
     assert await status_of(client, **kwargs, extra_headers={"cache-control": "no-cache"}) == "BYPASS"
     assert await status_of(client, **kwargs, extra_headers={"x-semcache-namespace": "other"}) == "MISS"
     with pytest.raises(openai.UnprocessableEntityError, match="x-semcache-ttl"):

@@ -140,9 +140,8 @@ async def test_request_id_round_trip_and_json_access_log(service: LiveServer, ca
 
 async def test_telemetry_failure_never_fails_a_request(service: LiveServer, redis_url: str) -> None:
     prefix = service.app.state.resources.settings.cache_prefix
-    client = aioredis.Redis.from_url(redis_url)
-    await client.set(f"{prefix}:telemetry", "not a stream")  # every XADD now fails with WRONGTYPE
-    await client.aclose()
+    async with aioredis.Redis.from_url(redis_url) as client:
+        await client.set(f"{prefix}:telemetry", "not a stream")  # every XADD now fails with WRONGTYPE
     async with httpx.AsyncClient(base_url=service.url, timeout=30) as c:
         for _ in range(3):
             r = await c.post("/ask", json={"prompt": "Still answered?"})
@@ -167,9 +166,8 @@ async def test_readiness_checks_every_dependency(service: LiveServer, service_fa
 
 async def test_a_telemetry_read_redis_refuses_is_a_503_with_our_error_body(service: LiveServer, redis_url: str) -> None:
     prefix = service.app.state.resources.settings.cache_prefix
-    client = aioredis.Redis.from_url(redis_url)
-    await client.set(f"{prefix}:telemetry", "not a stream")  # XREVRANGE now fails with WRONGTYPE
-    await client.aclose()
+    async with aioredis.Redis.from_url(redis_url) as client:
+        await client.set(f"{prefix}:telemetry", "not a stream")  # XREVRANGE now fails with WRONGTYPE
     async with httpx.AsyncClient(base_url=service.url, timeout=30) as c:
         r = await c.get("/telemetry/summary")
     assert r.status_code == 503

@@ -31,11 +31,11 @@ def require_azure_extra() -> None:
 
 @pytest.fixture
 def azure_server() -> Iterator[AzureOpenAIServer]:
-    server = AzureOpenAIServer(
-        {GPT5: "reasoning", GPT4O: "classic", HIDDEN_GPT5: "reasoning", EMBEDDINGS: "embedding"}
-    ).start()
-    yield server
-    server.stop()
+    server = AzureOpenAIServer({GPT5: "reasoning", GPT4O: "classic", HIDDEN_GPT5: "reasoning", EMBEDDINGS: "embedding"})
+    try:
+        yield server.start()
+    finally:
+        server.stop()
 
 
 AzureServiceFactory = Callable[..., LiveServer]
@@ -59,10 +59,12 @@ def azure_service(redis_url: str, azure_server: AzureOpenAIServer) -> Iterator[A
             **env,
         }
         server = LiveServer(create_app(make_settings(redis_url, **values)))
+        started.append(server)  # before start: one that fails to start is stopped too
         server.start()
-        started.append(server)
         return server
 
-    yield factory
-    for server in started:
-        server.stop()
+    try:
+        yield factory
+    finally:
+        for server in started:
+            server.stop()

@@ -3,8 +3,6 @@ Azure OpenAI's URLs, keys and 400s, for a GPT-5 class and a 4o class deployment.
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
@@ -12,6 +10,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from tests.integration.azure.azure_openai import AzureOpenAIServer
 from tests.integration.azure.conftest import GPT4O, GPT5, HIDDEN_GPT5, AzureServiceFactory
 from tests.support.sse import collect
+from tests.support.wait import drained
 
 ASK_PATHS = ("/ask", "/ask/stream", "/llm/test")
 
@@ -107,11 +106,8 @@ async def test_embeddings_go_to_the_embeddings_deployment_with_dimensions(
     async with httpx.AsyncClient(base_url=service.url, timeout=30) as c:
         first = (await c.post("/ask", json={"prompt": "How many legs has a spider?"})).json()
         assert first["cache"]["status"] == "miss"
-        for _ in range(100):
-            again = (await c.post("/ask", json={"prompt": "How many legs has a spider?"})).json()
-            if again["cache"]["status"] == "hit":
-                break
-            await asyncio.sleep(0.05)  # the store runs after the response
+        await drained(service)  # the store runs after the response
+        again = (await c.post("/ask", json={"prompt": "How many legs has a spider?"})).json()
         assert again["cache"]["status"] == "hit"
     embedded = [body for name, body in azure_server.state.calls if name == "text-embedding-3-small"]
     assert embedded and all(body["dimensions"] == 256 for body in embedded)

@@ -3,17 +3,21 @@ embedded Redis and the real local embedder, over real HTTP."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 
 import httpx
+import numpy as np
 import pytest
 import redis.asyncio as aioredis
 
-from semcache.cache.schema import slug
+from semcache.cache.models import NewEntry
+from semcache.cache.query import entries_filter
+from semcache.cache.redis import RedisStore
+from semcache.cache.schema import IndexSpec, slug
 from tests.conftest import ServiceFactory, unique_prefix
 from tests.support.live import LiveServer
+from tests.support.wait import eventually
 
 FRANCE = "What is the capital of France?"
 ADMIN = {"Authorization": "Bearer admin-key-1"}
@@ -173,7 +177,8 @@ async def test_detail_feedback_and_probe(client: httpx.AsyncClient) -> None:
     assert probe["would_hit"] and probe["source"] == "exact"
     probe = (await client.post(f"/cache/entries/{entry['id']}/probe", json={"prompt": "How do I bake bread?"})).json()
     assert not probe["would_hit"] and not probe["within_threshold"] and "threshold" in probe["reason"]
-    assert (await client.get("/cache/stats")).json()["hits"] == 0  # probing counts nothing
+    stats = (await client.get("/cache/stats")).json()
+    assert (stats["hits"], stats["misses"]) == (0, 0)  # probing counts nothing, neither hit nor miss
     assert (await client.get("/cache/entries/nope-!")).status_code == 422
     assert (await client.get("/cache/entries/abc123")).status_code == 404
 
@@ -181,24 +186,22 @@ async def test_detail_feedback_and_probe(client: httpx.AsyncClient) -> None:
 async def test_delete_by_tag_and_age(service_factory: ServiceFactory, redis_url: str) -> None:
     prefix = unique_prefix()
     server = service_factory(CACHE_PREFIX=prefix)
-    client = httpx.AsyncClient(base_url=server.url, timeout=30)
-    await store(client, FRANCE, "Paris.", tags=["docs-v1"])
-    await store(client, "How tall is Mount Everest?", "8,849 m", tags=["docs-v1", "geo"])
-    hamlet = await store(client, "Who wrote Hamlet?", "Shakespeare.", tags=["docs-v2"])
-    assert (await client.delete("/cache/clear", params={"tag": "geo"})).json() == {"deleted": 1}
-    assert (await client.delete("/cache/clear", params={"tag": "docs-v1"})).json() == {"deleted": 1}
-    assert (await client.delete("/cache/clear", params={"older_than": 3600})).json() == {"deleted": 0}
-    # Two hours old, as far as the index knows (no sleeping: the cut-off below is an hour).
-    fingerprint = (await client.get("/cache/stats")).json()["embedder"]
-    redis = aioredis.Redis.from_url(redis_url)
-    await redis.hset(f"{prefix}:cache:{slug(fingerprint)}:e:{hamlet['id']}", "created_at", time.time() - 7200)
-    await redis.aclose()
-    await store(client, "What is the capital of Spain?", "Madrid.")
-    assert (await client.delete("/cache/clear", params={"older_than": 3600})).json() == {"deleted": 1}
-    assert prompts(await entries(client)) == ["What is the capital of Spain?"]
-    r = await client.delete("/cache/clear", params={"tag": "x", "pattern": "*"})
-    assert r.status_code == 422
-    await client.aclose()
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        await store(client, FRANCE, "Paris.", tags=["docs-v1"])
+        await store(client, "How tall is Mount Everest?", "8,849 m", tags=["docs-v1", "geo"])
+        hamlet = await store(client, "Who wrote Hamlet?", "Shakespeare.", tags=["docs-v2"])
+        assert (await client.delete("/cache/clear", params={"tag": "geo"})).json() == {"deleted": 1}
+        assert (await client.delete("/cache/clear", params={"tag": "docs-v1"})).json() == {"deleted": 1}
+        assert (await client.delete("/cache/clear", params={"older_than": 3600})).json() == {"deleted": 0}
+        # Two hours old, as far as the index knows (no sleeping: the cut-off below is an hour).
+        fingerprint = (await client.get("/cache/stats")).json()["embedder"]
+        async with aioredis.Redis.from_url(redis_url) as redis:
+            await redis.hset(f"{prefix}:cache:{slug(fingerprint)}:e:{hamlet['id']}", "created_at", time.time() - 7200)
+        await store(client, "What is the capital of Spain?", "Madrid.")
+        assert (await client.delete("/cache/clear", params={"older_than": 3600})).json() == {"deleted": 1}
+        assert prompts(await entries(client)) == ["What is the capital of Spain?"]
+        r = await client.delete("/cache/clear", params={"tag": "x", "pattern": "*"})
+        assert r.status_code == 422
 
 
 async def test_generation_bump_forgets_a_namespace_at_once(client: httpx.AsyncClient) -> None:
@@ -222,16 +225,12 @@ async def test_generation_bump_forgets_a_namespace_at_once(client: httpx.AsyncCl
     assert hit["hit"] and hit["match"]["response"] == "Paris (new docs)."
 
 
+async def _indexed(store: RedisStore) -> bool:
+    return await store.index_percent() == 100.0
+
+
 async def test_an_index_from_before_tags_is_recreated_over_the_same_entries(redis_url: str) -> None:
     """An index made by an older semcache (no tags/prompt fields) is re-created on start-up, keeping entries."""
-    import numpy as np
-    import redis.asyncio as aioredis
-
-    from semcache.cache.models import NewEntry
-    from semcache.cache.query import entries_filter
-    from semcache.cache.redis import RedisStore
-    from semcache.cache.schema import IndexSpec
-    from tests.conftest import unique_prefix
 
     spec = IndexSpec(prefix=unique_prefix(), fingerprint="test-4", dims=4, scope_fields=("tenant",))
     args = spec.create_args()
@@ -247,13 +246,11 @@ async def test_an_index_from_before_tags_is_recreated_over_the_same_entries(redi
         )
         assert await store.ensure_index() == "recreated"
         assert await store.ensure_index() == "exists"
-        for _ in range(200):  # re-indexing runs in the background; wait for it, do not time it
-            total, page = await store.browse(
-                entries_filter(scope={"tenant": "t"}, text="hamlet"), sort="-hits", offset=0, limit=5
-            )
-            if total:
-                break
-            await asyncio.sleep(0.05)
+        # Re-indexing runs in the background: wait until FT.INFO says the scan is done, then look once.
+        await eventually(lambda: _indexed(store), what="the re-created index scanned the existing entries")
+        total, page = await store.browse(
+            entries_filter(scope={"tenant": "t"}, text="hamlet"), sort="-hits", offset=0, limit=5
+        )
         assert total == 1 and page[0][0].prompt == "Who wrote Hamlet?" and 0 < (page[0][1] or 0) <= 60
     finally:
         await client.execute_command("FT.DROPINDEX", spec.name, "DD")  # type: ignore[no-untyped-call]

@@ -30,11 +30,13 @@ async def store(redis_url: str) -> AsyncIterator[RedisStore]:
     client = aioredis.Redis.from_url(redis_url, protocol=2)
     spec = IndexSpec(prefix=unique_prefix(), fingerprint="policy-test", dims=DIMS)
     s = RedisStore(client, spec)
-    await s.ensure_index()
     try:
-        yield s
+        await s.ensure_index()
+        try:
+            yield s
+        finally:
+            await client.execute_command("FT.DROPINDEX", spec.name, "DD")  # type: ignore[no-untyped-call]
     finally:
-        await client.execute_command("FT.DROPINDEX", spec.name, "DD")  # type: ignore[no-untyped-call]
         await client.aclose()
 
 

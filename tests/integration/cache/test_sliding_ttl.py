@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -15,6 +14,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from semcache.cache.schema import slug
 from tests.conftest import ServiceFactory, unique_prefix
 from tests.support.upstream import Upstream
+from tests.support.wait import drained
 
 FRANCE = "What is the capital of France?"
 
@@ -33,9 +33,8 @@ async def ttl_after_hit(c: httpx.AsyncClient, entry_id: str, prompt: str) -> int
 
 @pytest.fixture
 async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
+    async with aioredis.Redis.from_url(redis_url) as client:
+        yield client
 
 
 async def test_a_hit_renews_the_ttl_up_to_the_cap(service_factory: ServiceFactory, redis: aioredis.Redis) -> None:
@@ -77,13 +76,10 @@ async def test_gateway_stores_x_semcache_tags(service_factory: ServiceFactory, u
             messages=messages,
             extra_headers={"x-semcache-tags": "docs-v1, faq"},
         )
+        await drained(server)  # the answer is stored after it is sent
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as c:
-            for _ in range(100):  # the answer is stored after it is sent
-                page = (await c.get("/cache/entries", params={"tag": "faq"})).json()
-                if page["total"]:
-                    break
-                await asyncio.sleep(0.05)
-            assert page["entries"][0]["tags"] == ["docs-v1", "faq"]
+            page = (await c.get("/cache/entries", params={"tag": "faq"})).json()
+            assert page["total"] == 1 and page["entries"][0]["tags"] == ["docs-v1", "faq"]
             assert (await c.delete("/cache/clear", params={"tag": "docs-v1"})).json() == {"deleted": 1}
         with pytest.raises(Exception) as bad:
             await client.chat.completions.create(

@@ -13,7 +13,7 @@ from semcache.cache.models import NewEntry
 from semcache.cache.redis import RedisStore
 from semcache.cache.schema import IndexSpec
 from semcache.errors import CacheUnavailableError
-from semcache.quality import feedback
+from semcache.verify import feedback
 from semcache.verify.bound import MAX_OBSERVATIONS
 from tests.conftest import unique_prefix
 

@@ -96,6 +96,32 @@ async def test_export_then_import_moves_a_cache_with_or_without_vectors(
         assert report["reembedded"] == 5 and report["vectors_reused"] == 0
 
 
+async def test_import_keeps_each_lines_metadata(client: httpx.AsyncClient) -> None:
+    metadata = {"source": "faq", "_feedback": {"right": 2, "wrong": 1, "bar": 0.97, "obs": [[0.97, 0], [0.99, 1]]}}
+    report = await do_import(client, jsonl({"prompt": FRANCE, "response": "Paris.", "metadata": metadata}))
+    assert report["imported"] == 1
+    [line] = await export(client)
+    assert line["metadata"] == metadata
+    detail = (await client.get(f"/cache/entries/{line['id']}")).json()
+    assert detail["metadata"] == metadata
+
+
+async def test_an_export_import_round_trip_keeps_the_feedback_in_metadata(
+    client: httpx.AsyncClient, service_factory: ServiceFactory
+) -> None:
+    """The learned per-entry evidence (feedback reports, in metadata) moves with the cache."""
+    stored = (await client.post("/cache/store", json={"prompt": FRANCE, "response": "Paris."})).json()
+    r = await client.post("/cache/feedback", json={"id": stored["id"], "correct": False, "similarity": 0.96})
+    assert r.status_code == 200, r.text
+    [line] = await export(client, vectors="true")
+    assert line["metadata"]["_feedback"]["wrong"] == 1  # type: ignore[index]
+    other = service_factory()  # another Redis prefix: another instance
+    async with httpx.AsyncClient(base_url=other.url, timeout=60) as c2:
+        assert (await do_import(c2, jsonl(line)))["imported"] == 1
+        [moved] = await export(c2, vectors="true")
+    assert moved["metadata"] == line["metadata"]
+
+
 async def test_tenants_import_and_export_only_their_own(service_factory: ServiceFactory) -> None:
     server = service_factory(**KEYS)
     async with httpx.AsyncClient(base_url=server.url, timeout=60) as c:

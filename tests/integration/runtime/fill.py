@@ -1,7 +1,7 @@
 """Fill an index with real-shaped entries fast (pipelined HSETs), and time an embedded Redis restart.
 
 The size test uses `fill`; `python -m tests.integration.runtime.fill --entries 100000` measures how long an
-embedded Redis takes to load that many entries (the figures in README's "Large caches" section).
+embedded Redis takes to load that many entries (the figures in docs/backends.md, "Large caches").
 """
 
 from __future__ import annotations

@@ -20,9 +20,11 @@ from tests.support.wait import drained
 @pytest.fixture
 async def small_redis(tmp_path: Path) -> AsyncIterator[EmbeddedRedis]:
     server = EmbeddedRedis(tmp_path / "redis", extra_args=["--maxmemory-policy", "noeviction"])
-    await server.start()
-    yield server
-    await server.stop()
+    try:
+        await server.start()
+        yield server
+    finally:
+        await server.stop()
 
 
 async def test_a_full_redis_is_visible_and_answers_still_flow(

@@ -45,19 +45,18 @@ async def next_status(c: httpx.AsyncClient, *, leaving: str) -> str:
 async def test_the_service_answers_while_a_large_cache_loads(tmp_path: Path, service_factory: ServiceFactory) -> None:
     data = tmp_path / "redis"
     first = EmbeddedRedis(data)
-    await first.start()
-    service = service_factory(REDIS_URL=first.url)
-    async with httpx.AsyncClient(base_url=service.url, timeout=60) as c:
-        for prompt in KNOWN:
-            await ask_then_hit(c, service, prompt)
-    spec = service.app.state.resources.cache.store.spec
-    client = aioredis.Redis.from_url(first.url, protocol=2)
     try:
-        await fill(client, spec, ENTRIES)
+        await first.start()
+        service = service_factory(REDIS_URL=first.url)
+        async with httpx.AsyncClient(base_url=service.url, timeout=60) as c:
+            for prompt in KNOWN:
+                await ask_then_hit(c, service, prompt)
+        spec = service.app.state.resources.cache.store.spec
+        async with aioredis.Redis.from_url(first.url, protocol=2) as client:
+            await fill(client, spec, ENTRIES)
+        service.stop()
     finally:
-        await client.aclose()
-    service.stop()
-    await first.stop()
+        await first.stop()
 
     # The service starts first, against a Redis that is not there yet, as a replica after a failover would.
     port = free_port()

@@ -17,9 +17,11 @@ from tests.integration.runtime.asking import ask
 @pytest.fixture
 async def plain_redis(tmp_path: Path) -> AsyncIterator[EmbeddedRedis]:
     server = EmbeddedRedis(tmp_path / "redis", modules=[])
-    await server.start()
-    yield server
-    await server.stop()
+    try:
+        await server.start()
+        yield server
+    finally:
+        await server.stop()
 
 
 async def test_the_embedded_redis_has_the_query_engine(service_factory: ServiceFactory) -> None:

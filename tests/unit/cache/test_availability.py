@@ -8,7 +8,7 @@ from redis.exceptions import BusyLoadingError, OutOfMemoryError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from semcache.cache.availability import CacheGate, Loading, classify
+from semcache.cache.availability import CacheGate, Gateable, Loading, classify, gated
 from semcache.errors import CacheUnavailableError
 from tests.support.fakes import MemoryIndex, Outage
 
@@ -55,22 +55,31 @@ async def test_while_redis_is_down_rechecks_are_spaced_out() -> None:
     assert gate.last_error is not None and "down" in gate.last_error
 
 
-class Store:
+class Store(Gateable):
     def __init__(self) -> None:
         self.limit = 3
+        self.calls = 0
 
+    @gated
     async def get(self, key: str, *, default: int = 0) -> int:
+        self.calls += 1
         return len(key) + default
 
+    @gated
+    async def twice(self, key: str) -> int:
+        return await self.get(key) + await self.get(key)  # on the original: the gate runs once, not three times
+
+    @gated
     async def broken(self) -> int:
         raise CacheUnavailableError("connection reset")
 
 
-async def test_a_guarded_object_runs_its_coroutine_methods_through_the_gate() -> None:
+async def test_a_gated_view_runs_its_coroutine_methods_through_the_gate() -> None:
     index = MemoryIndex()
     gate = CacheGate([index], retry_after_s=0)
-    store = gate.guarded(Store())
-    assert store.limit == 3, "plain attributes pass through"
+    raw = Store()
+    store = raw.through(gate)
+    assert store.limit == 3, "plain attributes are the object's"
     assert await store.get("abc", default=1) == 4
     checked = (gate.ready, index.checks)
     with pytest.raises(CacheUnavailableError):
@@ -78,6 +87,16 @@ async def test_a_guarded_object_runs_its_coroutine_methods_through_the_gate() ->
     marked = gate.ready
     assert await store.get("a") == 1
     assert checked == (True, 1) and (marked, index.checks) == (False, 2)
+    assert await store.twice("ab") == 4 and index.checks == 2
+
+
+async def test_the_object_itself_is_not_gated() -> None:
+    gate = CacheGate([MemoryIndex()], retry_after_s=0)
+    raw = Store()
+    raw.through(gate)
+    with pytest.raises(CacheUnavailableError):
+        await raw.broken()
+    assert not gate.ready and gate.last_error == "not checked yet"  # the gate never saw the call
 
 
 def wrapped(cause: Exception) -> CacheUnavailableError:

@@ -19,15 +19,31 @@ async def test_concurrent_calls_share_batches_and_keep_order() -> None:
     assert [float(r[0][0]) for r in results] == [float(i) for i in range(20)]
     # Calls that arrive in the same tick go as one model call.
     assert len(calls) == 1 and len(calls[0]) == 20
-    calls.clear()
 
-    async def late(i: int) -> list[Vector]:
-        await asyncio.sleep(0.002 * (i > 0))
-        return await batcher.embed([str(i)])
 
-    await asyncio.gather(*(late(i) for i in range(10)))
-    # The first runs alone at once (no waiting window); those arriving meanwhile share the next call.
-    assert calls[0] == ["0"] and len(calls) == 2 and len(calls[1]) == 9
+async def test_calls_arriving_while_a_batch_runs_go_together_in_the_next() -> None:
+    calls: list[list[str]] = []
+    running, release = asyncio.Event(), asyncio.Event()
+
+    async def fn(texts: list[str]) -> list[Vector]:
+        calls.append(texts)
+        if len(calls) == 1:
+            running.set()
+            await release.wait()  # the first batch runs until the test has queued the others
+        return [np.full(2, float(t), dtype=np.float32) for t in texts]
+
+    batcher = MicroBatcher(fn, max_batch=64)
+    first = asyncio.create_task(batcher.embed(["0"]))
+    await running.wait()  # it went alone, at once: no waiting window
+    later = [asyncio.create_task(batcher.embed([str(i)])) for i in range(1, 10)]
+    # One pass of the loop runs each new task up to its wait on its future, so all nine are queued; the
+    # first batch is still held, so none of them can have gone yet.
+    await asyncio.sleep(0)
+    assert calls == [["0"]]
+    release.set()
+    results = await asyncio.gather(first, *later)
+    assert calls == [["0"], [str(i) for i in range(1, 10)]]
+    assert [float(r[0][0]) for r in results] == [float(i) for i in range(10)]
 
 
 async def test_a_failed_batch_fails_each_waiter_and_the_next_batch_runs() -> None:

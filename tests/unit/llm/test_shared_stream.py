@@ -4,9 +4,9 @@ from collections.abc import AsyncIterator
 import pytest
 from openai.types.chat import ChatCompletionChunk
 
+from semcache.api.framing.chat import chunk
 from semcache.errors import LLMError
 from semcache.llm.shared import SharedStream
-from semcache.streaming import chunk
 
 
 async def source(
@@ -24,11 +24,28 @@ async def read(stream: SharedStream) -> str:
     return "".join(c.choices[0].delta.content or "" for c in [x async for x in stream.chunks()])
 
 
+async def gated(words: list[str], gates: list[asyncio.Event]) -> AsyncIterator[ChatCompletionChunk]:
+    """Yields each word only once its gate is set: the test decides what has been streamed when."""
+    for word, gate in zip(words, gates, strict=True):
+        await gate.wait()
+        yield chunk("c", "m", content=word)
+    yield chunk("c", "m", finish_reason="stop")
+
+
 async def test_late_readers_see_every_chunk() -> None:
-    stream = SharedStream(source(["a", "b", "c"], delay=0.01)).start()
-    first = asyncio.create_task(read(stream))
-    await asyncio.sleep(0.025)
-    assert await read(stream) == "abc" and await first == "abc"
+    gates = [asyncio.Event() for _ in range(3)]
+    stream = SharedStream(gated(["a", "b", "c"], gates)).start()
+    first = stream.chunks()
+    gates[0].set()
+    gates[1].set()
+    seen = [(await anext(first)).choices[0].delta.content or "" for _ in range(2)]
+    assert seen == ["a", "b"]  # the first reader has had two chunks before the second reader joins
+    late = asyncio.create_task(read(stream))
+    gates[2].set()
+    rest = "".join([c.choices[0].delta.content or "" async for c in first])
+    assert await late == "abc" and "".join(seen) + rest == "abc"
+    after_the_end = await read(stream)  # a reader joining once the stream is over still gets all of it
+    assert after_the_end == "abc"
     answer = await stream.wait()
     assert answer.complete and answer.text == "abc" and answer.first_token_at is not None
 

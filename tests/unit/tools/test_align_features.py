@@ -13,7 +13,7 @@ PROBE = """
 from tools.experiments.align_features import install
 install("both")
 from semcache.verify import features, model
-from semcache.quality import table
+from semcache.calibration import table
 v = features.vector("What is the capital of France?", "What is the capital of Germany?", 0.65)
 same = features.vector("What is the capital of France?", "What is the capital of France?", 1.0)
 assert table.NAMES == features.NAMES and len(v) == len(features.NAMES) == len(model.shipped().weights)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from semcache.cache.models import Candidate, Entry
 from semcache.config import Settings
-from semcache.quality import feedback
+from semcache.verify import feedback
 from semcache.verify.bound import MAX_OBSERVATIONS, Observation, decide, estimate, observations
 from semcache.verify.verifier import build_verifier
 

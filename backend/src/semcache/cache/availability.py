@@ -11,13 +11,13 @@ It also knows why the cache is not in use, because the answer differs for an ope
 
 from __future__ import annotations
 
+import copy
 import functools
-import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar, cast
+from typing import Any, Concatenate, Literal, ParamSpec, Self, TypeVar
 
 from redis.exceptions import BusyLoadingError, OutOfMemoryError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -26,7 +26,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from semcache.cache.base import Index
 from semcache.errors import CacheFullError, CacheLoadingError, CacheUnavailableError
 
-__all__ = ["CacheGate", "Loading", "classify"]
+__all__ = ["CacheGate", "Gateable", "Loading", "classify", "gated"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -169,25 +169,36 @@ class CacheGate:
             self.failed(e)
             raise
 
-    def guarded(self, target: T) -> T:
-        """`target` with each of its coroutine methods run through this gate (`run`): the one place that
-        wraps the cache for availability, instead of a `gate.run(lambda: ...)` at every call site."""
-        return cast(T, _Guarded(target, self))
+
+S = TypeVar("S", bound="Gateable")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-class _Guarded:
-    def __init__(self, target: object, gate: CacheGate) -> None:
-        self._target = target
-        self._gate = gate
+class Gateable:
+    """Mixin: `through(gate)` is a view of the object whose `@gated` methods run through the gate.
 
-    def __getattr__(self, name: str) -> object:
-        attr = getattr(self._target, name)
-        if not inspect.iscoroutinefunction(attr):
-            return attr
-        gate = self._gate
+    The view shares the object's parts (a shallow copy), and a gated call runs on the original object, so
+    its own calls to other methods are not gated twice (a refused write would be counted twice)."""
 
-        @functools.wraps(attr)
-        async def through_gate(*args: object, **kwargs: object) -> object:
-            return await gate.run(lambda: attr(*args, **kwargs))
+    _gate: CacheGate | None = None
+    _raw: Self | None = None
 
-        return through_gate
+    def through(self, gate: CacheGate) -> Self:
+        view = copy.copy(self)
+        view._gate, view._raw = gate, self
+        return view
+
+
+def gated(method: Callable[Concatenate[S, P], Awaitable[R]]) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
+    """A coroutine method of a `Gateable` that, on a `through(gate)` view, runs through the gate (`run`):
+    the one place that wraps the cache for availability, typed, so callers keep the method's signature."""
+
+    async def call(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        gate, raw = self._gate, self._raw
+        if gate is None or raw is None:
+            return await method(self, *args, **kwargs)
+        return await gate.run(lambda: method(raw, *args, **kwargs))
+
+    functools.update_wrapper(call, method)  # not @wraps: typeshed's _Wrapped would hide the signature
+    return call

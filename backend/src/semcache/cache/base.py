@@ -49,7 +49,7 @@ class Index(Protocol):
 
 
 class Verdicts(Protocol):
-    """Where clients' verdicts on served hits are counted (quality/feedback.py says what they mean)."""
+    """Where clients' verdicts on served hits are counted (verify/feedback.py says what they mean)."""
 
     async def record_verdict(
         self, entry_id: str, *, correct: bool, similarity: float | None, keep: int

@@ -34,7 +34,7 @@ end
 return 1
 """
 
-# A verdict on a served hit (quality/feedback.py says what it means): read-modify-write of the metadata
+# A verdict on a served hit (verify/feedback.py says what it means): read-modify-write of the metadata
 # JSON in one step, so concurrent reports never lose a count. ARGV: 1 right / 0 wrong, the similarity the
 # hit was served at (or ""), how many observations to keep.
 _VERDICT = """

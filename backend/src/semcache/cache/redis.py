@@ -3,9 +3,9 @@
 A facade over small parts that share one `Keyspace` (client + index spec), each a concern of its own:
 `entries` (one entry by id, generations), `search` (KNN), `counters` (hits, misses, verdicts), `locks`
 (single flight), `browse` (many entries at once), `maintenance` (the index and the server's state); what a
-reply means is `codec` (pure), what a query says is `query` (pure). Callers keep one object, so the
-availability gate (`CacheGate.guarded`, which wraps the coroutine methods of the object it is given) covers
-every call. Every method raises CacheUnavailableError for a redis error, so callers can degrade to the LLM.
+reply means is `codec` (pure), what a query says is `query` (pure). Every coroutine method is `@gated`: on the
+view `store.through(gate)` it runs through the availability gate, typed (no proxy). Every method raises
+CacheUnavailableError for a redis error, so callers can degrade to the LLM.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Mapping
 
 import redis.asyncio as aioredis
 
+from semcache.cache.availability import Gateable, gated
 from semcache.cache.browse import Browser
 from semcache.cache.counters import Counters
 from semcache.cache.entries import Entries
@@ -29,7 +30,7 @@ from semcache.embeddings.base import Vector
 __all__ = ["RedisStore"]
 
 
-class RedisStore:
+class RedisStore(Gateable):
     """Cache entries in HASHes under one index. Implements `base.FlightLocks` and `base.Index`."""
 
     def __init__(
@@ -55,6 +56,7 @@ class RedisStore:
 
     # --- one entry: the lookup's exact path, the store after a miss -------------------------------------
 
+    @gated
     async def get(self, entry_id: str, *, scope: Mapping[str, str] | None = None) -> Entry | None:
         """The entry, or None. With `scope` (a lookup), an entry of an older generation of that scope's
         namespace is None too."""
@@ -62,31 +64,39 @@ class RedisStore:
             return await self._entries.get(entry_id)
         return (await self._entries.get_current(entry_id, scope))[0]
 
+    @gated
     async def get_current(self, entry_id: str, scope: Mapping[str, str]) -> tuple[Entry | None, int]:
         """(the entry unless of an older generation, the current generation of its scope's namespace)."""
         return await self._entries.get_current(entry_id, scope)
 
+    @gated
     async def put(self, entry_id: str, new: NewEntry, vector: Vector, *, ttl: int | None) -> Entry:
         return await self._entries.put(entry_id, new, vector, ttl=ttl)
 
+    @gated
     async def delete(self, entry_id: str) -> bool:
         return await self._entries.delete(entry_id)
 
+    @gated
     async def embedding(self, entry_id: str) -> Vector | None:
         return await self._entries.embedding(entry_id)
 
+    @gated
     async def bump_generation(self, scope: Mapping[str, str]) -> int:
         """O(1) invalidation of a (tenant, namespace): its entries stop matching at once and age out by TTL."""
         return await self._entries.bump_generation(scope)
 
+    @gated
     async def generations(self, scopes: list[Mapping[str, str]]) -> list[int]:
         return await self._entries.generations(scopes)
 
+    @gated
     async def generation(self, scope: Mapping[str, str]) -> int:
         return await self._entries.generation(scope)
 
     # --- the semantic path ------------------------------------------------------------------------------
 
+    @gated
     async def search(
         self,
         vector: Vector,
@@ -105,12 +115,15 @@ class RedisStore:
 
     # --- counters written back to entries ---------------------------------------------------------------
 
+    @gated
     async def record_hit(self, entry_id: str, similarity: float = 1.0) -> None:
         await self._counters.record_hit(entry_id, similarity)
 
+    @gated
     async def record_miss(self) -> None:
         await self._counters.record_miss()
 
+    @gated
     async def record_verdict(
         self, entry_id: str, *, correct: bool, similarity: float | None, keep: int
     ) -> dict[str, object] | None:
@@ -119,23 +132,28 @@ class RedisStore:
 
     # --- single flight across replicas: a short lock per entry id while its answer is generated ---------
 
+    @gated
     async def acquire_flight(self, entry_id: str, token: str, *, ttl_ms: int) -> bool:
         return await self._locks.acquire(entry_id, token, ttl_ms=ttl_ms)
 
+    @gated
     async def flight_held(self, entry_id: str) -> bool:
         return await self._locks.held(entry_id)
 
+    @gated
     async def release_flight(self, entry_id: str, token: str) -> None:
         await self._locks.release(entry_id, token)
 
     # --- browsing, export and invalidation --------------------------------------------------------------
 
+    @gated
     async def browse(
         self, filter_expr: str, *, sort: str, offset: int, limit: int
     ) -> tuple[int, list[tuple[Entry, int | None]]]:
         """(how many match, one page of (entry, seconds of TTL left or None)), sorted by `query.SORTS[sort]`."""
         return await self._browse.browse(filter_expr, sort=sort, offset=offset, limit=limit)
 
+    @gated
     async def ttl_left(self, entry_id: str) -> int | None:
         return await self._browse.ttl_left(entry_id)
 
@@ -145,6 +163,7 @@ class RedisStore:
         """Every live entry (of one tenant, or all), with its vector if asked and its TTL left (a SCAN)."""
         return self._browse.dump(tenant=tenant, vectors=vectors, batch=batch)
 
+    @gated
     async def delete_where(
         self,
         *,
@@ -156,35 +175,44 @@ class RedisStore:
         """Delete the entries matching scope values, all given tags and/or an age, through the index."""
         return await self._browse.delete_where(scope=scope, tags=tags, older_than_s=older_than_s, batch=batch)
 
+    @gated
     async def clear(self, *, scope: Mapping[str, str] | None = None, pattern: str | None = None) -> int:
         """Delete every entry, or those in a scope and/or whose prompt matches a glob (a SCAN)."""
         return await self._browse.clear(scope=scope, pattern=pattern)
 
     # --- the index and the server's state ---------------------------------------------------------------
 
+    @gated
     async def ensure_index(self) -> str:
         """Create the index if missing ("created"); rebuild it, keeping the data, if its schema differs."""
         return await self._maintenance.ensure_index()
 
+    @gated
     async def drop_index(self) -> None:
         """Delete the index and every entry under its prefix."""
         await self._maintenance.drop_index()
 
+    @gated
     async def stats(self) -> dict[str, object]:
         return await self._maintenance.stats()
 
+    @gated
     async def modules(self) -> set[str]:
         return await self._maintenance.modules()
 
+    @gated
     async def ft_list(self) -> bool | None:
         """Whether FT._LIST answers: True, False (no query engine), or None when an ACL forbids it."""
         return await self._maintenance.ft_list()
 
+    @gated
     async def index_percent(self) -> float:
         return await self._maintenance.index_percent()
 
+    @gated
     async def loading_percent(self) -> float | None:
         return await self._maintenance.loading_percent()
 
+    @gated
     async def memory(self) -> dict[str, int | str]:
         return await self._maintenance.memory()

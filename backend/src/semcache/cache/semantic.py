@@ -14,6 +14,7 @@ from typing import Literal
 
 import numpy as np
 
+from semcache.cache.availability import Gateable, gated
 from semcache.cache.models import Candidate, Entry, NewEntry
 from semcache.cache.query import describe_query, scope_filter, with_min_created
 from semcache.cache.redis import RedisStore
@@ -100,7 +101,7 @@ def _same_key(candidates: list[Candidate], key: str) -> Candidate | None:
     return next((Candidate(c.entry, 0.0) for c in candidates if c.entry.id == key), None)
 
 
-class SemanticCache:
+class SemanticCache(Gateable):
     def __init__(
         self,
         store: RedisStore,
@@ -133,13 +134,16 @@ class SemanticCache:
         except CacheUnavailableError:
             pass  # a lost count is better than a failed or slower answer
 
+    @gated
     async def drain(self) -> None:
         while self._counting:
             await asyncio.gather(*list(self._counting), return_exceptions=True)
 
+    @gated
     async def embed(self, text: str) -> Vector:
         return (await embed_keys(self.embedder, [text]))[0]
 
+    @gated
     async def exact(self, prompt: str, scope: Mapping[str, str], *, max_age_s: float | None = None) -> Entry | None:
         return (await self._exact(prompt, scope, max_age_s))[0]
 
@@ -150,6 +154,7 @@ class SemanticCache:
             return None, generation
         return entry, generation
 
+    @gated
     async def lookup(
         self,
         prompt: str,
@@ -161,13 +166,42 @@ class SemanticCache:
         use_exact: bool = True,
         vector: Vector | None = None,
     ) -> Lookup:
+        """What this prompt is served in this scope, counted as a hit (on the entry) or a miss."""
+        result = await self.probe(
+            prompt,
+            scope,
+            distance_threshold=distance_threshold,
+            top_k=top_k,
+            max_age_s=max_age_s,
+            use_exact=use_exact,
+            vector=vector,
+        )
+        if result.match is not None:
+            self._count(result.match.entry.id, result.match.similarity)
+        else:
+            self._count(None)
+        return result
+
+    @gated
+    async def probe(
+        self,
+        prompt: str,
+        scope: Mapping[str, str],
+        *,
+        distance_threshold: float | None = None,
+        top_k: int | None = None,
+        max_age_s: float | None = None,
+        use_exact: bool = True,
+        vector: Vector | None = None,
+    ) -> Lookup:
+        """The lookup's decision, counting nothing (no hit, no miss, no last-hit time): what `lookup` would
+        serve. The entry probe asks it; `lookup` is this plus the count, so the two cannot drift apart."""
         threshold = tighten(self.distance_threshold, distance_threshold)
         generation: int | None = None
         if use_exact and vector is None:
             entry, generation = await self._exact(prompt, scope, max_age_s)
             if entry is not None:
                 match = Candidate(entry, 0.0)
-                self._count(entry.id)
                 return Lookup(True, "exact", match, [match], threshold)
         result = await self._nearest(prompt, scope, threshold, top_k or self.top_k, max_age_s, vector, generation)
         landed = _same_key(result.candidates, entry_id(normalize_text(prompt), scope)) if use_exact else None
@@ -175,14 +209,10 @@ class SemanticCache:
             # The entry for this very key landed between the exact read and the search (a repeat sent as
             # its first asker's store completes): the exact path's answer, not a semantic one at 1.0.
             result.hit, result.source, result.match = True, "exact", landed
-            self._count(landed.entry.id)
             return result
         result.match, result.rejected_by_verifier = choose(prompt, result.candidates, threshold, self.verifier)
         if result.match is not None:
             result.hit, result.source = True, "semantic"
-            self._count(result.match.entry.id, result.match.similarity)
-        else:
-            self._count(None)
         return result
 
     async def _nearest(
@@ -212,6 +242,7 @@ class SemanticCache:
         )
         return Lookup(False, None, None, candidates, threshold, vector, query, (t1 - t0) * 1000, (t2 - t1) * 1000)
 
+    @gated
     async def put(
         self,
         prompt: str,

@@ -1,4 +1,9 @@
-"""Helpers shared by the embedded Redis and the local LLM server launchers."""
+"""Helpers shared by the embedded Redis and the local LLM server launchers.
+
+A child starts with an environment of our making (`child_env`), never a copy of ours: llama-cpp-python's
+server reads `PORT` and `HOST` from its environment over its `--port`/`--host` flags, so a user's `PORT=8080`
+(make exports command-line variables; containers and PaaS set it) made the local model take semcache's own
+port, and `HOST=0.0.0.0` would have put it on every interface (issue 32). What a child needs comes as flags."""
 
 from __future__ import annotations
 
@@ -8,9 +13,38 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["free_port", "spawn", "tail", "terminate"]
+__all__ = ["child_env", "free_port", "port_in_use", "spawn", "tail", "terminate"]
+
+#: What a child may inherit: where programs, libraries and temporary files are, and the user's locale.
+_INHERITED = frozenset(
+    ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH")
+)
+#: Thread pools a child would size from the environment; we set them from `threads` instead.
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def child_env(source: Mapping[str, str], *, threads: int) -> dict[str, str]:
+    """The environment of a child process (pure): the inherited basics of `source`, the locale (`LC_*`), and
+    the thread counts we choose. Nothing else: no PORT, HOST, app settings or secrets."""
+    env = {k: v for k, v in source.items() if k in _INHERITED or k.startswith("LC_")}
+    env.update({name: str(threads) for name in _THREAD_VARS})
+    env["PYTHONUNBUFFERED"] = "1"  # a Python child's last lines reach its log before it exits
+    return env
+
+
+def port_in_use(port: int) -> bool:
+    """Whether something already listens on 127.0.0.1:`port` (a child would fail to bind it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # As the servers bind: connections of a stopped server lingering in TIME_WAIT do not count.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
 
 
 def free_port() -> int:
@@ -26,11 +60,15 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def spawn(args: list[str], *, log_file: Path, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    args: list[str], *, log_file: Path, env: Mapping[str, str], cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start `args` with exactly `env` (see `child_env`), output appended to `log_file`."""
     log = log_file.open("ab")
     try:
         return subprocess.Popen(
             args,
+            env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -19,7 +19,7 @@ from redis.exceptions import BusyLoadingError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from semcache.errors import LaunchError
-from semcache.local.process import free_port, spawn, tail, terminate
+from semcache.local.process import child_env, free_port, port_in_use, spawn, tail, terminate
 
 __all__ = ["EmbeddedRedis"]
 
@@ -46,7 +46,7 @@ def module_paths() -> list[Path]:
 #: Load-time options by module file. RediSearch's PARTIAL_INDEXED_DOCS: a write that touches no indexed field
 #: (a hit's counters: hits, last_hit_at, last_similarity) leaves the entry's index records alone. Without it
 #: every counted hit re-indexed the whole entry, its vector re-inserted into HNSW: 0.37 ms of Redis per hit
-#: against 0.01 ms (docs/benchmarks.md). A Redis of your own: `search-partial-indexed-docs yes` (Redis 8, README).
+#: against 0.01 ms (docs/benchmarks.md). A Redis of your own: `search-partial-indexed-docs yes` (docs/backends.md).
 MODULE_ARGS = {"redisearch.so": ("PARTIAL_INDEXED_DOCS", "1")}
 
 
@@ -172,12 +172,25 @@ class EmbeddedRedis:
         within `timeout_s`, or makes no progress for `stall_s` fails."""
         binary, *modules = self._check_files()
         self._check_data_dir()
-        self.port = self.requested_port or free_port()
-        self._proc = spawn(self._args(binary, modules), log_file=self.log_file)
+        self.port = self._choose_port()
+        # Its own environment (no PORT, HOST or app settings): everything it needs is on its command line.
+        env = child_env(os.environ, threads=1)
+        self._proc = spawn(self._args(binary, modules), log_file=self.log_file, env=env)
         await self._wait_answering(timeout_s)
         if wait_loaded:
             await self.wait_loaded(stall_s=stall_s)
         return self.url
+
+    def _choose_port(self) -> int:
+        # Checked first: a Redis already on the port would answer our pings while ours fails to bind.
+        if not self.requested_port:
+            return free_port()
+        if port_in_use(self.requested_port):
+            raise LaunchError(
+                f"embedded Redis: port {self.requested_port} on 127.0.0.1 is already in use "
+                "(EMBEDDED_REDIS_PORT, or `semcache redis --port`); free it, choose another, or 0 for a free one"
+            )
+        return self.requested_port
 
     def _client(self) -> aioredis.Redis:
         return aioredis.Redis(
@@ -193,7 +206,11 @@ class EmbeddedRedis:
         if self._proc is None:
             raise LaunchError("embedded Redis is not running")
         if self._proc.poll() is not None:
-            raise LaunchError(f"embedded Redis exited with code {self._proc.returncode}:\n{tail(self.log_file)}")
+            code = self._proc.returncode
+            raise LaunchError(
+                f"embedded Redis exited with code {code} (asked to listen on 127.0.0.1:{self.port}):\n"
+                + tail(self.log_file)
+            )
 
     async def _wait_answering(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s

@@ -1,4 +1,4 @@
-"""Wire models of /telemetry/* (see docs/events.md for the summary's shape)."""
+"""Wire models of /telemetry/* (see docs/operations.md for the summary's shape)."""
 
 from __future__ import annotations
 

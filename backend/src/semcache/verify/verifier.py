@@ -25,7 +25,7 @@ from __future__ import annotations
 from semcache.cache.models import Candidate
 from semcache.cache.semantic import Verifier
 from semcache.config import Settings
-from semcache.quality import feedback
+from semcache.verify import feedback
 from semcache.verify.bound import decide
 from semcache.verify.context import is_conversation, refusal
 from semcache.verify.features import vector

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
@@ -12,81 +11,15 @@ from sse_starlette import EventSourceResponse
 
 from semcache import intake
 from semcache.api.deps import EmbedderDep, IntakeDep, LLMDep, PrincipalDep, ServiceDep
+from semcache.api.framing import events
 from semcache.errors import LLMError
-from semcache.events import CacheDocument, ColumnDone, ColumnEvent, ColumnStart, Delta
-from semcache.intake import CacheRequest
 from semcache.result import ErrorInfo
-from semcache.schemas.ask import (
-    AskRequest,
-    AskResponse,
-    CacheDocumentOut,
-    ColumnOut,
-    LLMTestResponse,
-)
+from semcache.schemas.ask import AskRequest, AskResponse, LLMTestResponse
 from semcache.schemas.openai import ChatMessage, ChatRequest
-from semcache.service import CompletionService
-from semcache.streaming import sse
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["ask"])
-EMBEDDING_PREVIEW = 8
-
-
-def document_out(dims: int, doc: CacheDocument) -> CacheDocumentOut:
-    lookup = doc.lookup
-    best = (
-        lookup.match
-        if lookup is not None and lookup.match
-        else (lookup.candidates[0] if lookup and lookup.candidates else None)
-    )
-    vector = (
-        []
-        if lookup is None or lookup.vector is None
-        else [round(float(x), 5) for x in lookup.vector[:EMBEDDING_PREVIEW]]
-    )
-    return CacheDocumentOut(
-        status=doc.status,
-        source=lookup.source if lookup else None,
-        doc_id=best.entry.id if best else None,
-        prompt=best.entry.prompt if best else None,
-        similarity=best.similarity if best else None,
-        distance=best.distance if best else None,
-        threshold_similarity=1.0 - doc.threshold,
-        threshold_distance=doc.threshold,
-        query=lookup.query if lookup else {},
-        embedding=vector,
-        dims=dims,
-        reason=doc.reason,
-    )
-
-
-def column_out(done: ColumnDone, document: CacheDocumentOut | None = None) -> ColumnOut:
-    return ColumnOut(**dict(done.result), document=document)
-
-
-def column_events(service: CompletionService, record: CacheRequest) -> AsyncIterator[ColumnEvent]:
-    assert record.chat is not None  # /ask always has one
-    return service.both_columns(record.chat, record.target, record.controls)
-
-
-def frame(dims: int, event: ColumnEvent) -> dict[str, str]:
-    if isinstance(event, ColumnStart):
-        return sse("column_start", {"column": event.column, "model": event.model, "started_at": time.time()})
-    if isinstance(event, CacheDocument):
-        return sse("cache_document", document_out(dims, event).model_dump())
-    if isinstance(event, Delta):
-        return sse("content_chunk", {"column": event.column, "text": event.text})
-    return sse("column_complete", event.result.model_dump(exclude={"text"}))
-
-
-async def sse_stream(service: CompletionService, dims: int, record: CacheRequest) -> AsyncIterator[dict[str, str]]:
-    started = time.perf_counter()
-    async for event in column_events(service, record):
-        if isinstance(event, Delta) and not event.text:
-            continue
-        yield frame(dims, event)
-    yield sse("stream_complete", {"total_ms": (time.perf_counter() - started) * 1000})
 
 
 @router.post("/ask/stream", response_class=EventSourceResponse)
@@ -94,7 +27,7 @@ async def ask_stream(
     body: AskRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, embedder: EmbedderDep
 ) -> EventSourceResponse:
     record = intake.ask(rules, principal.tenant, body)  # before the stream starts: bad input is a 422, not an event
-    return EventSourceResponse(sse_stream(service, embedder.dims, record), ping=15)
+    return EventSourceResponse(events.stream(service.ask(record), embedder.dims), ping=15)
 
 
 @router.get("/ask/stream", response_class=EventSourceResponse)
@@ -118,15 +51,7 @@ async def ask(
     body: AskRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, embedder: EmbedderDep
 ) -> AskResponse:
     record = intake.ask(rules, principal.tenant, body)
-    columns: dict[str, ColumnOut] = {}
-    document: CacheDocumentOut | None = None
-    async for event in column_events(service, record):
-        if isinstance(event, CacheDocument):
-            document = document_out(embedder.dims, event)
-        elif isinstance(event, ColumnDone):
-            out = column_out(event, document if event.result.column == "cache" else None)
-            columns[event.result.column] = out
-    return AskResponse(prompt=body.prompt, raw=columns["raw"], cache=columns["cache"])
+    return await events.collect(service.ask(record), embedder.dims, body.prompt)
 
 
 @router.get("/llm/test", response_model=LLMTestResponse)

@@ -17,14 +17,10 @@ from semcache.auth import Principal
 from semcache.cache.models import Candidate, Entry
 from semcache.cache.query import entries_filter
 from semcache.cache.redis import RedisStore
-from semcache.cache.semantic import choose
 from semcache.embeddings.base import Vector
 from semcache.errors import BadRequestError, ForbiddenError, InvalidInputError, NotFoundError
 from semcache.intake import check_prompt
-from semcache.normalize import entry_id as content_id
-from semcache.normalize import normalize_text
 from semcache.paging import CursorError, decode_cursor, encode_cursor, query_digest
-from semcache.quality.feedback import read as read_feedback
 from semcache.schemas.common import ScopeValue
 from semcache.schemas.entries import (
     EntryDetail,
@@ -37,6 +33,7 @@ from semcache.schemas.entries import (
     ProbeResponse,
     Sort,
 )
+from semcache.verify.feedback import read as read_feedback
 
 __all__ = ["router"]
 
@@ -205,15 +202,12 @@ async def probe_entry(
     """What would a request with this prompt, in this entry's scope, be served? Nothing is counted or stored."""
     check_prompt(rules, body.prompt)
     entry = await _visible(store, principal, entry_id)
-    threshold = cache.distance_threshold
-    vector = await cache.embed(body.prompt)
-    base = _probe_base(vector, await store.embedding(entry_id), threshold)
-    exact = await store.get(content_id(normalize_text(body.prompt), entry.scope), scope=entry.scope)
-    if exact is not None:
-        return _exact_verdict(base, exact.id, entry_id)
-    candidates = await store.search(vector, entry.scope, k=cache.top_k)
-    match, rejected = choose(body.prompt, candidates, threshold, cache.verifier)
-    return _semantic_verdict(base, entry_id, match, candidates, rejected)
+    found = await cache.probe(body.prompt, entry.scope)
+    vector = found.vector if found.vector is not None else await cache.embed(body.prompt)
+    base = _probe_base(vector, await store.embedding(entry_id), found.distance_threshold)
+    if found.source == "exact" and found.match is not None:
+        return _exact_verdict(base, found.match.entry.id, entry_id)
+    return _semantic_verdict(base, entry_id, found.match, found.candidates, found.rejected_by_verifier)
 
 
 @router.post("/generations", response_model=GenerationResponse)

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from semcache.api.deps import PrincipalDep, StoreDep
 from semcache.errors import NotFoundError
-from semcache.quality.feedback import record
 from semcache.schemas.feedback import FeedbackRequest, FeedbackResponse
+from semcache.verify.feedback import record
 
 __all__ = ["router"]
 

@@ -7,8 +7,6 @@ otherwise, in the same wire format either way; x-semcache-* response headers say
 from __future__ import annotations
 
 import base64
-import time
-from collections.abc import AsyncIterator
 
 import numpy as np
 from fastapi import APIRouter, Request
@@ -16,9 +14,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from semcache import intake
 from semcache.api.deps import EmbedderDep, IntakeDep, LLMDep, PrincipalDep, ServiceDep
-from semcache.api.framing import gateway as framing
+from semcache.api.framing import chat, gateway
 from semcache.errors import BadRequestError, InvalidInputError, LLMError
-from semcache.events import ColumnDone, Delta, GatewayAnswer
+from semcache.intake import CacheRequest
 from semcache.llm.tokens import count_text
 from semcache.result import ErrorInfo
 from semcache.schemas.embeddings import (
@@ -29,7 +27,6 @@ from semcache.schemas.embeddings import (
 )
 from semcache.schemas.openai import ChatRequest
 from semcache.service import CompletionService
-from semcache.streaming import SSE_DONE, chunk, completion, new_completion_id, sse_data, sse_json, usage_chunk
 
 __all__ = ["router"]
 
@@ -41,93 +38,27 @@ async def chat_completions(
     body: ChatRequest, principal: PrincipalDep, rules: IntakeDep, service: ServiceDep, request: Request
 ) -> Response:
     record = intake.chat(rules, principal.tenant, body, request.headers)
-    if not record.target.plan.cacheable and not body.stream:
-        return await _passthrough(service, body, record.target.plan.reason or "")
-    answer = await service.gateway(body, record.target, record.controls)
-    headers = framing.headers(answer.document)
+    if record.forward:
+        return await _passthrough(service, record)
+    answer = await service.chat(record)
+    headers = gateway.headers(answer.document)
     if answer.error is not None:
         await answer.close()
-        return framing.error_response(answer.error, headers)
+        return gateway.error_response(answer.error, headers)
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        return StreamingResponse(_sse(answer, body, include_usage), media_type="text/event-stream", headers=headers)
-    return await _collect(answer, body, headers)
+        stream = chat.stream(answer, body, include_usage)
+        return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+    return await chat.collect(answer, body, headers)
 
 
-async def _sse(answer: GatewayAnswer, body: ChatRequest, include_usage: bool) -> AsyncIterator[bytes]:
-    cid, model, created = new_completion_id(), body.model or "", int(time.time())
-    replay = answer.replayed
-    usage_seen = False
-    async for event in answer.events():
-        if isinstance(event, Delta):
-            if event.chunk is not None:  # a live upstream chunk: forward it as the upstream sent it
-                if event.chunk.usage is not None:
-                    usage_seen = True
-                    if not include_usage:
-                        continue
-                yield sse_data(event.chunk)
-            elif replay:
-                model = model or answer.entry_model
-                yield sse_data(chunk(cid, model, content=event.text, created=created))
-        elif isinstance(event, ColumnDone):
-            result = event.result
-            if result.status == "error":
-                err = result.error or ErrorInfo(code="", message="")
-                yield sse_json({"error": {"message": err.message, "type": err.code, "code": err.code}})
-                return
-            if replay:
-                yield sse_data(chunk(cid, model, finish_reason="stop", created=created))
-            if include_usage and (replay or not usage_seen):
-                prompt, completion_tokens = (
-                    answer.stored_usage if replay else (result.prompt_tokens, result.completion_tokens)
-                )
-                yield sse_data(
-                    usage_chunk(
-                        cid,
-                        model or result.model,
-                        prompt_tokens=prompt,
-                        completion_tokens=completion_tokens,
-                        created=created,
-                    )
-                )
-    yield SSE_DONE
-
-
-async def _collect(answer: GatewayAnswer, body: ChatRequest, headers: dict[str, str]) -> Response:
-    parts: list[str] = []
-    cid, created, model = new_completion_id(), int(time.time()), body.model or ""
-    async for event in answer.events():
-        if isinstance(event, Delta):
-            parts.append(event.text)
-            if event.chunk is not None:
-                cid, created, model = event.chunk.id, event.chunk.created, event.chunk.model
-        elif isinstance(event, ColumnDone):
-            result = event.result
-            if result.status == "error":
-                return framing.error_response(result.error, headers)
-            prompt, completion_tokens = (
-                answer.stored_usage if answer.replayed else (result.prompt_tokens, result.completion_tokens)
-            )
-            reply = completion(
-                cid,
-                model or result.model,
-                "".join(parts),
-                finish_reason=result.finish_reason or "stop",
-                prompt_tokens=prompt,
-                completion_tokens=completion_tokens,
-                created=created,
-            )
-            return JSONResponse(reply.model_dump(exclude_none=True), headers=headers)
-    raise LLMError("the cache column ended without a result")
-
-
-async def _passthrough(service: CompletionService, body: ChatRequest, reason: str) -> Response:
+async def _passthrough(service: CompletionService, record: CacheRequest) -> Response:
     """Requests we never cache (tools, n > 1, ...) go upstream untouched, answer and all."""
-    headers = framing.bypass_headers(reason)
+    headers = gateway.bypass_headers(record.target.plan.reason or "")
     try:
-        result = await service.passthrough(body)
+        result = await service.passthrough(record)
     except LLMError as e:
-        return framing.error_response(ErrorInfo.of(e), headers)
+        return gateway.error_response(ErrorInfo.of(e), headers)
     return JSONResponse(result.model_dump(exclude_none=True), headers=headers)
 
 

@@ -1,0 +1,99 @@
+"""Pure: one file's lookups as arrays, so a setting (threshold, guards, model cut-off) scores in one pass.
+
+Only the nearest candidate matters: the verifier serves the nearest or nothing (CACHE_VERIFY_NEAREST_ONLY),
+and the static baseline serves the nearest within the threshold. So each non-exact row keeps its nearest
+candidate's distance, whether that answer is right, the pair features and each guard's verdict.
+`metrics` then equals `metrics.score` with the verifier those settings build (the unit tests check it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from semcache.calibration.metrics import Metrics, Observed
+from semcache.verify.context import is_conversation
+from semcache.verify.features import NAMES, vector
+from semcache.verify.guards import ALL, split
+from semcache.verify.verifier import conversation_verifier, parse_guards
+
+__all__ = ["Floats", "Table", "build", "metrics", "served_mask", "static_curve"]
+
+Bools = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
+#: A candidate nearer than nothing: rows with no candidate are never served.
+_FAR = 3.0
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    has_negatives: bool
+    exact: int  # rows served by the exact path at every setting, counted apart
+    same: Bools  # per non-exact row: the label
+    distance: Floats  # the nearest candidate's cosine distance (_FAR: none)
+    right: Bools  # serving the nearest is right
+    x: Floats  # (rows, len(NAMES)) pair features of the nearest
+    refuses: dict[str, Bools]  # guard name -> it refuses the nearest (entity, swap gated as shipped)
+    conversation: Bools
+    conversation_ok: Bools  # the conversation rule (guards on the questions, then the history) passes
+
+    @property
+    def similarity(self) -> Floats:
+        return 1.0 - self.distance
+
+
+def build(name: str, observed: Sequence[Observed], *, has_negatives: bool, max_edit: int = 1) -> Table:
+    rows = [o for o in observed if o.exact is None]
+    guards = {g: parse_guards(g, max_edit=max_edit)[0] for g in ALL}
+    conv = conversation_verifier(max_edit=max_edit)
+    n = len(rows)
+    distance, right = np.full(n, _FAR), np.zeros(n, dtype=bool)
+    x = np.zeros((n, len(NAMES)))
+    refuses = {g: np.zeros(n, dtype=bool) for g in ALL}
+    conversation, conversation_ok = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for i, o in enumerate(rows):
+        if not o.candidates:
+            continue
+        c = o.candidates[0]
+        distance[i], right[i] = c.distance, c.entry.id in o.right_ids
+        if is_conversation(o.query) or is_conversation(c.entry.prompt):
+            conversation[i] = True
+            conversation_ok[i] = conv(o.query, c, list(o.candidates))
+            continue
+        x[i] = vector(o.query, c.entry.prompt, c.similarity)
+        q, p = split(o.query), split(c.entry.prompt)
+        for g, guard in guards.items():
+            refuses[g][i] = guard(q, p) is not None
+    same = np.array([o.same for o in rows], dtype=bool)
+    exact = len(observed) - n
+    return Table(name, has_negatives, exact, same, distance, right, x, refuses, conversation, conversation_ok)
+
+
+def served_mask(t: Table, similarity: float, *, guards: Sequence[str] = (), probs: Floats | None = None,
+                min_probability: float = 0.0, verify: bool = True) -> Bools:  # fmt: skip
+    """Which rows are served at this setting (verify=False: the threshold alone, the static baseline)."""
+    near = t.distance <= 1.0 - similarity
+    if not verify:
+        return near
+    single_ok = np.ones(len(t.same), dtype=bool)
+    for g in guards:
+        single_ok &= ~t.refuses[g]
+    if probs is not None and min_probability > 0.0:
+        single_ok &= probs >= min_probability
+    return near & np.where(t.conversation, t.conversation_ok, single_ok)
+
+
+def metrics(t: Table, similarity: float, served: Bools) -> Metrics:
+    right = served & t.right
+    return Metrics(
+        similarity, t.exact, int(t.same.sum()), int((~t.same).sum()), int(served.sum()),
+        int((served & t.same).sum()), int(right.sum()), int((right & t.same).sum()),
+    )  # fmt: skip
+
+
+def static_curve(t: Table, thresholds: Sequence[float]) -> list[Metrics]:
+    return [metrics(t, s, served_mask(t, s, verify=False)) for s in thresholds]

@@ -1,1 +1,0 @@
-"""Cache quality: verification of candidates, evaluation on labelled pairs, threshold calibration."""
