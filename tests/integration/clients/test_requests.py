@@ -189,8 +189,9 @@ async def test_langchain_structured_output_works_on_the_local_model(local_servic
 
 @pytest.mark.llm
 async def test_a_prompt_over_the_local_context_is_a_400_with_the_reason(local_client: AsyncOpenAI) -> None:
-    prompt = "Summarise this. " + "The quick brown fox jumps over the lazy dog. " * 400  # ~4,000 tokens > 2,048
-    for stream in (False, True):
+    long = "Summarise this. " + "The quick brown fox jumps over the lazy dog. " * 400  # ~4,000 tokens > 2,048
+    huge = "Summarise this. " + "The quick brown fox jumps over the lazy dog. " * 13_000  # 600 KB: not keyed
+    for prompt, stream in ((long, False), (long, True), (huge, False), (huge, True)):
         with pytest.raises(openai.BadRequestError, match="maximum context length") as caught:
             await local_client.chat.completions.create(
                 model="m", messages=[{"role": "user", "content": prompt}], stream=stream
