@@ -204,6 +204,10 @@ class CompletionService:
         if answer.cancelled and result.status != "error":
             # A follower that joined as the leader's client hung up reads a cut answer: an error, not a 200.
             result.status, result.error = "error", ErrorInfo.of(LLMError("the upstream call was cancelled"))
+        elif answer.finish_reason is None and result.status != "error":
+            # Every answer a client is told is complete carries the upstream's own finish reason (the framings
+            # never make one up); SharedStream already fails such a stream, this keeps the promise here too.
+            result.status, result.error = "error", ErrorInfo.of(LLMError("the upstream gave no finish reason"))
         result.text, result.finish_reason = answer.text, answer.finish_reason
         result.prompt_tokens = answer.prompt_tokens or count_messages(
             [m.model_dump() for m in self.prepare(request).messages]
