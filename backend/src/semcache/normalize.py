@@ -2,6 +2,7 @@
 
 - `normalize_text`: the exact-path form of a prompt (Unicode NFKC, case-folded, whitespace collapsed).
 - `entry_id`: content address of (normalized text, scope); the exact fast path is one lookup by it.
+- `Scope` / `build_scope`: a request's hard scope, frozen (built once, at intake, and read as a mapping).
 - `conversation_key`: chat messages -> the text that is embedded and hashed (see docs/gateway.md, "What the key is
   made of").
 """
