@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from fastapi.responses import JSONResponse, Response
 from pydantic import JsonValue
 
+from semcache.api.errors import error_body
 from semcache.api.framing.chat import SSE_DONE, sse_json
 from semcache.api.framing.gateway import error_response
 from semcache.errors import LLMError
@@ -57,7 +58,7 @@ async def stream(answer: GatewayAnswer, model: str, include_usage: bool) -> Asyn
             result = event.result
             if result.status == "error":
                 err = result.error or ErrorInfo.of(LLMError("the LLM failed"))
-                yield sse_json({"error": {"message": err.message, "type": err.code, "code": err.code}})
+                yield sse_json(error_body(err.code, err.message))  # OpenAI's shape, as before the stream began
                 return
             model = model or result.model
             yield sse_json(text_completion(cid, model, "", finish_reason=result.finish_reason, created=created))
