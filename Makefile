@@ -7,6 +7,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := $(VENV)/.stamps
+OPENAI2 := .venv-openai2
 PYTEST_ARGS ?=
 
 LOCKS := backend/locks
@@ -41,10 +42,17 @@ $(STAMPS)/run: $(BIN)/python backend/pyproject.toml $(LOCKS)/run.txt $(LOCKS)/da
 	@mkdir -p $(STAMPS) && touch $@
 
 # test.txt: every extra (azure too, so the Azure client paths run) and tests/requirements.txt.
-$(STAMPS)/test: $(STAMPS)/run $(LOCKS)/test.txt scripts/install-chromium.sh
+$(STAMPS)/test: $(STAMPS)/run $(LOCKS)/test.txt scripts/install-chromium.sh $(OPENAI2)/.installed
 	bash scripts/pip-locked.sh $(BIN)/python $(LOCKS)/test.txt
 	bash scripts/install-chromium.sh
 	@mkdir -p $(STAMPS) && touch $@
+
+# The openai 2.x clients (the SDK 2.x, LlamaIndex's OpenAI-like client) conflict with the package's openai 3.x:
+# their own small venv, which tests/integration/clients runs in a subprocess.
+$(OPENAI2)/.installed: $(LOCKS)/openai2.txt
+	$(PY) -m venv $(OPENAI2)
+	bash scripts/pip-locked.sh $(OPENAI2)/bin/python $(LOCKS)/openai2.txt
+	@touch $@
 
 lint: install-test
 	$(BIN)/ruff check backend tests bench tools
@@ -68,6 +76,7 @@ lock: $(BIN)/python
 	$(UV_COMPILE) --no-deps $(LOCKS)/data.in -o $(LOCKS)/data.txt
 	$(UV_COMPILE) --no-deps $(LOCKS)/model.in -o $(LOCKS)/model.txt
 	$(UV_COMPILE) $(LOCKS)/build.in -o $(LOCKS)/build.txt
+	$(UV_COMPILE) tests/integration/clients/requirements-openai2.txt -o $(LOCKS)/openai2.txt
 
 # Asks Azure (az CLI, signed in) whether the models infra/ deploys by default are still deployable in their
 # region: lifecycle, SKU, retirement date. Manual, before `azd provision`: it needs a network and a login,
@@ -76,4 +85,4 @@ check-models:
 	$(PY) -m tools.check_models
 
 clean:
-	rm -rf $(VENV) .semcache
+	rm -rf $(VENV) $(OPENAI2) .semcache

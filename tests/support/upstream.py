@@ -11,6 +11,8 @@ real model cannot produce on demand. Directives in the last user message steer i
   [[empty]]                         answer with no content
   [[slowchunks:S]]                  wait S seconds between chunks
   [[hold]]                          set `state.held` on arrival, answer only once the test sets `state.release`
+  [[nofinish]]                      stream the answer, then a bare [DONE] with no finish reason (what
+                                    llama.cpp's server sends for a request it interrupts)
 
 Otherwise the answer is `answer_for(prompt)` if a test set that and it answers, else `answers[prompt]` if a
 test set one, else "Answer to: <prompt>".
@@ -237,7 +239,7 @@ def build_app(state: UpstreamState) -> FastAPI:
                 state,
                 model,
                 answer,
-                finish,
+                None if "nofinish" in directives else finish,
                 usage if include_usage else None,
                 chunk_delay,
                 "cut" in directives,
@@ -315,7 +317,7 @@ async def _stream(
     state: UpstreamState,
     model: str,
     answer: str,
-    finish: str,
+    finish: str | None,
     usage: dict[str, object] | None,
     chunk_delay: float,
     cut: bool,
@@ -343,8 +345,9 @@ async def _stream(
             if chunk_delay:
                 await asyncio.sleep(chunk_delay)
             yield event({"content": word, "refusal": refusal} if refusal and i == 0 else {"content": word})
-        yield event({}, finish)
-        if usage is not None:
+        if finish is not None:
+            yield event({}, finish)
+        if usage is not None and finish is not None:
             tail = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model, "choices": []}
             yield f"data: {json.dumps({**tail, 'usage': usage})}\n\n".encode()
         yield b"data: [DONE]\n\n"

@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from semcache.normalize import build_scope, canonical_scope, entry_id, normalize_text
+from semcache.normalize import KeyRules, build_scope, canonical_scope, entry_id, normalize_text, plan_key
+from semcache.schemas.openai import ChatMessage, ChatRequest
 
 
 def test_normalize_text_folds_case_width_and_whitespace() -> None:
@@ -38,3 +39,18 @@ def test_client_scope_never_changes_the_tenant(client_scope: dict[str, str], ten
 def test_distinct_scopes_have_distinct_canonical_forms(a: dict[str, str], b: dict[str, str]) -> None:
     if {k: v for k, v in a.items() if v} != {k: v for k, v in b.items() if v}:
         assert canonical_scope(a) != canonical_scope(b)
+
+
+def test_text_parts_key_like_the_same_text_as_a_string() -> None:
+    parts = ChatRequest(
+        messages=[ChatMessage(role="user", content=[{"type": "text", "text": "a"}, {"type": "text", "text": "b"}])]
+    )
+    plain = ChatRequest(messages=[ChatMessage(role="user", content="a\nb")])
+    assert plan_key(parts, KeyRules()) == plan_key(plain, KeyRules())
+    assert parts.flattened().messages[0].content == "a\nb"
+
+
+def test_content_null_is_only_for_assistant_turns() -> None:
+    with pytest.raises(ValueError, match="needs content"):
+        ChatMessage(role="user", content=None)
+    assert ChatMessage(role="assistant", content=None).text() == ""

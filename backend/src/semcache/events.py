@@ -13,6 +13,7 @@ from openai.types.chat import ChatCompletionChunk
 
 from semcache.cache.semantic import Lookup
 from semcache.intake import CacheTarget  # re-exported: where the flow's events name the request's target
+from semcache.llm.tokens import count_messages, count_text
 from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus
 
 __all__ = [
@@ -78,17 +79,25 @@ class GatewayAnswer:
     def replayed(self) -> bool:
         return self.document.lookup is not None and self.document.lookup.hit
 
-    def usage(self, result: ColumnResult) -> tuple[int, int]:
-        """(prompt, completion) tokens the caller is billed, decided here for every wire format: a replayed
-        answer costs none."""
-        return (0, 0) if self.replayed else (result.prompt_tokens, result.completion_tokens)
-
     @property
     def entry_model(self) -> str:
         """The model the served entry was stored under ("" on a miss)."""
         lookup = self.document.lookup
         match = lookup.match if lookup is not None else None
         return str(match.entry.metadata.get("model", "")) if match is not None else ""
+
+    def usage(self, result: ColumnResult) -> tuple[int, int]:
+        """(prompt, completion) tokens to report, decided here for every wire format. A replayed answer
+        reports the served entry's: what it cost when it was made (counted with tiktoken for an entry stored
+        without counts). OpenAI clients sum usage for cost tracking, so a hit reports it like a miss; the
+        `x-semcache-billed-tokens: 0` header says nothing was spent on it."""
+        lookup = self.document.lookup
+        match = lookup.match if lookup is not None and lookup.hit else None
+        if match is None:
+            return result.prompt_tokens, result.completion_tokens
+        entry = match.entry
+        prompt = entry.prompt_tokens or count_messages([{"role": "user", "content": entry.prompt}])
+        return prompt, entry.completion_tokens or count_text(entry.response)
 
     async def events(self) -> AsyncIterator[ColumnEvent]:
         try:

@@ -18,6 +18,7 @@ from semcache.api.routes import (
     ask,
     cache,
     calculator,
+    completions,
     entries,
     feedback,
     health,
@@ -40,7 +41,7 @@ CORS_REQUEST_HEADERS = ["authorization", "api-key", "content-type", "cache-contr
                         "x-semcache-ttl", "x-semcache-threshold", "x-semcache-namespace",
                         "x-semcache-tags"]  # fmt: skip
 CORS_RESPONSE_HEADERS = ["x-request-id", "x-semcache-status", "x-semcache-similarity", "x-semcache-entry",
-                         "x-semcache-reason", "retry-after", "age"]  # fmt: skip
+                         "x-semcache-reason", "x-semcache-billed-tokens", "retry-after", "age"]  # fmt: skip
 
 
 #: Every router, in the order they are matched.
@@ -48,6 +49,7 @@ ROUTERS = (
     ask.router,
     openai.router,
     responses.router,
+    completions.router,
     cache.router,
     entries.router,
     transfer.router,

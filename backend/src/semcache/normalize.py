@@ -190,7 +190,7 @@ def _bypass_reason(request: ChatRequest, rules: KeyRules) -> str | None:
     for message in request.messages:
         if message.role in ("tool", "function") or (message.model_extra or {}).get("tool_calls"):
             return "the conversation contains tool calls"
-        if isinstance(message.content, list) and any(p.get("type") != "text" for p in message.content):
+        if message.non_text_parts():
             return "non-text content (images, audio) is not cached"
     return None
 

@@ -12,22 +12,30 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 
-from openai.types.chat import ChatCompletion
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from semcache.cache.availability import CacheGate
 from semcache.cache.base import AnswerCache
 from semcache.cache.models import Candidate, Entry
-from semcache.cache.policy import store_refusal
+from semcache.cache.policy import serve_refusal, store_refusal
 from semcache.cache.semantic import Lookup, tighten
 from semcache.config import Settings
 from semcache.controls import Controls
-from semcache.errors import CacheFullError, CacheLoadingError, CacheUnavailableError, EmbeddingError, LLMError
+from semcache.errors import (
+    CacheFullError,
+    CacheLoadingError,
+    CacheUnavailableError,
+    EmbeddingError,
+    LLMBadRequestError,
+    LLMError,
+)
 from semcache.events import CacheDocument, CacheTarget, ColumnDone, ColumnEvent, ColumnStart, Delta, GatewayAnswer
 from semcache.flight import Flight, SingleFlight
 from semcache.intake import CacheRequest
 from semcache.llm.base import LLM, Relayed, ResponsesRelay
 from semcache.llm.shared import Answer, SharedStream
 from semcache.llm.tokens import count_messages, count_text
+from semcache.local.llm import CONTEXT_TOKENS
 from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus, Path
 from semcache.schemas.openai import ChatRequest
 from semcache.streaming import replay_pieces
@@ -38,6 +46,10 @@ from semcache.verify.audit import Auditor
 __all__ = ["CompletionService"]
 
 log = logging.getLogger(__name__)
+
+#: How long an answer's end waits for its store; a slow Redis delays no answer longer than this (the
+#: store still completes in the background).
+STORE_WAIT_S = 2.0
 
 
 @dataclass
@@ -92,6 +104,8 @@ class CompletionService:
         """The OpenAI-compatible routes: the cache column under single flight, read up to its document and
         the first event after it (the response headers and status depend on both)."""
 
+        self.check(request)
+
         async def upstream() -> Flight:
             return await self.join_flight(target, request)
 
@@ -125,13 +139,44 @@ class CompletionService:
     # --- upstream ----------------------------------------------------------------------------
 
     def prepare(self, request: ChatRequest) -> ChatRequest:
-        """Defaults the local demo model needs to stay on topic; other upstreams get the request as sent."""
+        """The request as the upstream is sent it: text-only content arrays as the one string the cache key
+        holds, and the defaults the local demo model needs to stay on topic. Raises BadRequestError for what
+        the upstream cannot take (before any call, so the caller reads why instead of an empty answer)."""
+        self.check(request)
+        request = request.flattened()
         if self.llm.provider == "local" and request.max_tokens is None and request.max_completion_tokens is None:
             return request.model_copy(update={"max_tokens": self.settings.llm_max_tokens})
         return request
 
+    def check(self, request: ChatRequest) -> None:
+        """A 400 for what the local model cannot take, before it is called: it reads text only, and its
+        server ends a stream over its context without saying why (other upstreams answer such requests
+        with their own 4xx, which is passed on)."""
+        if self.llm.provider != "local":
+            return
+        parts = request.non_text_parts()
+        if parts:
+            raise LLMBadRequestError(
+                f"the local model ({self.llm.model}) reads text only; this request has content parts of type "
+                f"{', '.join(sorted(set(parts)))}. Send text parts, or configure an upstream that takes them "
+                "(LLM_BASE_URL, AZURE_OPENAI_ENDPOINT or OPENAI_API_KEY)"
+            )
+        # tiktoken counts fewer tokens than the model's own tokenizer: an estimate over the context is over.
+        tokens = count_messages([m.model_dump() for m in request.messages])
+        if tokens > CONTEXT_TOKENS:
+            raise LLMBadRequestError(
+                f"the prompt is about {tokens} tokens, over the local model's {CONTEXT_TOKENS}-token context "
+                "(its maximum context length); shorten the messages"
+            )
+
     def open_upstream(self, request: ChatRequest) -> SharedStream:
-        return SharedStream(self.llm.stream(self.prepare(request)).__aiter__())
+        return SharedStream(self._upstream_chunks(request))
+
+    async def _upstream_chunks(self, request: ChatRequest) -> AsyncIterator[ChatCompletionChunk]:
+        # Prepared on first read: a request the upstream cannot take fails as the stream's own error, which
+        # every reader (both /ask columns, single-flight followers) reports, instead of escaping the flow.
+        async for chunk in self.llm.stream(self.prepare(request)):
+            yield chunk
 
     # --- raw column --------------------------------------------------------------------------
 
@@ -162,6 +207,10 @@ class CompletionService:
         if answer.cancelled and result.status != "error":
             # A follower that joined as the leader's client hung up reads a cut answer: an error, not a 200.
             result.status, result.error = "error", ErrorInfo.of(LLMError("the upstream call was cancelled"))
+        elif answer.finish_reason is None and result.status != "error":
+            # Every answer a client is told is complete carries the upstream's own finish reason (the framings
+            # never make one up); SharedStream already fails such a stream, this keeps the promise here too.
+            result.status, result.error = "error", ErrorInfo.of(LLMError("the upstream gave no finish reason"))
         result.text, result.finish_reason = answer.text, answer.finish_reason
         result.prompt_tokens = answer.prompt_tokens or count_messages(
             [m.model_dump() for m in self.prepare(request).messages]
@@ -188,6 +237,7 @@ class CompletionService:
         model = request.model or self.llm.model
         yield ColumnStart("cache", model)
         lookup, reason = await self._lookup(target, controls)
+        lookup, reason = self._within_limit(lookup, reason, request.max_completion_tokens or request.max_tokens)
         flight: Flight | None = None
         if lookup is None or not lookup.hit:
             flight = await upstream()
@@ -254,10 +304,29 @@ class CompletionService:
             result.tokens_saved = result.prompt_tokens + result.completion_tokens
             result.cost_saved_usd, result.cost_usd = result.cost_usd, 0.0
         elif result.status != "error":
-            self._maybe_store(stream.answer, target, controls, lookup, result, flight)
+            limit = request.max_completion_tokens or request.max_tokens
+            stored = self._maybe_store(stream.answer, target, controls, lookup, result, flight, limit)
             self._compare_miss(stream.answer, target, lookup)
+            if stored is not None:
+                # The answer ends once it is stored (or after STORE_WAIT_S): a repeat sent right after it
+                # then finds the exact key, instead of racing the write into a KNN match at similarity 1.0.
+                await asyncio.wait([stored], timeout=STORE_WAIT_S)
         else:
             self.spawn(self.flights.finish(flight))
+
+    @staticmethod
+    def _within_limit(
+        lookup: Lookup | None, reason: str | None, max_tokens: int | None
+    ) -> tuple[Lookup | None, str | None]:
+        """A hit longer than the request's token limit is a miss: OpenAI never answers past max_tokens, and an
+        entry of the same limit bucket (or stored before the store checked limits) may be longer."""
+        match = lookup.match if lookup is not None and lookup.hit else None
+        if lookup is None or match is None or max_tokens is None:
+            return lookup, reason
+        refusal = serve_refusal(match.entry.response, match.entry.completion_tokens or None, max_tokens=max_tokens)
+        if refusal is None:
+            return lookup, reason
+        return replace(lookup, hit=False, source=None, match=None), f"not served: {refusal}"
 
     async def _lookup(self, target: CacheTarget, controls: Controls) -> tuple[Lookup | None, str | None]:
         if target.plan.text is None:
@@ -321,8 +390,9 @@ class CompletionService:
         lookup: Lookup | None,
         result: ColumnResult,
         flight: Flight,
-    ) -> None:
-        refusal = store_refusal(answer, max_chars=self.settings.max_response_chars)
+        max_tokens: int | None,
+    ) -> asyncio.Task[None] | None:
+        refusal = store_refusal(answer, max_chars=self.settings.max_response_chars, max_tokens=max_tokens)
         if refusal is not None:
             result.reason = f"not stored: {refusal}"
         if (
@@ -333,10 +403,10 @@ class CompletionService:
         ):
             # Nothing to store (or the cache is unavailable: no writes queued against it).
             self.spawn(self.flights.finish(flight))
-            return
+            return None
         result.stored, result.stored_id = True, target.entry_id
         ttl = controls.ttl if controls.ttl is not None else self.settings.cache_ttl
-        self.spawn(self._store(answer.text, target, controls.tags, ttl, lookup, result, flight))
+        return self.spawn(self._store(answer.text, target, controls.tags, ttl, lookup, result, flight))
 
     async def _store(
         self,
@@ -392,10 +462,11 @@ class CompletionService:
 
     # --- plumbing ----------------------------------------------------------------------------
 
-    def spawn(self, coro: Coroutine[object, object, None]) -> None:
+    def spawn(self, coro: Coroutine[object, object, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coro)
         self.background.add(task)
         task.add_done_callback(self.background.discard)
+        return task
 
     async def drain(self) -> None:
         """Wait for pending stores (tests, shutdown)."""

@@ -54,7 +54,8 @@ async def test_miss_then_exact_and_semantic_hits(client: AsyncOpenAI, upstream: 
     )
     hit = r.parse()
     assert r.headers["x-semcache-status"] == "HIT-SEMANTIC" and float(r.headers["x-semcache-similarity"]) > 0.9
-    assert hit.output_text == "Paris." and hit.usage is not None and hit.usage.total_tokens == 0
+    assert hit.output_text == "Paris." and hit.usage is not None and hit.usage.output_tokens == 1
+    assert hit.usage.input_tokens == 11 and r.headers["x-semcache-billed-tokens"] == "0"
     # Other instructions are another scope: a miss, like another system prompt on the chat gateway.
     assert await status_of(client, model="gpt-4o-mini", input=Q, instructions="Answer in French.") == "MISS"
     assert len(upstream.state.calls) == 2

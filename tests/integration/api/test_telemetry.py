@@ -172,5 +172,11 @@ async def test_a_telemetry_read_redis_refuses_is_a_503_with_our_error_body(servi
         r = await c.get("/telemetry/summary")
     assert r.status_code == 503
     assert r.json() == {
-        "error": {"code": "cache_unavailable", "message": "telemetry unavailable: ResponseError", "detail": None}
+        "error": {
+            "message": "telemetry unavailable: ResponseError",
+            "type": "server_error",
+            "param": None,
+            "code": "cache_unavailable",
+            "detail": None,
+        }
     }

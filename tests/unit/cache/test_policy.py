@@ -1,4 +1,5 @@
-from semcache.cache.policy import looks_like_refusal
+from semcache.cache.policy import looks_like_refusal, store_refusal
+from semcache.llm.shared import Answer
 
 
 def test_refusals() -> None:
@@ -6,3 +7,15 @@ def test_refusals() -> None:
     assert looks_like_refusal("I cannot assist with this request")
     assert not looks_like_refusal("Sorry to hear that! Here is how to reset your password: ...")
     assert not looks_like_refusal("The capital of France is Paris.")
+
+
+def test_an_answer_over_its_requests_token_limit_is_not_stored() -> None:
+    long = Answer(text="word " * 120, finish_reason="stop", completion_tokens=120)
+    assert store_refusal(long, max_chars=100_000, max_tokens=16) is not None
+    assert store_refusal(long, max_chars=100_000, max_tokens=None) is None
+    assert store_refusal(long, max_chars=100_000, max_tokens=120) is None
+    # Without the upstream's count only an answer clearly past the limit is refused (tiktoken's count
+    # is not the model's).
+    estimated = Answer(text="one two three four five six", finish_reason="stop")
+    assert store_refusal(estimated, max_chars=100_000, max_tokens=5) is None
+    assert store_refusal(Answer(text="word " * 120, finish_reason="stop"), max_chars=100_000, max_tokens=16)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from semcache.llm.budget import HEADROOM, family_for
-from semcache.llm.capabilities import CLASSIC, REASONING, capabilities_for, learn_from_error, translate
+from semcache.llm.capabilities import (
+    CLASSIC,
+    LLAMA_CPP,
+    MAX_TOKENS_ONLY,
+    REASONING,
+    capabilities_for,
+    learn_from_error,
+    translate,
+)
 from semcache.schemas.openai import ChatMessage, ChatRequest
 
 # The 400 bodies Azure OpenAI / OpenAI answer for a GPT-5 class deployment (copied from the API).
@@ -130,3 +138,22 @@ def test_a_configured_budget_replaces_the_effort_default() -> None:
 def test_gpt51_and_later_run_without_reasoning_by_default() -> None:
     out = translate(_ask_kwargs(max_tokens=100), capabilities_for("gpt-5.2"))
     assert out.kwargs["max_completion_tokens"] == 100
+
+
+def test_a_max_tokens_only_server_gets_max_completion_tokens_as_max_tokens() -> None:
+    out = translate(_ask_kwargs(max_completion_tokens=16), MAX_TOKENS_ONLY)
+    assert out.kwargs["max_tokens"] == 16 and "max_completion_tokens" not in out.kwargs
+    assert out.renamed == ("max_completion_tokens",)
+    # The newer name wins when both are given, as on OpenAI's side.
+    both = translate(_ask_kwargs(max_tokens=100, max_completion_tokens=16), MAX_TOKENS_ONLY)
+    assert both.kwargs["max_tokens"] == 16 and "max_completion_tokens" not in both.kwargs
+    assert translate(_ask_kwargs(max_completion_tokens=16), CLASSIC).kwargs["max_completion_tokens"] == 16
+
+
+def test_llama_cpp_gets_a_json_schema_in_its_own_form() -> None:
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    fmt = {"type": "json_schema", "json_schema": {"name": "City", "schema": schema, "strict": True}}
+    out = translate(_ask_kwargs(response_format=fmt, max_completion_tokens=8), LLAMA_CPP)
+    assert out.kwargs["response_format"] == {"type": "json_object", "schema": schema}
+    assert out.kwargs["max_tokens"] == 8
+    assert translate(_ask_kwargs(response_format=fmt), MAX_TOKENS_ONLY).kwargs["response_format"] == fmt

@@ -64,3 +64,15 @@ async def test_the_last_reader_leaving_cancels_the_upstream() -> None:
         break
     answer = await asyncio.wait_for(stream.wait(), 2)
     assert answer.cancelled and not answer.complete
+
+
+async def test_a_stream_that_ends_without_a_finish_reason_is_an_error() -> None:
+    # llama.cpp's server ends a request it interrupts with a bare [DONE]: the text so far is not an answer.
+    async def cut() -> AsyncIterator[ChatCompletionChunk]:
+        yield chunk("c", "m", content="Once upon")
+
+    stream = SharedStream(cut())
+    with pytest.raises(LLMError, match="without a finish reason"):
+        await read(stream)
+    answer = await stream.wait()
+    assert not answer.complete and answer.text == "Once upon" and answer.finish_reason is None

@@ -6,8 +6,9 @@ import re
 
 from semcache.llm.budget import empty_answer_reason
 from semcache.llm.shared import Answer
+from semcache.llm.tokens import count_text
 
-__all__ = ["looks_like_refusal", "store_refusal"]
+__all__ = ["looks_like_refusal", "serve_refusal", "store_refusal"]
 
 _REFUSALS = re.compile(
     r"^\s*(i'?m sorry,? but i can(?:'|no)t|i can(?:'|no)t (?:help|assist) with|i am unable to (?:help|assist))",
@@ -20,8 +21,10 @@ def looks_like_refusal(text: str) -> bool:
     return bool(_REFUSALS.match(text))
 
 
-def store_refusal(answer: Answer, *, max_chars: int) -> str | None:
-    """Why an answer must not be stored, or None when it may be."""
+def store_refusal(answer: Answer, *, max_chars: int, max_tokens: int | None = None) -> str | None:
+    """Why an answer must not be stored, or None when it may be. `max_tokens` is the limit the request set:
+    an upstream that ignored it (llama.cpp reads no max_completion_tokens) must not fill the cache with an
+    answer that every later request under that limit would be served."""
     if answer.error is not None:
         return "the LLM failed"
     if answer.cancelled:
@@ -36,4 +39,25 @@ def store_refusal(answer: Answer, *, max_chars: int) -> str | None:
         return "the LLM refused"
     if len(answer.text) > max_chars:
         return "answer larger than MAX_RESPONSE_CHARS"
+    if max_tokens is not None and _over_limit(answer.text, answer.completion_tokens, max_tokens):
+        return f"answer longer than the request's token limit ({max_tokens})"
     return None
+
+
+def serve_refusal(text: str, completion_tokens: int | None, *, max_tokens: int) -> str | None:
+    """Why a stored answer must not be served to a request with `max_tokens`, or None when it may be."""
+    if _over_limit(text, completion_tokens, max_tokens):
+        return f"the stored answer is longer than max_tokens={max_tokens}"
+    return None
+
+
+#: Without the upstream's own count (llama.cpp streams no usage) the answer is counted with tiktoken, whose
+#: counts differ from the model's tokenizer by a few in ten: only an answer clearly past the limit is refused
+#: then (an upstream that ignored it runs to many times the limit).
+_ESTIMATE_SLACK = 1.5
+
+
+def _over_limit(text: str, completion_tokens: int | None, max_tokens: int) -> bool:
+    if completion_tokens is not None:
+        return completion_tokens > max_tokens
+    return count_text(text) > max_tokens * _ESTIMATE_SLACK

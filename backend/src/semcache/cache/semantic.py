@@ -96,6 +96,11 @@ def choose(
     return None, rejected
 
 
+def _same_key(candidates: list[Candidate], key: str) -> Candidate | None:
+    """The candidate stored under exactly this key (same normalized text, same scope), as a distance-0 match."""
+    return next((Candidate(c.entry, 0.0) for c in candidates if c.entry.id == key), None)
+
+
 class SemanticCache(Gateable):
     def __init__(
         self,
@@ -199,6 +204,12 @@ class SemanticCache(Gateable):
                 match = Candidate(entry, 0.0)
                 return Lookup(True, "exact", match, [match], threshold)
         result = await self._nearest(prompt, scope, threshold, top_k or self.top_k, max_age_s, vector, generation)
+        landed = _same_key(result.candidates, entry_id(normalize_text(prompt), scope)) if use_exact else None
+        if landed is not None:
+            # The entry for this very key landed between the exact read and the search (a repeat sent as
+            # its first asker's store completes): the exact path's answer, not a semantic one at 1.0.
+            result.hit, result.source, result.match = True, "exact", landed
+            return result
         result.match, result.rejected_by_verifier = choose(prompt, result.candidates, threshold, self.verifier)
         if result.match is not None:
             result.hit, result.source = True, "semantic"

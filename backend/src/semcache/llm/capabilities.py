@@ -26,7 +26,16 @@ from pydantic import JsonValue
 from semcache.config import ReasoningEffort
 from semcache.llm.budget import HEADROOM, UNKNOWN, Family, family_for, headroom
 
-__all__ = ["CLASSIC", "REASONING", "Capabilities", "capabilities_for", "learn_from_error", "translate"]
+__all__ = [
+    "CLASSIC",
+    "LLAMA_CPP",
+    "MAX_TOKENS_ONLY",
+    "REASONING",
+    "Capabilities",
+    "capabilities_for",
+    "learn_from_error",
+    "translate",
+]
 
 #: Sampling parameters reasoning models reject unless they carry the default value.
 SAMPLING_PARAMS = (
@@ -49,10 +58,23 @@ class Capabilities:
     sampling: bool
     #: The reasoning family (efforts accepted, effort when none is sent); None for classic models.
     family: Family | None = None
+    #: The upstream ignores `max_completion_tokens` (llama.cpp's server, Ollama): it is sent as `max_tokens`.
+    only_max_tokens: bool = False
+    #: The upstream takes a JSON schema as llama-cpp-python does, `{"type": "json_object", "schema": ...}`,
+    #: and answers OpenAI's `{"type": "json_schema", ...}` with a 500.
+    schema_in_json_object: bool = False
 
 
 CLASSIC = Capabilities(reasoning=False, token_param="max_tokens", sampling=True)
 REASONING = Capabilities(reasoning=True, token_param="max_completion_tokens", sampling=False, family=UNKNOWN)
+#: A classic model behind a server that honours only `max_tokens`: LangChain and the Responses API send
+#: `max_completion_tokens`, which llama.cpp drops silently (a max_tokens=16 call got 377 tokens).
+MAX_TOKENS_ONLY = Capabilities(reasoning=False, token_param="max_tokens", sampling=True, only_max_tokens=True)
+#: llama-cpp-python's server (the local model): only max_tokens, and JSON schemas in its own form (it
+#: constrains the output to the schema with a grammar).
+LLAMA_CPP = Capabilities(
+    reasoning=False, token_param="max_tokens", sampling=True, only_max_tokens=True, schema_in_json_object=True
+)
 
 
 def capabilities_for(model: str, *, reasoning_hint: bool = False) -> Capabilities:
@@ -85,7 +107,9 @@ def translate(
     For a reasoning model: `reasoning_effort` is added when the caller gave none and one is configured;
     `max_tokens` becomes `max_completion_tokens` plus room for reasoning at the effort the request runs at
     (`reasoning_budget`, LLM_REASONING_BUDGET, when set; the caller's own `max_completion_tokens` wins, as
-    given); sampling parameters are dropped (the model only runs at their defaults).
+    given); sampling parameters are dropped (the model only runs at their defaults). For an upstream that
+    honours only `max_tokens`, `max_completion_tokens` is sent as `max_tokens`; for llama-cpp-python, a JSON
+    schema goes in its own form.
     """
     out = dict(kwargs)
     extra = _extra_body(out)
@@ -100,6 +124,9 @@ def translate(
                 if "max_completion_tokens" not in out and "max_completion_tokens" not in extra:
                     out["max_completion_tokens"] = value + room if isinstance(value, int) else value
                 renamed.append("max_tokens")
+    elif caps.only_max_tokens:
+        # The newer name wins when both are given, as on OpenAI's side.
+        renamed += _rename(out, extra, "max_completion_tokens", "max_tokens", keep_target=False)
     dropped: list[str] = []
     if not caps.sampling:
         for name in SAMPLING_PARAMS:
@@ -107,6 +134,8 @@ def translate(
                 if name in source:
                     source.pop(name)
                     dropped.append(name)
+    if caps.schema_in_json_object:
+        out = _schema_in_json_object(out)
     if extra:
         out["extra_body"] = extra
     else:
@@ -119,6 +148,33 @@ def _effort(params: dict[str, object], caps: Capabilities) -> ReasoningEffort:
     sent = params.get("reasoning_effort")
     known = next((effort for effort in HEADROOM if effort == sent), None)
     return known or (caps.family or UNKNOWN).default_effort
+
+
+def _rename(out: dict[str, object], extra: dict[str, JsonValue], old: str, new: str, *, keep_target: bool) -> list[str]:
+    """Moves `old` (top level or extra_body) to `new` at the top level; with `keep_target` a `new` the caller
+    set already stays as it is. Returns [old] when something was renamed."""
+    renamed: list[str] = []
+    for source in (out, extra):
+        if old in source:
+            value = source.pop(old)
+            if not keep_target or (new not in out and new not in extra):
+                extra.pop(new, None)
+                out[new] = value
+            renamed.append(old)
+    return renamed[:1]
+
+
+def _schema_in_json_object(kwargs: dict[str, object]) -> dict[str, object]:
+    """OpenAI's json_schema response format in llama-cpp-python's form (the same schema, the same constraint)."""
+    fmt = kwargs.get("response_format")
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        return kwargs
+    spec = fmt.get("json_schema")
+    schema = spec.get("schema") if isinstance(spec, dict) else None
+    converted: dict[str, object] = {"type": "json_object"}
+    if isinstance(schema, dict):
+        converted["schema"] = schema
+    return {**kwargs, "response_format": converted}
 
 
 def _extra_body(kwargs: dict[str, object]) -> dict[str, JsonValue]:

@@ -20,7 +20,15 @@ from semcache.errors import (
     LLMTimeoutError,
 )
 from semcache.llm.base import Relayed
-from semcache.llm.capabilities import Capabilities, capabilities_for, learn_from_error, translate
+from semcache.llm.capabilities import (
+    CLASSIC,
+    LLAMA_CPP,
+    MAX_TOKENS_ONLY,
+    Capabilities,
+    capabilities_for,
+    learn_from_error,
+    translate,
+)
 from semcache.schemas.openai import ChatRequest
 
 __all__ = ["OpenAICompatibleLLM", "map_error", "parse_extra_body"]
@@ -37,12 +45,26 @@ def map_error(e: Exception) -> LLMError:
     if isinstance(e, openai.RateLimitError):
         return LLMRateLimitError("the LLM is rate limiting us (429) after retries")
     if isinstance(e, openai.APIStatusError):
+        # The upstream's own reason goes with its status class: "rejected (400)" alone left callers guessing.
+        reason = _upstream_message(e)
+        suffix = f": {reason}" if reason else ""
         if 400 <= e.status_code < 500 and e.status_code not in (408, 409):
-            return LLMBadRequestError(f"the LLM rejected the request ({e.status_code})", detail=_safe_detail(e))
-        return LLMError(f"the LLM failed ({e.status_code})")
+            return LLMBadRequestError(f"the LLM rejected the request ({e.status_code}){suffix}", detail=_safe_detail(e))
+        return LLMError(f"the LLM failed ({e.status_code}){suffix}", detail=_safe_detail(e))
     if isinstance(e, openai.APIConnectionError | ConnectionError) or "Protocol" in type(e).__name__:
         return LLMError("cannot reach the LLM (connection failed or the stream was cut)")
     return LLMError(f"LLM call failed: {type(e).__name__}")
+
+
+def _upstream_message(e: openai.APIStatusError) -> str:
+    """The message of the upstream's error body (OpenAI's shape, FastAPI's `detail`, or plain text), capped."""
+    body: object = e.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        body = inner.get("message") or inner.get("detail") if isinstance(inner, dict) else inner
+    if body is None or isinstance(body, dict | list):
+        return ""
+    return " ".join(str(body).split())[:300]
 
 
 def _safe_detail(e: openai.APIStatusError) -> object:
@@ -98,14 +120,18 @@ class OpenAICompatibleLLM:
         learned = self._learned.get(model)
         if learned is not None:
             return learned
-        return capabilities_for(model, reasoning_hint=self._reasoning_hint and model == self._model)
+        caps = capabilities_for(model, reasoning_hint=self._reasoning_hint and model == self._model)
+        # llama.cpp (the local model) and most self-hosted servers read only max_tokens; a reasoning model
+        # behind such a URL says so with a 400, and `_relearn` moves it to max_completion_tokens.
+        if caps != CLASSIC:
+            return caps
+        return LLAMA_CPP if self._provider == "local" else MAX_TOKENS_ONLY if self._provider == "compatible" else caps
 
     def _kwargs(self, request: ChatRequest, model: str) -> dict[str, object]:
         kwargs = request.upstream_kwargs(model=model, extra_body=self._extra_body)
-        out = translate(
-            kwargs, self._caps(model), reasoning_effort=self._reasoning_effort, reasoning_budget=self._reasoning_budget
-        )
-        if (out.dropped or out.renamed) and model not in self._noted:
+        caps = self._caps(model)
+        out = translate(kwargs, caps, reasoning_effort=self._reasoning_effort, reasoning_budget=self._reasoning_budget)
+        if caps.reasoning and (out.dropped or out.renamed) and model not in self._noted:
             # Once per model: why the upstream saw other parameters than the caller sent.
             self._noted.add(model)
             log.info(

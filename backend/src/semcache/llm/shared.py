@@ -65,6 +65,10 @@ class SharedStream:
                 self._absorb(chunk)
                 self._chunks.append(chunk)
                 self._wake()
+            if answer.finish_reason is None:
+                # A stream that ends without the upstream's own finish reason was cut short (llama.cpp ends a
+                # request it interrupts with a bare [DONE]): an error, never an answer marked complete.
+                answer.error = LLMError("the upstream stream ended without a finish reason (the answer was cut)")
         except asyncio.CancelledError:
             answer.cancelled = True
             raise

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import tiktoken
+import tiktoken.model
 
-__all__ = ["count_messages", "count_text", "encoding"]
+__all__ = ["count_messages", "count_text", "decode_tokens", "encoding"]
 
 _URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 #: Per-message overhead of the chat format (role markers), as in OpenAI's cookbook.
@@ -64,3 +65,22 @@ def count_messages(messages: Iterable[Mapping[str, object]]) -> int:
         elif isinstance(content, list):
             total += sum(count_text(str(p.get("text", ""))) for p in content if isinstance(p, dict))
     return total
+
+
+#: The encoding of OpenAI's embedding models, for a model name tiktoken does not know (a deployment name).
+_EMBEDDING_ENCODING = "cl100k_base"
+
+
+def decode_tokens(ids: list[int], *, model: str | None) -> str:
+    """Token ids (what OpenAI clients such as LangChain's OpenAIEmbeddings send) back to text, with the
+    encoding the model name implies. Raises ValueError for ids outside that encoding."""
+    try:
+        name = tiktoken.model.encoding_name_for_model(model or "")
+    except KeyError:
+        name = _EMBEDDING_ENCODING
+    enc = encoding(name)
+    if enc is None:
+        raise ValueError(f"token ids cannot be decoded here (no {name} rank file); send text")
+    if any(i < 0 or i >= enc.n_vocab for i in ids):
+        raise ValueError(f"token ids must be in 0..{enc.n_vocab - 1} ({name}, the encoding of {model or 'the model'})")
+    return enc.decode(ids)

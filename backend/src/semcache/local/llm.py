@@ -18,11 +18,13 @@ import httpx
 from semcache.errors import LaunchError
 from semcache.local.process import child_env, free_port, port_in_use, spawn, terminate
 
-__all__ = ["EXTRA_BODY", "MODEL_ALIAS", "LocalLLMServer", "listening_on"]
+__all__ = ["CONTEXT_TOKENS", "EXTRA_BODY", "MODEL_ALIAS", "LocalLLMServer", "listening_on"]
 
 log = logging.getLogger(__name__)
 
 MODEL_ALIAS = "smollm2-135m-instruct"
+#: The context the server is started with (the model's own is 8k; 2k keeps its memory small).
+CONTEXT_TOKENS = 2048
 #: Without these llama.cpp's defaults loop on this model; with them it answers "Paris." (docs/backends.md).
 EXTRA_BODY: dict[str, float] = {"repeat_penalty": 1.1}
 #: How often a line says the model is still loading (a cold start on 2 busy cores takes a minute).
@@ -90,10 +92,14 @@ class LocalLLMServer:
             "--port",
             str(self.port),
             "--n_ctx",
-            "2048",
+            str(CONTEXT_TOKENS),
             "--n_threads",
             str(self.threads),
             "--verbose",
+            "False",
+            # Its default ends the running request when a new one arrives (with a bare [DONE], no finish
+            # reason): overlapping callers got cut answers. Off, requests queue on the model's lock.
+            "--interrupt_requests",
             "False",
         ]
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 __all__ = ["ChatMessage", "ChatRequest"]
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+#: Content part types that carry text (an assistant turn may hold a refusal part).
+TEXT_PARTS = ("text", "refusal")
 
 
 class ChatMessage(BaseModel):
@@ -18,13 +20,33 @@ class ChatMessage(BaseModel):
     content: str | list[dict[str, JsonValue]] | None = None
     name: str | None = Field(default=None, max_length=256)
 
+    @model_validator(mode="after")
+    def _content_present(self) -> ChatMessage:
+        # Only an assistant turn may leave content out (it carries tool_calls instead), as on OpenAI's API.
+        if self.content is None and self.role != "assistant":
+            raise ValueError(f"a {self.role} message needs content (a string or an array of content parts)")
+        return self
+
     def text(self) -> str:
         """The message's text (content parts of type text joined); non-text parts are not cacheable."""
         if isinstance(self.content, str):
             return self.content
         if not self.content:
             return ""
-        return "\n".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return "\n".join(str(p.get("text", p.get("refusal", ""))) for p in self.content if p.get("type") in TEXT_PARTS)
+
+    def non_text_parts(self) -> list[str]:
+        """The types of the content parts that are not text (images, audio, files)."""
+        if not isinstance(self.content, list):
+            return []
+        return [str(p.get("type")) for p in self.content if p.get("type") not in TEXT_PARTS]
+
+    def flattened(self) -> ChatMessage:
+        """A text-only content array as one string, joined as in the cache key: servers such as llama.cpp
+        answer an array with an empty string."""
+        if not isinstance(self.content, list) or self.non_text_parts():
+            return self
+        return self.model_copy(update={"content": self.text()})
 
 
 class StreamOptions(BaseModel):
@@ -72,6 +94,16 @@ class ChatRequest(BaseModel):
         if body:
             kwargs["extra_body"] = body
         return kwargs
+
+    def non_text_parts(self) -> list[str]:
+        """The types of every non-text content part in the conversation."""
+        return [kind for m in self.messages for kind in m.non_text_parts()]
+
+    def flattened(self) -> ChatRequest:
+        """This request with text-only content arrays as strings (what the upstream is sent)."""
+        if not any(isinstance(m.content, list) for m in self.messages):
+            return self
+        return self.model_copy(update={"messages": [m.flattened() for m in self.messages]})
 
     def extra_params(self) -> dict[str, object]:
         """Parameters outside the known set (kept for the upstream and for the cache scope)."""

@@ -15,6 +15,7 @@ from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
 from openai.types.completion_usage import CompletionUsage
 from sse_starlette import ServerSentEvent
 
+from semcache.api.errors import error_body
 from semcache.api.framing.gateway import error_response
 from semcache.errors import LLMError
 from semcache.events import ColumnDone, Delta, GatewayAnswer
@@ -143,7 +144,7 @@ async def stream(answer: GatewayAnswer, body: ChatRequest, include_usage: bool) 
             result = event.result
             if result.status == "error":
                 err = result.error or ErrorInfo(code="", message="")
-                yield sse_json({"error": {"message": err.message, "type": err.code, "code": err.code}})
+                yield sse_json(error_body(err.code, err.message))  # OpenAI's shape, as before the stream began
                 return
             if replay:
                 yield sse_data(chunk(cid, model, finish_reason="stop", created=created))

@@ -37,6 +37,8 @@ def headers(doc: CacheDocument, *, error: bool = False) -> dict[str, str]:
         out["x-semcache-entry"] = lookup.match.entry.id
         out["Age"] = str(max(0, int(time.time() - lookup.match.entry.created_at)))
     out["x-semcache-status"] = STATUS[key]
+    if key.startswith("hit-"):
+        out["x-semcache-billed-tokens"] = "0"  # usage reports the stored answer's tokens; none were spent
     if doc.reason:
         out["x-semcache-reason"] = _ascii(doc.reason)
     return out

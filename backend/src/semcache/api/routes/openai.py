@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from semcache import intake
 from semcache.api.deps import EmbedderDep, IntakeDep, LLMDep, PrincipalDep, ServiceDep
 from semcache.api.framing import chat, gateway
-from semcache.errors import InvalidInputError, LLMError
+from semcache.errors import BadRequestError, InvalidInputError, LLMError
 from semcache.intake import CacheRequest
 from semcache.llm.tokens import count_text
 from semcache.result import ErrorInfo
@@ -74,7 +74,10 @@ async def embeddings(body: EmbeddingsRequest, principal: PrincipalDep, embedder:
     except ValueError as e:
         raise InvalidInputError(str(e)) from e
     if body.dimensions is not None and body.dimensions != embedder.dims:
-        raise InvalidInputError(f"this embedder has {embedder.dims} dimensions")
+        raise BadRequestError(
+            f"dimensions: this embedder ({embedder.fingerprint}) returns {embedder.dims} dimensions and cannot "
+            f"shorten them; leave dimensions out or set {embedder.dims}"
+        )
     vectors = await embedder.embed(texts)
     items = []
     for i, v in enumerate(vectors):

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from semcache import intake
 from semcache.api.deps import IntakeDep, PrincipalDep, ServiceDep
-from semcache.api.errors import error_body
+from semcache.api.errors import error_body, upstream_error_body
 from semcache.api.framing import gateway, responses
 from semcache.errors import LLMError
 from semcache.result import ErrorInfo
@@ -55,6 +55,13 @@ async def _forward(service: CompletionService, body: ResponsesRequest, reason: s
         return gateway.error_response(ErrorInfo.of(e), headers)
     if relayed is None:
         return JSONResponse(error_body("llm_error", "no upstream LLM is configured"), 503, headers=headers)
+    if relayed.stream is None and relayed.status_code >= 400:
+        # The upstream's own error, in OpenAI's shape (llama.cpp's server has no /responses at all).
+        what = (
+            "the upstream LLM has no /responses endpoint" if relayed.status_code == 404 else "the upstream LLM failed"
+        )
+        wrapped = upstream_error_body(relayed.status_code, relayed.content, what=what)
+        return JSONResponse(wrapped, relayed.status_code, headers=headers)
     if relayed.stream is None:
         return Response(relayed.content, relayed.status_code, headers=headers, media_type="application/json")
     return StreamingResponse(relayed.stream, media_type="text/event-stream", headers=headers)
