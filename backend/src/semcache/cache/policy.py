@@ -39,14 +39,15 @@ def store_refusal(answer: Answer, *, max_chars: int, max_tokens: int | None = No
         return "the LLM refused"
     if len(answer.text) > max_chars:
         return "answer larger than MAX_RESPONSE_CHARS"
-    if max_tokens is not None and _over_limit(answer.text, answer.completion_tokens, max_tokens):
+    if max_tokens is not None and _over_limit(answer.text, _visible(answer), max_tokens):
         return f"answer longer than the request's token limit ({max_tokens})"
     return None
 
 
 def serve_refusal(text: str, completion_tokens: int | None, *, max_tokens: int) -> str | None:
-    """Why a stored answer must not be served to a request with `max_tokens`, or None when it may be."""
-    if _over_limit(text, completion_tokens, max_tokens):
+    """Why a stored answer must not be served to a request with `max_tokens`, or None when it may be. A stored
+    count is what was billed, a reasoning model's hidden tokens included: the text itself must be over too."""
+    if _over_limit(text, completion_tokens, max_tokens) and count_text(text) > max_tokens:
         return f"the stored answer is longer than max_tokens={max_tokens}"
     return None
 
@@ -55,6 +56,14 @@ def serve_refusal(text: str, completion_tokens: int | None, *, max_tokens: int) 
 #: counts differ from the model's tokenizer by a few in ten: only an answer clearly past the limit is refused
 #: then (an upstream that ignored it runs to many times the limit).
 _ESTIMATE_SLACK = 1.5
+
+
+def _visible(answer: Answer) -> int | None:
+    """The answer's own tokens: a GPT-5 class model's count includes its hidden reasoning, which the request's
+    `max_tokens` (the visible answer's limit) does not cover."""
+    if answer.completion_tokens is None:
+        return None
+    return answer.completion_tokens - (answer.reasoning_tokens or 0)
 
 
 def _over_limit(text: str, completion_tokens: int | None, max_tokens: int) -> bool:
