@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from openai.types.chat import ChatCompletionChunk
 
 from semcache.cache.semantic import Lookup
+from semcache.errors import LLMError
 from semcache.intake import CacheTarget  # re-exported: where the flow's events name the request's target
 from semcache.llm.tokens import count_messages, count_text
 from semcache.result import Column, ColumnResult, ErrorInfo, LookupStatus
@@ -107,6 +108,16 @@ class GatewayAnswer:
         finally:
             # Closing the column now (not at garbage collection) cancels the upstream on a client disconnect.
             await self.rest.aclose()
+
+    async def collected(self) -> tuple[str, ColumnResult]:
+        """The whole answer's text and its result: what every non-streaming framing reads."""
+        parts: list[str] = []
+        async for event in self.events():
+            if isinstance(event, Delta):
+                parts.append(event.text)
+            elif isinstance(event, ColumnDone):
+                return "".join(parts), event.result
+        raise LLMError("the cache column ended without a result")
 
     async def close(self) -> None:
         await self.rest.aclose()

@@ -71,20 +71,14 @@ async def stream(answer: GatewayAnswer, model: str, include_usage: bool) -> Asyn
 
 async def collect(answer: GatewayAnswer, model: str, headers: dict[str, str]) -> Response:
     """One `text_completion` body, or the error response."""
-    parts: list[str] = []
-    async for event in answer.events():
-        if isinstance(event, Delta):
-            parts.append(event.text)
-        elif isinstance(event, ColumnDone):
-            result = event.result
-            if result.status == "error":
-                return error_response(result.error, headers)
-            body = text_completion(
-                new_completion_id(),
-                model or result.model,
-                "".join(parts),
-                finish_reason=result.finish_reason,
-                usage=answer.usage(result),
-            )
-            return JSONResponse(body, headers=headers)
-    raise LLMError("the cache column ended without a result")
+    text, result = await answer.collected()
+    if result.status == "error":
+        return error_response(result.error, headers)
+    body = text_completion(
+        new_completion_id(),
+        model or result.model,
+        text,
+        finish_reason=result.finish_reason,
+        usage=answer.usage(result),
+    )
+    return JSONResponse(body, headers=headers)

@@ -169,23 +169,17 @@ async def stream(answer: GatewayAnswer, writer: EventWriter) -> AsyncIterator[by
 
 async def collect(answer: GatewayAnswer, body: ResponsesRequest, model: str, headers: dict[str, str]) -> Response:
     """One `response` object, or the error response."""
-    parts: list[str] = []
     started = time.time()
-    async for event in answer.events():
-        if isinstance(event, Delta):
-            parts.append(event.text)
-        elif isinstance(event, ColumnDone):
-            result = event.result
-            if result.status == "error":
-                return error_response(result.error, headers)
-            reply = response_object(
-                body,
-                ids=new_ids(),
-                model=model,
-                created_at=started,
-                text="".join(parts),
-                finish_reason=result.finish_reason or "stop",
-                usage=Usage(*answer.usage(result)),
-            )
-            return JSONResponse(reply, headers=headers)
-    raise LLMError("the cache column ended without a result")
+    text, result = await answer.collected()
+    if result.status == "error":
+        return error_response(result.error, headers)
+    reply = response_object(
+        body,
+        ids=new_ids(),
+        model=model,
+        created_at=started,
+        text=text,
+        finish_reason=result.finish_reason or "stop",
+        usage=Usage(*answer.usage(result)),
+    )
+    return JSONResponse(reply, headers=headers)
