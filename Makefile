@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 LOCKS := backend/locks
 UV_VERSION := 0.13.8
 
-.PHONY: run test install install-test lint typecheck lock lock-upgrade clean check-models
+.PHONY: run test install install-test lint typecheck lock lock-upgrade clean check-models train-lock train-verifier
 
 # `make run HOST=0.0.0.0 PORT=8080` passes them as flags; without them `semcache serve` takes HOST/PORT from
 # the environment or .env, else 127.0.0.1:8000 (config.py), and says which it used. Make exports them to the
@@ -77,6 +77,31 @@ lock: $(BIN)/python
 	$(UV_COMPILE) --no-deps $(LOCKS)/model.in -o $(LOCKS)/model.txt
 	$(UV_COMPILE) $(LOCKS)/build.in -o $(LOCKS)/build.txt
 	$(UV_COMPILE) tests/integration/clients/requirements-openai2.txt -o $(LOCKS)/openai2.txt
+
+# The verifier's second stage, trained offline (docs/verification.md#the-reader): never by CI or the tests.
+# A few hours' worth of CPU at most on 2 cores; torch lives in its own venv and lock, never in the service's.
+TRAIN := .venv-train
+TRAIN_WORK ?= .semcache/train
+DATA ?= ../shared/data
+train-lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) --find-links /opt/wheels --index-strategy unsafe-best-match tools/verifier_train/requirements.in \
+		-o tools/verifier_train/requirements.txt
+$(TRAIN)/bin/python: tools/verifier_train/requirements.txt
+	python3.11 -m venv $(TRAIN)
+	$(TRAIN)/bin/python -m pip install --quiet --require-hashes -r tools/verifier_train/requirements.txt
+train-verifier: install-test $(TRAIN)/bin/python
+	mkdir -p $(TRAIN_WORK)
+	$(BIN)/python -m tools.verifier_train.augment $(DATA)/quora_question_pairs.jsonl $(DATA)/meancache_test.jsonl \
+		$(DATA)/clinc150_test_intent_pairs.jsonl $(DATA)/banking77_test_intent_pairs.jsonl $(DATA)/gptcache_mock_data.jsonl \
+		$(DATA)/redis_langcache_eval_chatgpt.jsonl $(DATA)/fow_cache_pairs.jsonl $(DATA)/meancache_contextual_dups.jsonl \
+		--seed 13 --per-text 1 --out $(TRAIN_WORK)/synthetic.jsonl
+	$(BIN)/python -m tools.verifier_train.dataset $(DATA) $(TRAIN_WORK)/synthetic.jsonl --out $(TRAIN_WORK)/pairs.jsonl
+	$(BIN)/python -m tools.verifier_train.states $(TRAIN_WORK)/pairs.jsonl --out $(TRAIN_WORK)/states
+	$(TRAIN)/bin/python -m tools.verifier_train.train $(TRAIN_WORK)/pairs.jsonl $(TRAIN_WORK)/states --out $(TRAIN_WORK)/reader
+	$(BIN)/semcache eval $(DATA) --cv files --reader-folds $(TRAIN_WORK)/reader \
+		--fit-out backend/src/semcache/data/pair_model_reader.json
+	$(BIN)/python -m tools.verifier_train.card $(TRAIN_WORK) --out backend/src/semcache/data
 
 # Asks Azure (az CLI, signed in) whether the models infra/ deploys by default are still deployable in their
 # region: lifecycle, SKU, retirement date. Manual, before `azd provision`: it needs a network and a login,

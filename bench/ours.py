@@ -20,7 +20,8 @@ from semcache.config import Settings
 from semcache.embeddings.factory import local_embedder
 from semcache.embeddings.local import LocalEmbedder
 from semcache.normalize import entry_id, normalize_text
-from semcache.runtime import build_cache, index_specs, redis_client
+from semcache.runtime import build_cache, index_specs, redis_client, start_reader
+from semcache.verify.reader import Reader
 
 #: The scope the gateway gives a one-message request for MODEL with the default tenant; /cache/search asks
 #: with {"model": MODEL} and gets the same scope, so both routes see the same entries.
@@ -39,8 +40,11 @@ class Ours:
     embedder: LocalEmbedder
     store: RedisStore
     cache: SemanticCache
+    reader: Reader | None = None
 
     async def close(self) -> None:
+        if self.reader is not None:
+            await self.reader.aclose()
         await self.embedder.aclose()
         await self.client.aclose()
 
@@ -54,8 +58,9 @@ async def open_ours(redis_url: str, env: dict[str, str]) -> Ours:
     spec, _ = index_specs(settings, embedder)
     store = RedisStore(client, spec)
     await store.ensure_index()
-    cache = build_cache(store, embedder, settings)
-    return Ours(settings, client, embedder, store, cache)
+    reader = await start_reader(settings, embedder)
+    cache = build_cache(store, embedder, settings, reader)
+    return Ours(settings, client, embedder, store, cache, reader)
 
 
 async def fill(ours: Ours, texts: Sequence[str], vectors: Matrix, start: int, end: int) -> None:

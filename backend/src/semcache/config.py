@@ -13,7 +13,14 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_GUARDS", "DEFAULT_JUDGE_CUTOFF", "DEFAULT_SIMILARITY_THRESHOLD", "ReasoningEffort", "Settings"]
+__all__ = [
+    "DEFAULT_GUARDS",
+    "DEFAULT_JUDGE_CUTOFF",
+    "DEFAULT_SIMILARITY_THRESHOLD",
+    "READER_SIMILARITY_THRESHOLD",
+    "ReasoningEffort",
+    "Settings",
+]
 
 EmbeddingProvider = Literal["auto", "local", "openai", "azure"]
 LLMProvider = Literal["auto", "local", "openai", "azure", "compatible"]
@@ -127,6 +134,9 @@ class Settings(BaseSettings):
     cache_verify_max_edit: int = Field(default=1, alias="CACHE_VERIFY_MAX_EDIT", ge=0, le=20)
     cache_verify_nearest_only: bool = Field(default=True, alias="CACHE_VERIFY_NEAREST_ONLY")
     cache_verify_model: bool = Field(default=True, alias="CACHE_VERIFY_MODEL")
+    # The second stage reads the nearest candidate word piece by word piece (verify/reader.py, docs/verification.md):
+    # ~3 ms on a semantic candidate. false: the pair model over the similarity and word features alone.
+    cache_verify_reader: bool = Field(default=True, alias="CACHE_VERIFY_READER")
     cache_verify_min_probability: float | None = Field(
         default=None, alias="CACHE_VERIFY_MIN_PROBABILITY", ge=0.0, le=1.0
     )
@@ -171,7 +181,14 @@ class Settings(BaseSettings):
             return self.semantic_distance_threshold
         if self.semantic_similarity_threshold is not None:
             return 1.0 - self.semantic_similarity_threshold
-        return 1.0 - DEFAULT_SIMILARITY_THRESHOLD
+        return 1.0 - (READER_SIMILARITY_THRESHOLD if self.reads else DEFAULT_SIMILARITY_THRESHOLD)
+
+    @property
+    def reads(self) -> bool:
+        """The second stage reads candidates: the pair model decides (CACHE_VERIFY, and CACHE_VERIFY_MODEL or
+        CACHE_MAX_ERROR, whose prior it is) and takes the reader's logit (CACHE_VERIFY_READER)."""
+        decides = self.cache_verify_model or self.cache_max_error is not None
+        return self.cache_verify and decides and self.cache_verify_reader
 
     @cached_property
     def extra_scope_fields(self) -> tuple[str, ...]:
@@ -206,3 +223,6 @@ class Settings(BaseSettings):
 
 #: Cosine similarity a semantic hit needs when neither threshold is set (see docs/quality.md).
 DEFAULT_SIMILARITY_THRESHOLD = 0.94
+#: The first stage's threshold when the reader decides: low enough for paraphrases to become candidates
+#: (the fitted operating point of `data/pair_model_reader.json`, docs/quality.md).
+READER_SIMILARITY_THRESHOLD = 0.94

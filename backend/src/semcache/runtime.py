@@ -16,6 +16,7 @@ from semcache.cache.semantic import SemanticCache
 from semcache.config import Settings
 from semcache.embeddings.base import Embedder
 from semcache.embeddings.factory import start_embedder
+from semcache.embeddings.local import MODEL_ID_Q8, LocalEmbedder
 from semcache.flight import SingleFlight
 from semcache.llm.factory import LLMHandle, start_llm
 from semcache.local.redis import EmbeddedRedis
@@ -29,9 +30,10 @@ from semcache.telemetry.verdicts import RedisVerdicts
 from semcache.token_prices import DEFAULT_PRICES, Price, parse_prices
 from semcache.verify.audit import Auditor
 from semcache.verify.judge import AnswerJudge, EmbeddingJudge, LLMJudge
+from semcache.verify.reader import Reader, ReaderModel
 from semcache.verify.verifier import build_verifier, learned_only
 
-__all__ = ["Resources", "build_cache", "index_specs", "redis_client", "start", "stop"]
+__all__ = ["Resources", "build_cache", "index_specs", "redis_client", "start", "start_reader", "stop"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ class Resources:
     available_vectors: SemanticCache
     available_vector_store: RedisStore
     embedded_redis: EmbeddedRedis | None = None
+    reader: Reader | None = None
 
 
 def redis_client(settings: Settings, url: str) -> aioredis.Redis:
@@ -96,7 +99,9 @@ def index_specs(settings: Settings, embedder: Embedder) -> tuple[IndexSpec, Inde
     return cache, vectors
 
 
-def build_cache(store: RedisStore, embedder: Embedder, settings: Settings) -> SemanticCache:
+def build_cache(
+    store: RedisStore, embedder: Embedder, settings: Settings, reader: Reader | None = None
+) -> SemanticCache:
     """The cache as the service configures it (the benchmarks build theirs here too, so they measure it)."""
     return SemanticCache(
         store,
@@ -105,7 +110,19 @@ def build_cache(store: RedisStore, embedder: Embedder, settings: Settings) -> Se
         top_k=settings.cache_top_k,
         # Verdicts (feedback, audits) stop a wrong entry being served even without the second stage.
         verifier=build_verifier(settings) or learned_only,
+        reader=reader.score if reader is not None else None,
     )
+
+
+async def start_reader(settings: Settings, embedder: Embedder) -> Reader | None:
+    """The second stage's model when the settings read candidates (`Settings.reads`), loaded. It reads the
+    hidden states of the int8 MiniLM: the local embedder's own model when that is the one it runs."""
+    if not settings.reads:
+        return None
+    shared = embedder.model if isinstance(embedder, LocalEmbedder) and embedder.model.model_id == MODEL_ID_Q8 else None
+    reader = Reader(ReaderModel(encoder=shared))
+    await reader.start()
+    return reader
 
 
 def _keyring(settings: Settings) -> KeyRing:
@@ -230,7 +247,8 @@ async def start(settings: Settings) -> Resources:
     cache_store = RedisStore(client, cache_spec, sliding_ttl=settings.cache_ttl_sliding, ttl_max=settings.cache_ttl_max)
     vector_store = RedisStore(client, vector_spec)
     gate = await _open_gate([cache_store, vector_store])
-    cache = build_cache(cache_store, embedder, settings)
+    reader = await start_reader(settings, embedder)
+    cache = build_cache(cache_store, embedder, settings, reader)
     telemetry = _telemetry(settings, client)
     gate.on_refused = telemetry.prometheus.refused_write
     vectors = SemanticCache(vector_store, embedder, distance_threshold=2.0, top_k=5)
@@ -251,6 +269,7 @@ async def start(settings: Settings) -> Resources:
         available_vectors=vectors.through(gate),
         available_vector_store=vector_store.through(gate),
         embedded_redis=embedded,
+        reader=reader,
     )
 
 
@@ -259,6 +278,8 @@ async def stop(resources: Resources) -> None:
     await resources.cache.drain()
     await resources.llm.aclose()
     await resources.embedder.aclose()
+    if resources.reader is not None:
+        await resources.reader.aclose()
     await resources.redis.aclose()
     if resources.embedded_redis is not None:
         await resources.embedded_redis.stop()

@@ -63,10 +63,10 @@ def test_score_counts_hits_wrong_answers_and_exact_rows_apart() -> None:
 
 def test_the_verifier_removes_the_near_miss_and_does_not_fall_through() -> None:
     rows = observed()
-    verifier = build_verifier(Settings(_env_file=None))
+    verifier = build_verifier(Settings(_env_file=None, CACHE_VERIFY_READER=False))
     checked = score(rows, verdicts(rows, verifier), 0.90)
     assert checked.served == 1 and checked.wrong_rate == 0.0 and checked.hit_rate == 0.5
-    falls_through = build_verifier(Settings(_env_file=None, CACHE_VERIFY_NEAREST_ONLY=False))
+    falls_through = build_verifier(Settings(_env_file=None, CACHE_VERIFY_READER=False, CACHE_VERIFY_NEAREST_ONLY=False))
     assert score(rows, verdicts(rows, falls_through), 0.90).served == 2  # the second candidate is served
 
 

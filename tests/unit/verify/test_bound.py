@@ -60,8 +60,8 @@ def cand(similarity: float, metadata: dict[str, object] | None = None) -> Candid
 
 
 def test_the_verifier_applies_the_bound_with_the_entrys_observations() -> None:
-    plain = build_verifier(Settings())
-    bounded = build_verifier(Settings(CACHE_MAX_ERROR=0.5))
+    plain = build_verifier(Settings(CACHE_VERIFY_READER=False))
+    bounded = build_verifier(Settings(CACHE_VERIFY_READER=False, CACHE_MAX_ERROR=0.5))
     assert plain is not None and bounded is not None
     query = "How can I reset my password?"
     fresh = cand(0.96)

@@ -27,7 +27,7 @@ def test_an_entry_reported_wrong_is_served_only_closer_than_that() -> None:
 
 
 def test_the_verifier_reads_the_feedback_in_the_metadata() -> None:
-    verify = build_verifier(Settings())
+    verify = build_verifier(Settings(CACHE_VERIFY_READER=False))
     assert verify is not None
     fresh = cand("1", "How do I reset my password?", 0.94)
     judged = cand("1", "How do I reset my password?", 0.94, {"_feedback": {"right": 0, "wrong": 1, "bar": 0.94}})
@@ -38,7 +38,7 @@ def test_the_verifier_reads_the_feedback_in_the_metadata() -> None:
 def test_online_replay_stops_repeating_a_reported_wrong_answer() -> None:
     wrong = cand("a", "How do I top up by card?", 0.95)
     rows = [Observed("How do I top up my card?", True, None, (wrong,), frozenset()) for _ in range(4)]
-    m = score_online(rows, build_verifier(Settings()), 0.92)
+    m = score_online(rows, build_verifier(Settings(CACHE_VERIFY_READER=False)), 0.92)
     assert (m.served, m.wrong) == (1, 1)  # the first wrong answer counts; its repeats are refused
 
 

@@ -54,8 +54,8 @@ def test_the_verifier_serves_by_the_model_probability() -> None:
 
 
 def test_the_model_can_be_switched_off() -> None:
-    off = build_verifier(Settings(CACHE_VERIFY_MODEL=False))
-    on = build_verifier(Settings())
+    off = build_verifier(Settings(CACHE_VERIFY_MODEL=False, CACHE_VERIFY_READER=False))
+    on = build_verifier(Settings(CACHE_VERIFY_READER=False))
     assert off is not None and on is not None
     # Another month: no guard kept by default sees it, the model (its `date` and `swap` features) does.
     near_miss = cand("Flights from London to Paris in May", 0.96)

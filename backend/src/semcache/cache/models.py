@@ -32,6 +32,8 @@ class Entry:
 class Candidate:
     entry: Entry
     distance: float
+    #: The second stage's logit for this candidate against the query (verify/reader.py); None: not read.
+    reader: float | None = None
 
     @property
     def similarity(self) -> float:

@@ -7,9 +7,10 @@ benchmarks all call it, so there is one lookup path to measure and trust.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -21,12 +22,28 @@ from semcache.cache.redis import RedisStore
 from semcache.embeddings.base import Embedder, Vector
 from semcache.errors import CacheUnavailableError
 from semcache.normalize import entry_id, normalize_text, split_turns
+from semcache.verify.context import is_conversation
 
-__all__ = ["CONTEXT_WEIGHT", "Lookup", "SemanticCache", "Verifier", "choose", "combine", "embed_keys", "tighten"]
+__all__ = [
+    "CONTEXT_WEIGHT",
+    "Lookup",
+    "Read",
+    "SemanticCache",
+    "Verifier",
+    "choose",
+    "combine",
+    "embed_keys",
+    "read_nearest",
+    "tighten",
+]
 
 Source = Literal["exact", "semantic"]
 #: A second opinion on a candidate that passed the threshold: (query prompt, candidate) -> serve it?
 Verifier = Callable[[str, Candidate, list[Candidate]], bool]
+#: The second stage's model: (query prompt, cached prompt) -> its logit. Awaited before the verifier runs.
+Read = Callable[[str, str], Awaitable[float]]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -96,6 +113,24 @@ def choose(
     return None, rejected
 
 
+async def read_nearest(read: Read, prompt: str, candidates: list[Candidate], threshold: float) -> list[Candidate]:
+    """The candidates, the nearest one read by the second stage when it is within the threshold (the
+    verifier serves the nearest or nothing). A conversation key is left to the conversation rule. If the
+    reader fails, the candidate stays unread, and a verifier that needs the reading refuses it: a miss,
+    never an unchecked hit."""
+    if not candidates or candidates[0].distance > threshold or is_conversation(prompt):
+        return candidates
+    nearest = candidates[0]
+    if is_conversation(nearest.entry.prompt):
+        return candidates
+    try:
+        logit = await read(prompt, nearest.entry.prompt)
+    except Exception as e:  # onnxruntime raises its own types; any failure is a miss, never a hit
+        log.warning("second stage failed, candidate refused: %s: %s", type(e).__name__, e)
+        return candidates
+    return [replace(nearest, reader=logit), *candidates[1:]]
+
+
 def _same_key(candidates: list[Candidate], key: str) -> Candidate | None:
     """The candidate stored under exactly this key (same normalized text, same scope), as a distance-0 match."""
     return next((Candidate(c.entry, 0.0) for c in candidates if c.entry.id == key), None)
@@ -110,12 +145,14 @@ class SemanticCache(Gateable):
         distance_threshold: float,
         top_k: int = 3,
         verifier: Verifier | None = None,
+        reader: Read | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.distance_threshold = distance_threshold
         self.top_k = top_k
         self.verifier = verifier
+        self.reader = reader
         self._counting: set[asyncio.Task[None]] = set()
 
     def _count(self, entry_id: str | None, similarity: float = 1.0) -> None:
@@ -210,6 +247,8 @@ class SemanticCache(Gateable):
             # its first asker's store completes): the exact path's answer, not a semantic one at 1.0.
             result.hit, result.source, result.match = True, "exact", landed
             return result
+        if self.reader is not None:
+            result.candidates = await read_nearest(self.reader, prompt, result.candidates, threshold)
         result.match, result.rejected_by_verifier = choose(prompt, result.candidates, threshold, self.verifier)
         if result.match is not None:
             result.hit, result.source = True, "semantic"

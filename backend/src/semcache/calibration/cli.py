@@ -12,16 +12,18 @@ from typing import Any
 from semcache.calibration import report
 from semcache.calibration.bounded import bound_row
 from semcache.calibration.calibrate import pick, recommend, write_env
-from semcache.calibration.crossval import leave_one_file_out
+from semcache.calibration.crossval import calibration, leave_one_file_out
 from semcache.calibration.cvreport import IN_SAMPLE, CrossValidation, cv_section
 from semcache.calibration.eval import FileObservations, FileResult, data_files, evaluate_all, observe_all, observe_file
-from semcache.calibration.latency import verifier_latency
+from semcache.calibration.latency import reader_latency, verifier_latency
 from semcache.calibration.learn import fit
 from semcache.calibration.metrics import Metrics, verdicts
 from semcache.calibration.pairs import has_negatives
+from semcache.calibration.reading import read_observed
 from semcache.calibration.runner import open_bench
 from semcache.calibration.table import build
 from semcache.config import Settings
+from semcache.verify.reader import shipped_path
 from semcache.verify.verifier import build_verifier
 
 __all__ = ["register"]
@@ -39,6 +41,8 @@ def register(sub: Any) -> None:  # argparse's _SubParsersAction is private API; 
     ev.add_argument("--out", type=Path, default=Path("docs/quality.md"), help="report (plots go beside it)")
     ev.add_argument("--cv", choices=["files"], help="also cross-validate: fit on all files but one, score on it")
     ev.add_argument("--fit-out", type=Path, help="with --cv: write the model fitted on all files (JSON) here")
+    ev.add_argument("--reader-folds", type=Path,
+                    help="held-out readers of the second stage (folds.json, tools/verifier_train)")  # fmt: skip
     ev.set_defaults(func=_eval)
     cal = sub.add_parser("calibrate", help="pick the threshold for a target wrong-answer rate, write it to .env")
     cal.add_argument("paths", nargs="+", type=Path, help="your labelled pairs: JSONL files or directories")
@@ -53,9 +57,10 @@ def _eval(args: argparse.Namespace) -> int:
     settings = Settings()
     paths = args.paths or [DEFAULT_DATA]
     started = time.perf_counter()
-    files = asyncio.run(observe_all(settings, paths, max_rows=args.max_rows, seed=args.seed))
+    files = asyncio.run(observe_all(settings, paths, max_rows=args.max_rows, seed=args.seed,
+                                    reader_folds=args.reader_folds))  # fmt: skip
     results = evaluate_all(settings, files)
-    cv = cross_validate(files, args) if args.cv == "files" else None
+    cv = cross_validate(files, args, reads=settings.reads) if args.cv == "files" else None
     elapsed = time.perf_counter() - started
     timing = latency_section(files, settings)
     write_report(args.out, results, settings, target=args.target, argv=_argv(args), elapsed_s=elapsed, cv=cv,
@@ -71,19 +76,25 @@ def _argv(args: argparse.Namespace) -> str:
         parts.append(f"--cv {args.cv}")
     if args.fit_out:
         parts.append(f"--fit-out {args.fit_out}")
+    if args.reader_folds:
+        parts.append(f"--reader-folds {args.reader_folds}")
     if args.max_rows != 2000:
         parts.append(f"--max-rows {args.max_rows}")
     return " ".join(parts)
 
 
-def cross_validate(files: list[FileObservations], args: argparse.Namespace) -> CrossValidation:
-    tables = [build(f.name, f.observed, has_negatives=has_negatives(f.pairs)) for f in files]
+def cross_validate(files: list[FileObservations], args: argparse.Namespace, *, reads: bool = False) -> CrossValidation:
+    """`reads`: the model takes the reader's logit (`Settings.reads`), read into `files` by `observe_all`."""
+    tables = [build(f.name, f.observed, has_negatives=has_negatives(f.pairs), reads=reads) for f in files]
     folds = leave_one_file_out(tables, args.target)
+    words = [build(f.name, f.observed, has_negatives=has_negatives(f.pairs)) for f in files] if reads else tables
     result = CrossValidation(
         folds,
         fit(tables, args.target),
-        leave_one_file_out(tables, args.target, cutoffs=(0.0,)),
+        leave_one_file_out(words, args.target, cutoffs=(0.0,)),
         [bound_row(f.name, f.observed, fold) for f, fold in zip(files, folds, strict=True)],
+        leave_one_file_out(words, args.target) if reads else None,
+        calibration(tables, folds),
     )
     if args.fit_out is not None:
         provenance = {
@@ -110,6 +121,9 @@ def latency_section(files: list[FileObservations], settings: Settings, calls: in
             continue
         p50, p99 = verifier_latency(verify, pairs, calls)
         lines.append(f"| {name} | {p50 * 1000:.0f} µs | {p99 * 1000:.0f} µs |")
+    if settings.reads and pairs:
+        p50, p99 = reader_latency(pairs, min(calls, 1000))
+        lines.append(f"| the reader (both prompts read, nothing cached) | {p50 * 1000:.0f} µs | {p99 * 1000:.0f} µs |")
     if not lines:
         return ""
     return (
@@ -232,5 +246,6 @@ async def _calibrate_async(settings: Settings, paths: list[Path], *, target: flo
     observed = []
     async with open_bench(settings) as bench:
         for path in data_files(paths):
-            observed += (await observe_file(bench, path, max_rows=max_rows, seed=0))[1]
+            found = (await observe_file(bench, path, max_rows=max_rows, seed=0))[1]
+            observed += await read_observed(shipped_path(), found) if settings.reads else found
     return pick(observed, verdicts(observed, verifier), target)

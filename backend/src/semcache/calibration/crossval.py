@@ -1,4 +1,5 @@
-"""Pure: leave-one-file-out cross-validation (`semcache eval --cv files`).
+"""Pure: leave-one-file-out cross-validation (`semcache eval --cv files`); files of one source
+(`SAME_SOURCE`) leave together.
 
 For each file, every choice (model weights, threshold, cut-off, guards) is fitted by `learn.fit` on the
 other files only and scored on the file left out, against the best static threshold of the same
@@ -8,14 +9,25 @@ the held-out file itself, so the gain it gives is a lower bound.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from semcache.calibration.learn import CUTOFFS, Choice, fit, score_choice
+import numpy as np
+
+from semcache.calibration.learn import CUTOFFS, Choice, fit, probabilities, score_choice
 from semcache.calibration.metrics import Metrics, best_within, grid
 from semcache.calibration.table import Table, static_curve
 
-__all__ = ["Fold", "leave_one_file_out"]
+__all__ = ["EDGES", "SAME_SOURCE", "Bin", "Fold", "calibration", "leave_one_file_out"]
+
+#: Files drawn from one source (../shared/data/README.md): held out together, never one fitted to score the
+#: other. Quora's two files share questions across their pairs.
+SAME_SOURCE = {"quora_question_pairs": "quora", "meancache_test": "quora"}
+
+
+def _source(name: str) -> str:
+    return SAME_SOURCE.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -41,4 +53,38 @@ def fold(held: Table, rest: Sequence[Table], target: float, *, cutoffs: Sequence
 
 def leave_one_file_out(tables: Sequence[Table], target: float, *,
                        cutoffs: Sequence[float] = CUTOFFS) -> list[Fold]:  # fmt: skip
-    return [fold(t, [o for o in tables if o is not t], target, cutoffs=cutoffs) for t in tables]
+    return [fold(t, [o for o in tables if _source(o.name) != _source(t.name)], target, cutoffs=cutoffs) for t in tables]
+
+
+#: Probability bins of the calibration table.
+EDGES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 1.0)
+
+
+@dataclass(frozen=True)
+class Bin:
+    low: float
+    high: float
+    rows: int
+    predicted: float  # mean predicted probability that serving the nearest is right
+    observed: float  # share of those rows where it is right
+
+
+def calibration(tables: Sequence[Table], folds: Sequence[Fold]) -> list[Bin]:
+    """Held-out calibration: each file's rows inside its fold's threshold, scored by its fold's model
+    (never fitted on that file), pooled and binned by predicted probability."""
+    by_name = {t.name: t for t in tables}
+    preds: list[float] = []
+    right: list[bool] = []
+    for f in folds:
+        t, model = by_name[f.name], f.choice.model
+        keep = (t.similarity >= model.min_similarity) & ~t.conversation
+        p = probabilities(t, np.asarray(model.weights), model.bias)
+        preds += p[keep].tolist()
+        right += t.right[keep].tolist()
+    p_all, r_all = np.asarray(preds), np.asarray(right, dtype=bool)
+    out = []
+    for lo, hi in itertools.pairwise(EDGES):
+        inside = (p_all >= lo) & ((p_all < hi) if hi < 1.0 else (p_all <= hi))
+        if inside.any():
+            out.append(Bin(lo, hi, int(inside.sum()), float(p_all[inside].mean()), float(r_all[inside].mean())))
+    return out

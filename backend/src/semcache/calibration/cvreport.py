@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from semcache.calibration.bounded import BoundRow, bound_section
-from semcache.calibration.crossval import Fold
+from semcache.calibration.crossval import Bin, Fold
 from semcache.calibration.learn import Choice
 from semcache.calibration.report import pct, versus_static
-from semcache.verify.features import NAMES
 
 __all__ = ["IN_SAMPLE", "CrossValidation", "cv_section"]
 
@@ -20,6 +19,9 @@ class CrossValidation:
     fitted: Choice  # on all files: what ships
     guards_only: list[Fold]  # the same folds with the model off: does the model pay?
     bounds: list[BoundRow]  # CACHE_MAX_ERROR on each file as a stream, with its fold's model
+    #: The same folds with the word features alone (no reader): does the reader pay? None: not reading.
+    without_reader: list[Fold] | None = None
+    calibration: list[Bin] | None = None  # held-out predicted vs observed
 
 
 def cv_table(folds: Sequence[Fold], target: float) -> str:
@@ -42,20 +44,44 @@ def cv_table(folds: Sequence[Fold], target: float) -> str:
 
 
 def weights_table(choice: Choice) -> str:
+    names = choice.model.features
     cells = " | ".join(f"{w:+.2f}" for w in choice.model.weights)
-    return f"| {' | '.join(NAMES)} | bias |\n|{'---:|' * (len(NAMES) + 1)}\n| {cells} | {choice.model.bias:+.2f} |\n"
+    return f"| {' | '.join(names)} | bias |\n|{'---:|' * (len(names) + 1)}\n| {cells} | {choice.model.bias:+.2f} |\n"
+
+
+def calibration_table(bins: Sequence[Bin]) -> str:
+    rows = [
+        f"| {b.low:.2f}-{b.high:.2f} | {b.rows} | {pct(b.predicted)} | {pct(b.observed)} | {pct(1 - b.observed)} |"
+        for b in bins
+    ]
+    head = (
+        "| predicted right | candidates | mean predicted | observed right | observed wrong |\n"
+        "|---|---:|---:|---:|---:|\n"
+    )
+    return head + "\n".join(rows) + "\n"
+
+
+def _reader_sections(cv: CrossValidation, target: float) -> list[str]:
+    out = []
+    if cv.without_reader is not None:
+        out += [WITHOUT_READER, cv_table(cv.without_reader, target)]
+    if cv.calibration:
+        out += [CALIBRATION, calibration_table(cv.calibration)]
+    return out
 
 
 def cv_section(cv: CrossValidation, target: float) -> list[str]:
     c = cv.fitted
+    shipped = "pair_model_reader.json" if c.model.reads else "pair_model.json"
     return [
         "## Cross-validated: each file scored by settings fitted without it\n",
         CV_METHOD,
         cv_table(cv.folds, target),
-        "\nFitted on all files (the shipped model, `semcache/data/pair_model.json`): threshold "
+        f"\nFitted on all files (the shipped model, `semcache/data/{shipped}`): threshold "
         f"**{c.model.min_similarity:.2f}**, model cut-off **{c.model.min_probability:.2f}**, guards kept on top "
         f"of the model: **{', '.join(c.guards) or 'none'}**. Its weights:\n",
         weights_table(c),
+        *_reader_sections(cv, target),
         GUARDS_ONLY,
         cv_table(cv.guards_only, target),
         *bound_section(cv.bounds),
@@ -75,6 +101,17 @@ stored, but got another stored prompt the labels do not link to it (on Quora, re
 duplicate question from another pair: a gap in the labels, not a wrong answer). One choice here was made
 with sight of this table: the fitting rule (half the target) was picked among three (mean within the
 target, every file within it, mean within half of it).
+"""
+
+WITHOUT_READER = """
+Does the reader pay? The same folds with the word features and the similarity alone (no reader logit;
+the model of `CACHE_VERIFY_READER=false`), fitted the same way on the other files:
+"""
+
+CALIBRATION = """
+Is the probability a probability? Every held-out file's candidates inside its fold's threshold, scored by
+its fold's model (fitted without that file, its reader logits from a reader trained without it), pooled
+and binned by the predicted chance that serving the candidate is right:
 """
 
 GUARDS_ONLY = """

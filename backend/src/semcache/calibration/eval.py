@@ -15,6 +15,7 @@ from semcache.cache.semantic import Verifier
 from semcache.calibration.metrics import Metrics, Observed, best_within, curve, grid, score, verdicts
 from semcache.calibration.online import score_online
 from semcache.calibration.pairs import Pair, has_negatives, load_pairs
+from semcache.calibration.reading import fold_paths, read_observed
 from semcache.calibration.runner import Bench, observe, open_bench
 from semcache.config import Settings
 from semcache.verify.verifier import build_verifier
@@ -87,13 +88,20 @@ class FileObservations:
     observed: list[Observed]
 
 
-async def observe_all(settings: Settings, paths: Sequence[Path], *, max_rows: int,
-                      seed: int) -> list[FileObservations]:  # fmt: skip
+async def observe_all(settings: Settings, paths: Sequence[Path], *, max_rows: int, seed: int,
+                      reader_folds: Path | None = None) -> list[FileObservations]:  # fmt: skip
+    """Every file's lookups; when the settings read candidates, each nearest read by a reader that held
+    the file out (`reading.fold_paths`)."""
+    found = data_files(paths)
+    readers = fold_paths(reader_folds, [p.stem for p in found])
+    out = []
     async with open_bench(settings) as bench:
-        return [
-            FileObservations(path.stem, *await observe_file(bench, path, max_rows=max_rows, seed=seed))
-            for path in data_files(paths)
-        ]
+        for path in found:
+            pairs, observed = await observe_file(bench, path, max_rows=max_rows, seed=seed)
+            if settings.reads:
+                observed = await read_observed(readers[path.stem], observed)
+            out.append(FileObservations(path.stem, pairs, observed))
+    return out
 
 
 def evaluate_all(settings: Settings, files: Sequence[FileObservations]) -> list[FileResult]:

@@ -20,6 +20,7 @@ import numpy as np
 
 from semcache.calibration.metrics import Metrics
 from semcache.calibration.table import Floats, Table, metrics, served_mask
+from semcache.verify.features import NAMES
 from semcache.verify.guards import ALL
 from semcache.verify.model import PairModel
 
@@ -120,7 +121,7 @@ def fit(tables: Sequence[Table], target: float, *, cutoffs: Sequence[float] = CU
             break
         guards.append(g)
         key, s, cut = k, ts, tc
-    model = PairModel(tuple(float(w) for w in weights), bias, s, cut)
+    model = PairModel(tuple(float(w) for w in weights), bias, s, cut, reads=len(weights) == len(NAMES) + 1)
     return Choice(model, tuple(guards), key)
 
 

@@ -46,13 +46,19 @@ class Table:
         return 1.0 - self.distance
 
 
-def build(name: str, observed: Sequence[Observed], *, has_negatives: bool, max_edit: int = 1) -> Table:
+#: The reader's logit where a row's nearest was not read (should not happen inside the band): a refusal.
+_UNREAD = -20.0
+
+
+def build(name: str, observed: Sequence[Observed], *, has_negatives: bool, max_edit: int = 1,
+          reads: bool = False) -> Table:  # fmt: skip
+    """`reads`: the pair features end with the reader's logit of the nearest (`features.READER`)."""
     rows = [o for o in observed if o.exact is None]
     guards = {g: parse_guards(g, max_edit=max_edit)[0] for g in ALL}
     conv = conversation_verifier(max_edit=max_edit)
     n = len(rows)
     distance, right = np.full(n, _FAR), np.zeros(n, dtype=bool)
-    x = np.zeros((n, len(NAMES)))
+    x = np.zeros((n, len(NAMES) + int(reads)))
     refuses = {g: np.zeros(n, dtype=bool) for g in ALL}
     conversation, conversation_ok = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for i, o in enumerate(rows):
@@ -64,7 +70,8 @@ def build(name: str, observed: Sequence[Observed], *, has_negatives: bool, max_e
             conversation[i] = True
             conversation_ok[i] = conv(o.query, c, list(o.candidates))
             continue
-        x[i] = vector(o.query, c.entry.prompt, c.similarity)
+        base = vector(o.query, c.entry.prompt, c.similarity)
+        x[i] = (*base, _UNREAD if c.reader is None else c.reader) if reads else base
         q, p = split(o.query), split(c.entry.prompt)
         for g, guard in guards.items():
             refuses[g][i] = guard(q, p) is not None

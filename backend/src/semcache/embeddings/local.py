@@ -79,6 +79,10 @@ class OnnxMiniLM:
     def model_id(self) -> str:
         return MODEL_ID_Q8 if self._int8 else MODEL_ID
 
+    @property
+    def loaded(self) -> bool:
+        return self._session is not None
+
     def load(self) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -160,6 +164,11 @@ class LocalEmbedder:
     @property
     def fingerprint(self) -> str:
         return f"{self._model.model_id}-{DIMS}".lower()
+
+    @property
+    def model(self) -> OnnxMiniLM:
+        """The loaded model, which the second stage's reader shares (verify/reader.py)."""
+        return self._model
 
     @property
     def dims(self) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from semcache.verify.guards import Words, antonym, calendar, direction, edit_size, entity, negation, number, split, swap
 
-__all__ = ["NAMES", "vector"]
+__all__ = ["NAMES", "READER", "vector"]
 
 #: The similarity enters centred and scaled to the band the model decides in (0.85 -> -1, 0.95 -> +1):
 #: raw, its useful range is 0.1 wide, so the L2 penalty kept its weight too small for the model ever to
@@ -23,6 +23,10 @@ NAMES = (
     "similarity_z", "negation", "number", "date", "antonym", "direction", "entity", "entity_minimal",
     "swap", "edit_1", "edit_2", "edit_3plus", "unmatched", "content_overlap", "short",
 )  # fmt: skip
+
+
+#: The second stage's logit (verify/reader.py), a feature after NAMES when the pair model reads it.
+READER = "reader"
 
 
 def _content_overlap(q: Words, c: Words) -> float:

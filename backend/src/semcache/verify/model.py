@@ -15,11 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from semcache.verify.features import NAMES
+from semcache.verify.features import NAMES, READER
 
-__all__ = ["SHIPPED", "PairModel", "parse", "shipped"]
+__all__ = ["SHIPPED", "SHIPPED_READER", "PairModel", "parse", "shipped"]
 
 SHIPPED = "data/pair_model.json"
+#: The model over the same features plus the second stage's logit (`reader.py`): what ships by default.
+SHIPPED_READER = "data/pair_model_reader.json"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,12 @@ class PairModel:
     min_similarity: float
     #: The probability of "same request" a candidate needs to be served.
     min_probability: float
+    #: Whether the last weight is the reader's logit (`features.READER`), after `NAMES`.
+    reads: bool = False
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return (*NAMES, READER) if self.reads else NAMES
 
     def probability(self, x: Sequence[float]) -> float:
         z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
@@ -37,7 +45,7 @@ class PairModel:
 
     def to_json(self, provenance: Mapping[str, object]) -> str:
         body = {
-            "features": list(NAMES),
+            "features": list(self.features),
             "weights": [round(w, 6) for w in self.weights],
             "bias": round(self.bias, 6),
             "min_similarity": self.min_similarity,
@@ -49,11 +57,14 @@ class PairModel:
 
 def parse(text: str) -> PairModel:
     raw = json.loads(text)
-    if list(raw["features"]) != list(NAMES):
+    reads = list(raw["features"]) == [*NAMES, READER]
+    if not reads and list(raw["features"]) != list(NAMES):
         raise ValueError(f"pair model features {raw['features']} do not match this version's {list(NAMES)}")
     weights = tuple(float(w) for w in raw["weights"])
-    return PairModel(weights, float(raw["bias"]), float(raw["min_similarity"]), float(raw["min_probability"]))
+    return PairModel(weights, float(raw["bias"]), float(raw["min_similarity"]), float(raw["min_probability"]), reads)
 
 
-def shipped() -> PairModel:
-    return parse(resources.files("semcache").joinpath(SHIPPED).read_text(encoding="utf-8"))
+def shipped(*, reader: bool = False) -> PairModel:
+    """The shipped model: with the reader's logit as a feature, or the word features alone."""
+    path = SHIPPED_READER if reader else SHIPPED
+    return parse(resources.files("semcache").joinpath(path).read_text(encoding="utf-8"))

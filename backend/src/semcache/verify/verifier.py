@@ -78,7 +78,12 @@ def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, max_edit: in
             return False
         if model is None or (bar is None and max_error is None):
             return True
-        p = model.probability(vector(prompt, cached, candidate.similarity))
+        x = vector(prompt, cached, candidate.similarity)
+        if model.reads:
+            if candidate.reader is None:
+                return False  # fail closed: the second stage did not read it (failed, or not nearest)
+            x = (*x, candidate.reader)
+        p = model.probability(x)
         if max_error is None:
             return p >= (bar or 0.0)
         seen = feedback.read(candidate.entry.metadata).observations
@@ -95,7 +100,7 @@ def build_verifier(settings: Settings) -> Verifier | None:
     guards = parse_guards(settings.cache_verify_guards, max_edit=max_edit)
     # The error bound needs the model's probability as its prior, whatever CACHE_VERIFY_MODEL says.
     bounded = settings.cache_max_error is not None
-    model = shipped() if settings.cache_verify_model or bounded else None
+    model = shipped(reader=settings.reads) if settings.cache_verify_model or bounded else None
     return make_verifier(guards, nearest_only=settings.cache_verify_nearest_only, max_edit=max_edit,
                          model=model, min_probability=settings.cache_verify_min_probability,
                          max_error=settings.cache_max_error)  # fmt: skip
