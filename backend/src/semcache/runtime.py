@@ -179,7 +179,8 @@ def _telemetry(settings: Settings, client: aioredis.Redis) -> TelemetryHub:
 def _auditor(settings: Settings, llm: LLMHandle, embedder: Embedder, gate: CacheGate, store: RedisStore,
              telemetry: TelemetryHub, prices: dict[str, Price]) -> Auditor | None:  # fmt: skip
     """Audits and miss comparisons (verify/audit.py); None when neither is asked for."""
-    if telemetry.verdicts is None or (settings.cache_audit_rate <= 0 and not settings.cache_audit_compare_misses):
+    auditing = settings.cache_audit_rate > 0 or any(r > 0 for r in settings.audit_rates.values())
+    if telemetry.verdicts is None or (not auditing and not settings.cache_audit_compare_misses):
         return None
     judge: AnswerJudge = (
         LLMJudge(llm.llm)
@@ -193,12 +194,14 @@ def _auditor(settings: Settings, llm: LLMHandle, embedder: Embedder, gate: Cache
         entries=store.through(gate),
         prices=prices,
         rate=settings.cache_audit_rate,
+        rates=settings.audit_rates,
         max_per_entry=settings.cache_audit_max_per_entry,
         max_error=settings.cache_max_error,
         compare_misses=settings.cache_audit_compare_misses,
         max_chars=settings.max_response_chars,
         observe=telemetry.prometheus.verdict,
         alerts=telemetry.alerts,
+        aliases=store.through(gate) if store.aliases_on else None,
     )
 
 
@@ -227,7 +230,8 @@ async def start(settings: Settings) -> Resources:
     client = redis_client(settings, url)
     embedder, llm = await _start_models(settings, client, embedded)
     cache_spec, vector_spec = index_specs(settings, embedder)
-    cache_store = RedisStore(client, cache_spec, sliding_ttl=settings.cache_ttl_sliding, ttl_max=settings.cache_ttl_max)
+    cache_store = RedisStore(client, cache_spec, sliding_ttl=settings.cache_ttl_sliding, ttl_max=settings.cache_ttl_max,
+                             alias_cap=settings.cache_audit_aliases)  # fmt: skip
     vector_store = RedisStore(client, vector_spec)
     gate = await _open_gate([cache_store, vector_store])
     cache = build_cache(cache_store, embedder, settings)

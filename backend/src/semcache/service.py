@@ -448,7 +448,8 @@ class CompletionService:
             return
         ttl = controls.ttl if controls.ttl is not None else self.settings.cache_ttl
         namespace = target.scope.get("namespace", "")
-        job = self.audits.on_hit(self.prepare(request), lookup, tenant=target.tenant, namespace=namespace, ttl=ttl)
+        job = self.audits.on_hit(self.prepare(request), lookup, tenant=target.tenant, namespace=namespace, ttl=ttl,
+                                 key=target.plan.text, scope=target.scope)  # fmt: skip
         if job is not None:
             self.spawn(job)
 
@@ -456,7 +457,8 @@ class CompletionService:
         if self.audits is None:
             return
         namespace = target.scope.get("namespace", "")
-        job = self.audits.on_miss(answer, lookup, tenant=target.tenant, namespace=namespace)
+        job = self.audits.on_miss(answer, lookup, tenant=target.tenant, namespace=namespace,
+                                  key=target.plan.text, scope=target.scope)  # fmt: skip
         if job is not None:
             self.spawn(job)
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from semcache.embeddings.base import Vector
     from semcache.normalize import Scope
 
-__all__ = ["AnswerCache", "FlightLocks", "Index", "Verdicts"]
+__all__ = ["AliasStore", "AnswerCache", "FlightLocks", "Index", "Verdicts"]
 
 
 class FlightLocks(Protocol):
@@ -57,6 +57,12 @@ class Verdicts(Protocol):
         """The entry's feedback state after counting the verdict (keeping its newest `keep` observations
         with a similarity), or None when there is no such entry."""
         ...
+
+
+class AliasStore(Protocol):
+    """Where a query's prompt is kept as an alias of an entry whose answer a verdict found right for it."""
+
+    async def add_alias(self, entry_id: str, prompt: str, vector: Vector, scope: Mapping[str, str]) -> bool: ...
 
 
 class AnswerCache(Protocol):

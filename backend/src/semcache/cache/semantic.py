@@ -231,7 +231,9 @@ class SemanticCache(Gateable):
             vector = await self.embed(prompt)
         t1 = time.perf_counter()
         min_created = time.time() - max_age_s if max_age_s is not None else None
-        candidates = await self.store.search(vector, scope, k=k, min_created_at=min_created, generation=generation)
+        candidates = await self.store.search(
+            vector, scope, k=k, min_created_at=min_created, generation=generation, alias_within=threshold
+        )
         t2 = time.perf_counter()
         spec = self.store.spec
         query = describe_query(
