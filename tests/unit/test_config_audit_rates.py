@@ -22,3 +22,16 @@ def test_rates_per_namespace_override_the_default() -> None:
 def test_a_bad_item_stops_start_up_and_is_named(raw: str, names: str) -> None:
     with pytest.raises(ValidationError, match=f"CACHE_AUDIT_RATES: .*{names}"):
         Settings(_env_file=None, CACHE_AUDIT_RATES=raw)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CACHE_LEARN_SIMILARITY_MIN": 0.9}, "both"),
+        ({"CACHE_LEARN_SIMILARITY_MIN": 0.95, "CACHE_LEARN_SIMILARITY_MAX": 0.9, "CACHE_MAX_ERROR": 0.05}, "above"),
+        ({"CACHE_LEARN_SIMILARITY_MIN": 0.9, "CACHE_LEARN_SIMILARITY_MAX": 0.95}, "needs CACHE_MAX_ERROR"),
+    ],
+)
+def test_learning_limits_are_checked_at_start_up(env: dict[str, float], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Settings(_env_file=None, **env)

@@ -154,6 +154,11 @@ class Settings(BaseSettings):
     # A query whose answer an audit or miss comparison found equal to an entry's becomes an alias of it
     # (cache/aliases.py); at most this many per entry, 0 = none.
     cache_audit_aliases: int = Field(default=8, alias="CACHE_AUDIT_ALIASES", ge=0, le=1_000)
+    # Per-namespace threshold learning (verify/learning.py): off unless both limits are set; the audits then
+    # move each namespace's similarity threshold by CACHE_LEARN_STEP, never outside [MIN, MAX].
+    cache_learn_similarity_min: float | None = Field(default=None, alias="CACHE_LEARN_SIMILARITY_MIN", ge=0.0, le=1.0)
+    cache_learn_similarity_max: float | None = Field(default=None, alias="CACHE_LEARN_SIMILARITY_MAX", ge=0.0, le=1.0)
+    cache_learn_step: float = Field(default=0.01, alias="CACHE_LEARN_STEP", gt=0.0, le=0.2)
 
     # --- limits and security (issue 10) --------------------------------------------------
     max_body_bytes: int = Field(default=1_048_576, alias="MAX_BODY_BYTES", ge=1024)
@@ -184,6 +189,20 @@ class Settings(BaseSettings):
     def audit_rate_for(self, namespace: str) -> float:
         """The audit rate of a namespace: its own from CACHE_AUDIT_RATES, else CACHE_AUDIT_RATE."""
         return self.audit_rates.get(namespace, self.cache_audit_rate)
+
+    @model_validator(mode="after")
+    def _learning_limits(self) -> Settings:
+        low, high = self.cache_learn_similarity_min, self.cache_learn_similarity_max
+        if (low is None) != (high is None):
+            raise ValueError("set both CACHE_LEARN_SIMILARITY_MIN and CACHE_LEARN_SIMILARITY_MAX, or neither")
+        if low is not None and high is not None:
+            if low > high:
+                raise ValueError("CACHE_LEARN_SIMILARITY_MIN must not be above CACHE_LEARN_SIMILARITY_MAX")
+            if self.cache_max_error is None:
+                raise ValueError(
+                    "threshold learning (CACHE_LEARN_SIMILARITY_MIN/MAX) needs CACHE_MAX_ERROR, its target"
+                )
+        return self
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Settings:

@@ -13,6 +13,7 @@ from semcache.cache.availability import CacheGate
 from semcache.cache.redis import RedisStore
 from semcache.cache.schema import BASE_SCOPE_FIELDS, IndexSpec
 from semcache.cache.semantic import SemanticCache
+from semcache.cache.thresholds import RedisThresholds
 from semcache.config import Settings
 from semcache.embeddings.base import Embedder
 from semcache.embeddings.factory import start_embedder
@@ -29,6 +30,7 @@ from semcache.telemetry.verdicts import RedisVerdicts
 from semcache.token_prices import DEFAULT_PRICES, Price, parse_prices
 from semcache.verify.audit import Auditor
 from semcache.verify.judge import AnswerJudge, EmbeddingJudge, LLMJudge
+from semcache.verify.learning import Limits, Thresholds
 from semcache.verify.verifier import build_verifier, learned_only
 
 __all__ = ["Resources", "build_cache", "index_specs", "redis_client", "start", "stop"]
@@ -168,12 +170,23 @@ def _telemetry(settings: Settings, client: aioredis.Redis) -> TelemetryHub:
         )
     # Verdicts are counted even with TELEMETRY_ENABLED=false: audits keep their per-entry budget there.
     hub = TelemetryHub(streams, PromMetrics(), RedisVerdicts(client, prefix=settings.cache_prefix))
+    hub.thresholds = _thresholds(settings, client)
     hub.quality = QualityConfig(
         audit_rate=settings.cache_audit_rate,
         max_error=settings.cache_max_error,
         similarity_threshold=1.0 - settings.distance_threshold,
     )
     return hub
+
+
+def _thresholds(settings: Settings, client: aioredis.Redis) -> Thresholds | None:
+    """Per-namespace threshold learning (verify/learning.py), when the operator set its limits."""
+    floor, ceiling = settings.cache_learn_similarity_min, settings.cache_learn_similarity_max
+    if floor is None or ceiling is None or settings.cache_max_error is None:
+        return None
+    limits = Limits(floor, ceiling, settings.cache_learn_step, settings.cache_max_error)
+    store = RedisThresholds(client, prefix=settings.cache_prefix)
+    return Thresholds(store, limits, configured=1.0 - settings.distance_threshold)
 
 
 def _auditor(settings: Settings, llm: LLMHandle, embedder: Embedder, gate: CacheGate, store: RedisStore,
@@ -202,6 +215,7 @@ def _auditor(settings: Settings, llm: LLMHandle, embedder: Embedder, gate: Cache
         observe=telemetry.prometheus.verdict,
         alerts=telemetry.alerts,
         aliases=store.through(gate) if store.aliases_on else None,
+        thresholds=telemetry.thresholds,
     )
 
 

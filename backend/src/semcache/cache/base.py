@@ -78,6 +78,7 @@ class AnswerCache(Protocol):
         *,
         distance_threshold: float | None = None,
         max_age_s: float | None = None,
+        base_threshold: float | None = None,
     ) -> Lookup: ...
 
     async def put(

@@ -165,6 +165,7 @@ class SemanticCache(Gateable):
         max_age_s: float | None = None,
         use_exact: bool = True,
         vector: Vector | None = None,
+        base_threshold: float | None = None,
     ) -> Lookup:
         """What this prompt is served in this scope, counted as a hit (on the entry) or a miss."""
         result = await self.probe(
@@ -175,6 +176,7 @@ class SemanticCache(Gateable):
             max_age_s=max_age_s,
             use_exact=use_exact,
             vector=vector,
+            base_threshold=base_threshold,
         )
         if result.match is not None:
             self._count(result.match.entry.id, result.match.similarity)
@@ -193,10 +195,14 @@ class SemanticCache(Gateable):
         max_age_s: float | None = None,
         use_exact: bool = True,
         vector: Vector | None = None,
+        base_threshold: float | None = None,
     ) -> Lookup:
         """The lookup's decision, counting nothing (no hit, no miss, no last-hit time): what `lookup` would
-        serve. The entry probe asks it; `lookup` is this plus the count, so the two cannot drift apart."""
-        threshold = tighten(self.distance_threshold, distance_threshold)
+        serve. The entry probe asks it; `lookup` is this plus the count, so the two cannot drift apart.
+        `base_threshold` is the server's own for this scope when it differs (a namespace's learned one,
+        verify/learning.py); a request's `distance_threshold` can only tighten it."""
+        base = self.distance_threshold if base_threshold is None else base_threshold
+        threshold = tighten(base, distance_threshold)
         generation: int | None = None
         if use_exact and vector is None:
             entry, generation = await self._exact(prompt, scope, max_age_s)

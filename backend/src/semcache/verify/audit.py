@@ -37,6 +37,7 @@ from semcache.telemetry.verdicts import Verdict
 from semcache.token_prices import Price, cost_usd, price_for
 from semcache.verify import feedback
 from semcache.verify.judge import AnswerJudge
+from semcache.verify.learning import Thresholds
 
 __all__ = ["MAX_IN_FLIGHT", "Asker", "Auditor", "Ledger"]
 
@@ -92,6 +93,8 @@ class Auditor:
     in_flight: int = 0
     #: Where a right verdict's query becomes an alias of the entry (cache/aliases.py); None: no aliases.
     aliases: AliasStore | None = None
+    #: Per-namespace thresholds learned from the audits (verify/learning.py); None: learning is off.
+    thresholds: Thresholds | None = None
 
     def rate_for(self, namespace: str) -> float:
         return self.rates.get(namespace, self.rate)
@@ -189,6 +192,18 @@ class Auditor:
         if verdict.kind == "audit":
             await self._check(verdict.tenant)
 
+    async def _learn(self, tenant: str, namespace: str, audited: Rate) -> None:
+        if self.thresholds is None:
+            return
+        try:
+            moved = await self.thresholds.learn(tenant, namespace, audited.judged, audited.wrong)
+        except SemcacheError as e:
+            log.info("threshold not learned: %s", e.message)
+            return
+        if moved is not None:
+            log.info("tenant %r namespace %r: similarity threshold now %.3f (%d audits, %d wrong)", tenant,
+                     namespace, moved.similarity, audited.judged, audited.wrong)  # fmt: skip
+
     async def _promote(self, candidate: Candidate, asker: Asker) -> None:
         """The query becomes an alias of the entry it was judged to share an answer with: never across a
         scope (the KNN that found the entry already filtered by it; this holds it if that ever changes)."""
@@ -208,6 +223,8 @@ class Auditor:
             return
         for namespace, by_kind in rates(counts).items():
             audited = by_kind.get("audit")
+            if audited is not None and namespace != "*":
+                await self._learn(tenant, namespace, audited)
             key = f"{tenant}/{namespace}"
             if audited is not None and audited.above(self.max_error):
                 if key not in self.alerts:
