@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 from pydantic import ValidationError
 
@@ -34,4 +36,4 @@ def test_a_bad_item_stops_start_up_and_is_named(raw: str, names: str) -> None:
 )
 def test_learning_limits_are_checked_at_start_up(env: dict[str, float], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
-        Settings(_env_file=None, **env)
+        Settings(_env_file=None, **cast(dict[str, Any], env))
