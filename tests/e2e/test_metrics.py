@@ -71,6 +71,7 @@ async def test_metrics_view_shows_the_live_wrong_rate_with_its_interval_and_the_
     await expect(page.locator("#chart-whatif [data-marker=threshold]")).to_have_count(1)
     await expect(page.locator("#chart-whatif-savings svg path")).not_to_have_count(0)
     await expect(page.locator("#quality-namespaces tbody tr")).to_have_count(1)
+    await expect(page.locator("#quality-namespaces tbody td").last).to_contain_text("(configured)")
     await expect(page.locator("#whatif-note")).to_contain_text("Most saved at cut-off")
     await expect(page.locator("#legend-max-error")).to_be_hidden()  # no CACHE_MAX_ERROR set, no line for it
     await screenshot(page, "metrics-quality")
@@ -79,6 +80,10 @@ async def test_metrics_view_shows_the_live_wrong_rate_with_its_interval_and_the_
     # 20+ wrong audits it takes are the replay test's job: tests/integration/verify/test_audit_replay.py).
     flagged = {**quality, "max_error": 0.05, "namespaces": [{**quality["namespaces"][0], "alert": True}]}
     flagged["total"] = {**quality["total"], "alert": True}
+    # ... and a threshold its audits moved within the operator's limits (verify/learning.py).
+    namespace = quality["namespaces"][0]["namespace"]
+    flagged["learned"] = [{"tenant": "default", "namespace": namespace, "similarity": 0.93, "floor": 0.9,
+                           "ceiling": 0.96, "judged_since": 20}]  # fmt: skip
     # Dispatched and read in one script: a poll landing in between cannot redraw it (JS runs to completion).
     shown = await page.evaluate(
         """q => {
@@ -87,11 +92,13 @@ async def test_metrics_view_shows_the_live_wrong_rate_with_its_interval_and_the_
                 alert: document.querySelector('[data-alert=max-error]')?.textContent ?? '',
                 legend: getComputedStyle(document.getElementById('legend-max-error')).display,
                 bad: document.querySelector('[data-kpi-card="wrong-rate"]').classList.contains('bad'),
+                threshold: document.querySelector('#quality-namespaces tbody tr td:last-child').textContent,
             };
         }""",
         flagged,
     )
     assert "above CACHE_MAX_ERROR (5.0%)" in shown["alert"] and shown["legend"] != "none" and shown["bad"], shown
+    assert shown["threshold"] == "0.93 learned, limits 0.90–0.96", shown
 
     phone = await new_page(theme="dark", viewport={"width": 390, "height": 844})
     await phone.goto(server.url + "/metrics-view")

@@ -121,6 +121,7 @@ class MemoryCache:
         *,
         distance_threshold: float | None = None,
         max_age_s: float | None = None,
+        base_threshold: float | None = None,
     ) -> Lookup:
         self.outage.check()
         entry = self.entries.get(entry_id(normalize_text(prompt), scope))

@@ -20,6 +20,7 @@ __all__ = [
     "READER_SIMILARITY_THRESHOLD",
     "ReasoningEffort",
     "Settings",
+    "parse_rates",
 ]
 
 EmbeddingProvider = Literal["auto", "local", "openai", "azure"]
@@ -152,6 +153,16 @@ class Settings(BaseSettings):
         default=DEFAULT_JUDGE_CUTOFF, alias="CACHE_AUDIT_JUDGE_CUTOFF", ge=0.0, le=1.0
     )
     cache_audit_compare_misses: bool = Field(default=True, alias="CACHE_AUDIT_COMPARE_MISSES")
+    # Per namespace, overriding CACHE_AUDIT_RATE: "support=0.1,search=0" (the empty namespace is written "").
+    cache_audit_rates: str = Field(default="", alias="CACHE_AUDIT_RATES")
+    # A query whose answer an audit or miss comparison found equal to an entry's becomes an alias of it
+    # (cache/aliases.py); at most this many per entry, 0 = none.
+    cache_audit_aliases: int = Field(default=8, alias="CACHE_AUDIT_ALIASES", ge=0, le=1_000)
+    # Per-namespace threshold learning (verify/learning.py): off unless both limits are set; the audits then
+    # move each namespace's similarity threshold by CACHE_LEARN_STEP, never outside [MIN, MAX].
+    cache_learn_similarity_min: float | None = Field(default=None, alias="CACHE_LEARN_SIMILARITY_MIN", ge=0.0, le=1.0)
+    cache_learn_similarity_max: float | None = Field(default=None, alias="CACHE_LEARN_SIMILARITY_MAX", ge=0.0, le=1.0)
+    cache_learn_step: float = Field(default=0.01, alias="CACHE_LEARN_STEP", gt=0.0, le=0.2)
 
     # --- limits and security (issue 10) --------------------------------------------------
     max_body_bytes: int = Field(default=1_048_576, alias="MAX_BODY_BYTES", ge=1024)
@@ -167,6 +178,35 @@ class Settings(BaseSettings):
         if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ValueError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return value.upper()
+
+    @field_validator("cache_audit_rates")
+    @classmethod
+    def _audit_rates(cls, value: str) -> str:
+        parse_rates(value)  # a clear error at start-up, not at the first audit
+        return value
+
+    @cached_property
+    def audit_rates(self) -> dict[str, float]:
+        """CACHE_AUDIT_RATES as namespace -> rate."""
+        return parse_rates(self.cache_audit_rates)
+
+    def audit_rate_for(self, namespace: str) -> float:
+        """The audit rate of a namespace: its own from CACHE_AUDIT_RATES, else CACHE_AUDIT_RATE."""
+        return self.audit_rates.get(namespace, self.cache_audit_rate)
+
+    @model_validator(mode="after")
+    def _learning_limits(self) -> Settings:
+        low, high = self.cache_learn_similarity_min, self.cache_learn_similarity_max
+        if (low is None) != (high is None):
+            raise ValueError("set both CACHE_LEARN_SIMILARITY_MIN and CACHE_LEARN_SIMILARITY_MAX, or neither")
+        if low is not None and high is not None:
+            if low > high:
+                raise ValueError("CACHE_LEARN_SIMILARITY_MIN must not be above CACHE_LEARN_SIMILARITY_MAX")
+            if self.cache_max_error is None:
+                raise ValueError(
+                    "threshold learning (CACHE_LEARN_SIMILARITY_MIN/MAX) needs CACHE_MAX_ERROR, its target"
+                )
+        return self
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Settings:
@@ -219,6 +259,26 @@ class Settings(BaseSettings):
         if self.openai_api_key is not None:
             return "openai"
         return "local"
+
+
+def parse_rates(raw: str) -> dict[str, float]:
+    """`"support=0.1,search=0"` -> {"support": 0.1, "search": 0.0}; ValueError says which item is wrong."""
+    rates: dict[str, float] = {}
+    for item in (i.strip() for i in raw.split(",")):
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        name = name.strip().strip('"')
+        try:
+            rate = float(value) if sep else -1.0
+        except ValueError:
+            rate = -1.0
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"CACHE_AUDIT_RATES: {item!r} is not namespace=rate with a rate from 0 to 1")
+        if name in rates:
+            raise ValueError(f"CACHE_AUDIT_RATES: namespace {name!r} is given twice")
+        rates[name] = rate
+    return rates
 
 
 #: Cosine similarity a semantic hit needs when neither threshold is set (see docs/quality.md).

@@ -13,6 +13,7 @@ from semcache.cache.availability import CacheGate
 from semcache.cache.redis import RedisStore
 from semcache.cache.schema import BASE_SCOPE_FIELDS, IndexSpec
 from semcache.cache.semantic import SemanticCache
+from semcache.cache.thresholds import RedisThresholds
 from semcache.config import Settings
 from semcache.embeddings.base import Embedder
 from semcache.embeddings.factory import start_embedder
@@ -30,6 +31,7 @@ from semcache.telemetry.verdicts import RedisVerdicts
 from semcache.token_prices import DEFAULT_PRICES, Price, parse_prices
 from semcache.verify.audit import Auditor
 from semcache.verify.judge import AnswerJudge, EmbeddingJudge, LLMJudge
+from semcache.verify.learning import Limits, Thresholds
 from semcache.verify.reader import Reader, ReaderModel
 from semcache.verify.verifier import build_verifier, learned_only
 
@@ -185,6 +187,7 @@ def _telemetry(settings: Settings, client: aioredis.Redis) -> TelemetryHub:
         )
     # Verdicts are counted even with TELEMETRY_ENABLED=false: audits keep their per-entry budget there.
     hub = TelemetryHub(streams, PromMetrics(), RedisVerdicts(client, prefix=settings.cache_prefix))
+    hub.thresholds = _thresholds(settings, client)
     hub.quality = QualityConfig(
         audit_rate=settings.cache_audit_rate,
         max_error=settings.cache_max_error,
@@ -193,10 +196,21 @@ def _telemetry(settings: Settings, client: aioredis.Redis) -> TelemetryHub:
     return hub
 
 
+def _thresholds(settings: Settings, client: aioredis.Redis) -> Thresholds | None:
+    """Per-namespace threshold learning (verify/learning.py), when the operator set its limits."""
+    floor, ceiling = settings.cache_learn_similarity_min, settings.cache_learn_similarity_max
+    if floor is None or ceiling is None or settings.cache_max_error is None:
+        return None
+    limits = Limits(floor, ceiling, settings.cache_learn_step, settings.cache_max_error)
+    store = RedisThresholds(client, prefix=settings.cache_prefix)
+    return Thresholds(store, limits, configured=1.0 - settings.distance_threshold)
+
+
 def _auditor(settings: Settings, llm: LLMHandle, embedder: Embedder, gate: CacheGate, store: RedisStore,
              telemetry: TelemetryHub, prices: dict[str, Price]) -> Auditor | None:  # fmt: skip
     """Audits and miss comparisons (verify/audit.py); None when neither is asked for."""
-    if telemetry.verdicts is None or (settings.cache_audit_rate <= 0 and not settings.cache_audit_compare_misses):
+    auditing = settings.cache_audit_rate > 0 or any(r > 0 for r in settings.audit_rates.values())
+    if telemetry.verdicts is None or (not auditing and not settings.cache_audit_compare_misses):
         return None
     judge: AnswerJudge = (
         LLMJudge(llm.llm)
@@ -210,12 +224,15 @@ def _auditor(settings: Settings, llm: LLMHandle, embedder: Embedder, gate: Cache
         entries=store.through(gate),
         prices=prices,
         rate=settings.cache_audit_rate,
+        rates=settings.audit_rates,
         max_per_entry=settings.cache_audit_max_per_entry,
         max_error=settings.cache_max_error,
         compare_misses=settings.cache_audit_compare_misses,
         max_chars=settings.max_response_chars,
         observe=telemetry.prometheus.verdict,
         alerts=telemetry.alerts,
+        aliases=store.through(gate) if store.aliases_on else None,
+        thresholds=telemetry.thresholds,
     )
 
 
@@ -244,7 +261,8 @@ async def start(settings: Settings) -> Resources:
     client = redis_client(settings, url)
     embedder, llm = await _start_models(settings, client, embedded)
     cache_spec, vector_spec = index_specs(settings, embedder)
-    cache_store = RedisStore(client, cache_spec, sliding_ttl=settings.cache_ttl_sliding, ttl_max=settings.cache_ttl_max)
+    cache_store = RedisStore(client, cache_spec, sliding_ttl=settings.cache_ttl_sliding, ttl_max=settings.cache_ttl_max,
+                             alias_cap=settings.cache_audit_aliases)  # fmt: skip
     vector_store = RedisStore(client, vector_spec)
     gate = await _open_gate([cache_store, vector_store])
     reader = await start_reader(settings, embedder)

@@ -244,7 +244,8 @@ class CompletionService:
             if flight.entry is not None:  # another replica answered the same question meanwhile
                 lookup, reason = self._remote_answer(flight.entry, lookup, controls), None
         status: LookupStatus = "bypass" if lookup is None else ("hit" if lookup.hit else "miss")
-        yield CacheDocument(status, lookup, tighten(self.cache.distance_threshold, controls.distance_threshold), reason)
+        served = tighten(self.cache.distance_threshold, controls.distance_threshold)
+        yield CacheDocument(status, lookup, lookup.distance_threshold if lookup is not None else served, reason)
         if lookup is not None and lookup.hit and lookup.match is not None:
             result = self._hit_result(request, lookup, model, started)
             for piece in replay_pieces(result.text):
@@ -336,12 +337,14 @@ class CompletionService:
         try:
             # Both cache calls of the flow (this and the store) go through the availability gate: a Redis
             # failure marks the cache for a re-check and surfaces as CacheUnavailableError, a bypass here.
+            base = self._learned_threshold(target)
             lookup = await self.gate.run(
                 lambda: self.cache.lookup(
                     target.plan.text or "",
                     target.scope,
                     distance_threshold=controls.distance_threshold,
                     max_age_s=controls.max_age_s,
+                    base_threshold=base,
                 )
             )
         except CacheLoadingError as e:
@@ -349,6 +352,23 @@ class CompletionService:
         except (CacheUnavailableError, EmbeddingError) as e:
             return None, f"cache unavailable: {e.message}"
         return lookup, None
+
+    def _learned_threshold(self, target: CacheTarget) -> float | None:
+        """The namespace's learned distance threshold (verify/learning.py), or None: the configured one. Read
+        from this replica's copy, refreshed in the background every few seconds: no round trip per lookup."""
+        thresholds = self.audits.thresholds if self.audits is not None else None
+        if thresholds is None:
+            return None
+        if thresholds.due():
+            self.spawn(self._refresh_thresholds())
+        return thresholds.distance(target.tenant, target.scope.get("namespace", ""))
+
+    async def _refresh_thresholds(self) -> None:
+        assert self.audits is not None and self.audits.thresholds is not None
+        try:
+            await self.audits.thresholds.refresh()
+        except CacheUnavailableError as e:
+            log.info("learned thresholds not refreshed: %s", e.message)
 
     async def join_flight(self, target: CacheTarget, request: ChatRequest) -> Flight:
         """The gateway's upstream: one call per (key, scope) at a time, across replicas."""
@@ -448,7 +468,8 @@ class CompletionService:
             return
         ttl = controls.ttl if controls.ttl is not None else self.settings.cache_ttl
         namespace = target.scope.get("namespace", "")
-        job = self.audits.on_hit(self.prepare(request), lookup, tenant=target.tenant, namespace=namespace, ttl=ttl)
+        job = self.audits.on_hit(self.prepare(request), lookup, tenant=target.tenant, namespace=namespace, ttl=ttl,
+                                 key=target.plan.text, scope=target.scope)  # fmt: skip
         if job is not None:
             self.spawn(job)
 
@@ -456,7 +477,8 @@ class CompletionService:
         if self.audits is None:
             return
         namespace = target.scope.get("namespace", "")
-        job = self.audits.on_miss(answer, lookup, tenant=target.tenant, namespace=namespace)
+        job = self.audits.on_miss(answer, lookup, tenant=target.tenant, namespace=namespace,
+                                  key=target.plan.text, scope=target.scope)  # fmt: skip
         if job is not None:
             self.spawn(job)
 

@@ -31,7 +31,7 @@ function render(q) {
   renderAlert(q);
   $("legend-max-error").style.display = q.max_error == null ? "none" : ""; // .legend span sets display: `hidden` alone loses
   $("chart-error").innerHTML = traceChart(q, widthOf("chart-error"));
-  renderNamespaces(q.namespaces || []);
+  renderNamespaces(q.namespaces || [], q);
   renderWhatIf(q);
 }
 
@@ -68,12 +68,23 @@ function traceChart(q, width) {
   });
 }
 
-function renderNamespaces(namespaces) {
+// The namespace's threshold: learned from its audits within the operator's limits (CACHE_LEARN_SIMILARITY_MIN
+// and _MAX), one per tenant that has one, or the configured one.
+function thresholdText(n, q) {
+  const learned = (q.learned || []).filter((t) => t.namespace === n.namespace);
+  if (!learned.length) return `${fmt.fixed(q.similarity_threshold, 2)} (configured)`;
+  const limits = `${fmt.fixed(learned[0].floor, 2)}–${fmt.fixed(learned[0].ceiling, 2)}`;
+  const values = learned.map((t) => fmt.fixed(t.similarity, 2) + (learned.length > 1 ? ` (${t.tenant})` : ""));
+  return `${values.join(", ")} learned, limits ${limits}`;
+}
+
+function renderNamespaces(namespaces, q) {
   const body = $("quality-namespaces").querySelector("tbody");
   body.replaceChildren(...namespaces.map((n) => {
     const tr = document.createElement("tr");
     tr.dataset.namespace = n.namespace;
-    for (const text of [n.namespace || "(default)", rateText(n.audit), rateText(n.miss), rateText(n.feedback)]) {
+    const cells = [n.namespace || "(default)", rateText(n.audit), rateText(n.miss), rateText(n.feedback), thresholdText(n, q)];
+    for (const text of cells) {
       const td = document.createElement("td");
       td.textContent = text;
       tr.append(td);

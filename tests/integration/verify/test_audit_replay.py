@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 
 from semcache.normalize import normalize_text
 from tests.conftest import ServiceFactory
@@ -139,5 +140,58 @@ async def test_miss_comparisons_raise_the_hit_rate_without_raising_the_true_wron
 
     (hit0, wrong0), (hit1, wrong1) = rates(without), rates(with_evidence)
     print(f"\nsemantic hit rate {hit0:.1%} -> {hit1:.1%}, true wrong rate {wrong0:.1%} -> {wrong1:.1%}")
+    assert hit1 > hit0
+    assert wrong1 <= wrong0
+
+
+async def _replay_aliases(
+    service_factory: ServiceFactory, upstream: Upstream, *, aliases: int, passes: int, **settings: object
+) -> Replay:
+    """Every pair (a, then b), `passes` times over, with CACHE_AUDIT_ALIASES=`aliases` and the given settings."""
+    rows = load_rows(DATA)
+    answers = LabelledAnswers()
+    for row in rows:
+        answers.add(row.a, row.label_a)
+        answers.add(row.b, row.label_b)
+    upstream.state.answer_for = answers
+    server = service_factory(CACHE_AUDIT_ALIASES=aliases, **settings)
+    server.app.state.resources.service.audits.draw = random.Random(31).random
+    labels = {normalize_text(p): lab for p, lab in answers.labels.items()}
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+        replay = Replay(server, client, labels)
+        for _ in range(passes):
+            for row in rows:
+                await replay.ask(row.a)
+                await replay.ask(row.b)
+    return replay
+
+
+#: Two set-ups where a verdict can promote an alias: audits of served hits (no verifier, a low threshold, half
+#: of the semantic hits audited), and miss comparisons under CACHE_MAX_ERROR (no audits: the bound's evidence).
+ALIAS_SETUPS = {
+    "audits": {
+        "CACHE_AUDIT_RATE": 0.5,
+        "CACHE_AUDIT_MAX_PER_ENTRY": 1000,
+        "CACHE_VERIFY": False,
+        "SEMANTIC_SIMILARITY_THRESHOLD": 0.80,
+    },
+    "miss comparisons": {"CACHE_AUDIT_RATE": 0, "CACHE_MAX_ERROR": 0.10, "SEMANTIC_SIMILARITY_THRESHOLD": 0.80},
+}
+
+
+@pytest.mark.parametrize("setup", list(ALIAS_SETUPS))
+async def test_alias_promotion_raises_the_hit_rate_without_raising_the_true_wrong_rate(
+    service_factory: ServiceFactory, upstream: Upstream, setup: str
+) -> None:
+    without = await _replay_aliases(service_factory, upstream, aliases=0, passes=1, **ALIAS_SETUPS[setup])
+    with_aliases = await _replay_aliases(service_factory, upstream, aliases=8, passes=1, **ALIAS_SETUPS[setup])
+
+    def rates(r: Replay) -> tuple[int, float, float]:
+        wrong = sum(s.wrong for s in r.served)
+        return len(r.served), len(r.served) / r.asked, wrong / len(r.served) if r.served else 0.0
+
+    (n0, hit0, wrong0), (n1, hit1, wrong1) = rates(without), rates(with_aliases)
+    print(f"\n{setup}: semantic hits {n0} -> {n1} ({hit0:.1%} -> {hit1:.1%}), "
+          f"true wrong rate {wrong0:.1%} -> {wrong1:.1%}")  # fmt: skip
     assert hit1 > hit0
     assert wrong1 <= wrong0

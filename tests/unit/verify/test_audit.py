@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from semcache.cache.models import Candidate, Entry
 from semcache.cache.semantic import Lookup
+from semcache.embeddings.base import Vector
 from semcache.errors import LLMError
 from semcache.llm.shared import Answer
 from semcache.schemas.openai import ChatMessage, ChatRequest
@@ -120,3 +123,48 @@ async def test_audits_never_pile_up_behind_a_slow_upstream() -> None:
     again = auditor.on_hit(REQUEST, _lookup(), tenant="t", namespace="", ttl=None)
     assert again is not None
     await again
+
+
+class MemoryAliases:
+    def __init__(self) -> None:
+        self.kept: list[tuple[str, str, dict[str, str]]] = []
+
+    async def add_alias(self, entry_id: str, prompt: str, vector: Vector, scope: Mapping[str, str]) -> bool:
+        self.kept.append((entry_id, prompt, dict(scope)))
+        return True
+
+
+def _scoped_lookup(*, hit: bool, similarity: float, scope: dict[str, str]) -> Lookup:
+    lookup = _lookup(hit=hit, similarity=similarity)
+    entry = replace(lookup.candidates[0].entry, scope=scope)
+    candidate = Candidate(entry, 1.0 - similarity)
+    return replace(lookup, match=candidate if hit else None, candidates=[candidate], vector=np.ones(4, np.float32))
+
+
+async def test_a_right_verdict_keeps_the_query_as_an_alias_in_the_entry_scope_only() -> None:
+    scope = {"tenant": "t", "namespace": "ns"}
+    auditor, _, _ = _auditor(ScriptedLLM(STORED))
+    auditor.aliases = aliases = MemoryAliases()
+    job = auditor.on_hit(REQUEST, _scoped_lookup(hit=True, similarity=0.9, scope=scope), tenant="t",
+                         namespace="ns", ttl=60, key="capital of france?", scope=scope)  # fmt: skip
+    assert job is not None
+    await job
+    assert aliases.kept == [("e1", "capital of france?", scope)]
+    # A miss whose fresh answer matches the refused candidate: the same; a mismatch or another scope: nothing.
+    same = Answer(text=STORED, finish_reason="stop")
+    other = Answer(text="Berlin is the capital of Germany.", finish_reason="stop")
+    for answer, asked_in in ((same, scope), (other, scope), (same, {"tenant": "u", "namespace": "ns"})):
+        lookup = _scoped_lookup(hit=False, similarity=0.95, scope=scope)
+        job = auditor.on_miss(answer, lookup, tenant="t", namespace="ns", key="france's capital", scope=asked_in)
+        assert job is not None
+        await job
+    assert aliases.kept[1:] == [("e1", "france's capital", scope)]
+
+
+def test_a_namespace_rate_overrides_the_default() -> None:
+    auditor, _, _ = _auditor(ScriptedLLM(STORED), rate=0.0, draws=0.5)
+    auditor.rates = {"support": 0.9}
+    assert auditor.on_hit(REQUEST, _lookup(), tenant="t", namespace="other", ttl=None) is None
+    job = auditor.on_hit(REQUEST, _lookup(), tenant="t", namespace="support", ttl=None)
+    assert job is not None
+    job.close()

@@ -13,7 +13,7 @@ from semcache.verify.verifier import make_verifier
 
 
 def cand(prompt: str, similarity: float, reader: float | None = None) -> Candidate:
-    return Candidate(Entry("e", prompt, prompt.lower(), "answer", {}, 0.0), 1.0 - similarity, reader)
+    return Candidate(Entry("e", prompt, prompt.lower(), "answer", {}, 0.0), 1.0 - similarity, reader=reader)
 
 
 def reading_model() -> PairModel:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from semcache.embeddings.base import Vector
     from semcache.normalize import Scope
 
-__all__ = ["AnswerCache", "FlightLocks", "Index", "Verdicts"]
+__all__ = ["AliasStore", "AnswerCache", "FlightLocks", "Index", "Verdicts"]
 
 
 class FlightLocks(Protocol):
@@ -59,6 +59,12 @@ class Verdicts(Protocol):
         ...
 
 
+class AliasStore(Protocol):
+    """Where a query's prompt is kept as an alias of an entry whose answer a verdict found right for it."""
+
+    async def add_alias(self, entry_id: str, prompt: str, vector: Vector, scope: Mapping[str, str]) -> bool: ...
+
+
 class AnswerCache(Protocol):
     """What the service asks of the cache: find an answer for a prompt in a scope, store one."""
 
@@ -72,6 +78,7 @@ class AnswerCache(Protocol):
         *,
         distance_threshold: float | None = None,
         max_age_s: float | None = None,
+        base_threshold: float | None = None,
     ) -> Lookup: ...
 
     async def put(

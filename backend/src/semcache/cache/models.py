@@ -32,12 +32,19 @@ class Entry:
 class Candidate:
     entry: Entry
     distance: float
+    #: The alias prompt this entry was found through (cache/aliases.py), None when found by its own vector.
+    via: str | None = None
     #: The second stage's logit for this candidate against the query (verify/reader.py); None: not read.
     reader: float | None = None
 
     @property
     def similarity(self) -> float:
         return 1.0 - self.distance
+
+    @property
+    def prompt(self) -> str:
+        """The prompt whose vector the distance was measured to: what a verifier compares the query with."""
+        return self.entry.prompt if self.via is None else self.via
 
 
 @dataclass(frozen=True)

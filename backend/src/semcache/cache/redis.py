@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Mapping
 
 import redis.asyncio as aioredis
 
+from semcache.cache.aliases import Aliases, alias_spec
 from semcache.cache.availability import Gateable, gated
 from semcache.cache.browse import Browser
 from semcache.cache.counters import Counters
@@ -26,6 +27,8 @@ from semcache.cache.query import HybridPolicy
 from semcache.cache.schema import IndexSpec
 from semcache.cache.search import KnnSearch
 from semcache.embeddings.base import Vector
+from semcache.normalize import entry_id as entry_id_of
+from semcache.normalize import normalize_text
 
 __all__ = ["RedisStore"]
 
@@ -34,13 +37,23 @@ class RedisStore(Gateable):
     """Cache entries in HASHes under one index. Implements `base.FlightLocks` and `base.Index`."""
 
     def __init__(
-        self, client: aioredis.Redis, spec: IndexSpec, *, sliding_ttl: bool = False, ttl_max: int | None = None
+        self,
+        client: aioredis.Redis,
+        spec: IndexSpec,
+        *,
+        sliding_ttl: bool = False,
+        ttl_max: int | None = None,
+        alias_cap: int = 0,
     ) -> None:
         keyspace = Keyspace(client, spec)
         self.client = client
         self.spec = spec
         self._entries = Entries(keyspace, ttl_max=ttl_max)
-        self._search = KnnSearch(keyspace)
+        # Aliases (cache/aliases.py): an index of their own, searched with the entries' when alias_cap > 0.
+        alias_keys = Keyspace(client, alias_spec(spec))
+        self._aliases = Aliases(keyspace, alias_keys, cap=alias_cap) if alias_cap > 0 else None
+        self._alias_maintenance = Maintenance(alias_keys) if alias_cap > 0 else None
+        self._search = KnnSearch(keyspace, self._aliases)
         self._counters = Counters(keyspace, sliding_ttl=sliding_ttl, ttl_max=ttl_max)
         self._locks = FlightLockKeys(keyspace)
         self._browse = Browser(keyspace)
@@ -105,9 +118,26 @@ class RedisStore(Gateable):
         k: int,
         min_created_at: float | None = None,
         generation: int | None = None,
+        alias_within: float | None = None,
     ) -> list[Candidate]:
-        """The k nearest entries in the scope, skipping those of an older generation of its namespace."""
-        return await self._search.search(vector, scope, k=k, min_created_at=min_created_at, generation=generation)
+        """The k nearest entries in the scope, skipping those of an older generation of its namespace; with
+        `alias_within` also those whose aliases are that near (at the alias's distance, `Candidate.via`)."""
+        return await self._search.search(
+            vector, scope, k=k, min_created_at=min_created_at, generation=generation, alias_within=alias_within
+        )
+
+    @property
+    def aliases_on(self) -> bool:
+        return self._aliases is not None
+
+    @gated
+    async def add_alias(self, entry_id: str, prompt: str, vector: Vector, scope: Mapping[str, str]) -> bool:
+        """Keep `prompt` (a query whose answer a verdict found equal to the entry's) as an alias of the entry,
+        in the entry's scope; False when aliases are off, it is one already, or the entry is gone or full."""
+        if self._aliases is None:
+            return False
+        text = normalize_text(prompt)
+        return await self._aliases.add(entry_id, prompt, text, vector, scope, alias_id=entry_id_of(text, scope))
 
     def known_policy(self, scope: Mapping[str, str]) -> HybridPolicy | None:
         """The hybrid policy the next search in this scope names (None: RediSearch chooses)."""
@@ -185,12 +215,17 @@ class RedisStore(Gateable):
     @gated
     async def ensure_index(self) -> str:
         """Create the index if missing ("created"); rebuild it, keeping the data, if its schema differs."""
-        return await self._maintenance.ensure_index()
+        outcome = await self._maintenance.ensure_index()
+        if self._alias_maintenance is not None:
+            await self._alias_maintenance.ensure_index()
+        return outcome
 
     @gated
     async def drop_index(self) -> None:
-        """Delete the index and every entry under its prefix."""
+        """Delete the index and every entry under its prefix (and the aliases' index and aliases)."""
         await self._maintenance.drop_index()
+        if self._alias_maintenance is not None:
+            await self._alias_maintenance.drop_index()
 
     @gated
     async def stats(self) -> dict[str, object]:

@@ -121,10 +121,10 @@ async def read_nearest(read: Read, prompt: str, candidates: list[Candidate], thr
     if not candidates or candidates[0].distance > threshold or is_conversation(prompt):
         return candidates
     nearest = candidates[0]
-    if is_conversation(nearest.entry.prompt):
+    if is_conversation(nearest.prompt):
         return candidates
     try:
-        logit = await read(prompt, nearest.entry.prompt)
+        logit = await read(prompt, nearest.prompt)
     except Exception as e:  # onnxruntime raises its own types; any failure is a miss, never a hit
         log.warning("second stage failed, candidate refused: %s: %s", type(e).__name__, e)
         return candidates
@@ -202,6 +202,7 @@ class SemanticCache(Gateable):
         max_age_s: float | None = None,
         use_exact: bool = True,
         vector: Vector | None = None,
+        base_threshold: float | None = None,
     ) -> Lookup:
         """What this prompt is served in this scope, counted as a hit (on the entry) or a miss."""
         result = await self.probe(
@@ -212,6 +213,7 @@ class SemanticCache(Gateable):
             max_age_s=max_age_s,
             use_exact=use_exact,
             vector=vector,
+            base_threshold=base_threshold,
         )
         if result.match is not None:
             self._count(result.match.entry.id, result.match.similarity)
@@ -230,10 +232,14 @@ class SemanticCache(Gateable):
         max_age_s: float | None = None,
         use_exact: bool = True,
         vector: Vector | None = None,
+        base_threshold: float | None = None,
     ) -> Lookup:
         """The lookup's decision, counting nothing (no hit, no miss, no last-hit time): what `lookup` would
-        serve. The entry probe asks it; `lookup` is this plus the count, so the two cannot drift apart."""
-        threshold = tighten(self.distance_threshold, distance_threshold)
+        serve. The entry probe asks it; `lookup` is this plus the count, so the two cannot drift apart.
+        `base_threshold` is the server's own for this scope when it differs (a namespace's learned one,
+        verify/learning.py); a request's `distance_threshold` can only tighten it."""
+        base = self.distance_threshold if base_threshold is None else base_threshold
+        threshold = tighten(base, distance_threshold)
         generation: int | None = None
         if use_exact and vector is None:
             entry, generation = await self._exact(prompt, scope, max_age_s)
@@ -270,7 +276,9 @@ class SemanticCache(Gateable):
             vector = await self.embed(prompt)
         t1 = time.perf_counter()
         min_created = time.time() - max_age_s if max_age_s is not None else None
-        candidates = await self.store.search(vector, scope, k=k, min_created_at=min_created, generation=generation)
+        candidates = await self.store.search(
+            vector, scope, k=k, min_created_at=min_created, generation=generation, alias_within=threshold
+        )
         t2 = time.perf_counter()
         spec = self.store.spec
         query = describe_query(

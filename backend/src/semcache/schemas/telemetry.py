@@ -6,6 +6,7 @@ from pydantic import BaseModel, JsonValue
 
 __all__ = [
     "ClearTelemetryResponse",
+    "LearnedThreshold",
     "NamespaceQuality",
     "Quality",
     "RateBody",
@@ -34,6 +35,17 @@ class NamespaceQuality(BaseModel):
     miss: RateBody | None = None
     feedback: RateBody | None = None
     alert: bool = False  # the audited interval's upper end is above CACHE_MAX_ERROR
+
+
+class LearnedThreshold(BaseModel):
+    """A namespace's similarity threshold as its audits moved it, within the operator's limits."""
+
+    tenant: str
+    namespace: str
+    similarity: float
+    floor: float
+    ceiling: float
+    judged_since: int  # audits counted when it last moved: the next move needs evidence after these
 
 
 class TracePoint(BaseModel):
@@ -66,6 +78,8 @@ class Quality(BaseModel):
     namespaces: list[NamespaceQuality]
     trace: list[TracePoint]
     what_if: list[WhatIfPoint]
+    #: Learned per-namespace thresholds (CACHE_LEARN_SIMILARITY_MIN/MAX); empty when learning is off.
+    learned: list[LearnedThreshold] = []
 
 
 class TelemetrySummary(BaseModel):

@@ -12,6 +12,7 @@ from semcache.telemetry.prometheus import PromMetrics
 from semcache.telemetry.quality import QualityConfig
 from semcache.telemetry.streams import RedisTelemetry
 from semcache.telemetry.verdicts import RedisVerdicts
+from semcache.verify.learning import Thresholds
 
 __all__ = ["TelemetryHub"]
 
@@ -31,6 +32,8 @@ class TelemetryHub:
         #: "tenant/namespace" -> its audited rate, while its interval's upper end is above CACHE_MAX_ERROR
         #: (the auditor keeps it, /health reads it).
         self.alerts: dict[str, Rate] = {}
+        #: Learned per-namespace thresholds (verify/learning.py); None: learning is off.
+        self.thresholds: Thresholds | None = None
 
     async def record(self, event: TelemetryEvent) -> None:
         try:

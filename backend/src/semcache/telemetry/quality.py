@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from semcache.schemas.telemetry import NamespaceQuality, Quality, RateBody, TracePoint, WhatIfPoint
+from semcache.schemas.telemetry import LearnedThreshold, NamespaceQuality, Quality, RateBody, TracePoint, WhatIfPoint
 from semcache.telemetry.errorrate import Kind, Rate, Sample, rates, trace, what_if
 from semcache.telemetry.verdicts import RedisVerdicts
+from semcache.verify.learning import Thresholds
 
 __all__ = ["QualityConfig", "quality_report"]
 
@@ -48,8 +49,30 @@ def _cutoffs(lowest: float) -> list[float]:
     return [round(start + i / 100, 2) for i in range(round((1.0 - start) * 100) + 1)]
 
 
+def _learned(thresholds: Thresholds | None, tenant: str | None) -> list[LearnedThreshold]:
+    if thresholds is None:
+        return []
+    limits = thresholds.limits
+    return [
+        LearnedThreshold(
+            tenant=t,
+            namespace=ns,
+            similarity=limits.clamp(state.similarity),
+            floor=limits.floor,
+            ceiling=limits.ceiling,
+            judged_since=state.judged,
+        )
+        for (t, ns), state in sorted(thresholds.known(tenant).items())
+    ]
+
+
 async def quality_report(
-    verdicts: RedisVerdicts, config: QualityConfig, *, tenant: str | None, totals: Mapping[str, float | int]
+    verdicts: RedisVerdicts,
+    config: QualityConfig,
+    *,
+    tenant: str | None,
+    totals: Mapping[str, float | int],
+    thresholds: Thresholds | None = None,
 ) -> Quality:
     counts = await verdicts.counters(tenant)
     by_ns = rates(counts)
@@ -80,4 +103,5 @@ async def quality_report(
         namespaces=[_namespace(ns, k, config.max_error) for ns, k in sorted(by_ns.items()) if ns != "*"],
         trace=[TracePoint(**asdict(p)) for p in trace([(v.ts, not v.correct) for v in recent])],
         what_if=[WhatIfPoint(**asdict(w)) for w in curve],
+        learned=_learned(thresholds, tenant),
     )

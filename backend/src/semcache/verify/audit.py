@@ -22,10 +22,11 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from semcache.cache.base import Verdicts
+from semcache.cache.base import AliasStore, Verdicts
 from semcache.cache.models import Candidate
 from semcache.cache.policy import store_refusal
 from semcache.cache.semantic import Lookup
+from semcache.embeddings.base import Vector
 from semcache.errors import LLMError, SemcacheError
 from semcache.llm.base import LLM
 from semcache.llm.shared import Answer, SharedStream
@@ -36,8 +37,9 @@ from semcache.telemetry.verdicts import Verdict
 from semcache.token_prices import Price, cost_usd, price_for
 from semcache.verify import feedback
 from semcache.verify.judge import AnswerJudge
+from semcache.verify.learning import Thresholds
 
-__all__ = ["MAX_IN_FLIGHT", "Auditor", "Ledger"]
+__all__ = ["MAX_IN_FLIGHT", "Asker", "Auditor", "Ledger"]
 
 #: Audit calls running at once, at most; a hit drawn while they are busy is not audited. Audits must never
 #: queue up behind a slow upstream (the local model on a small CPU) and compete with the misses it serves.
@@ -60,6 +62,15 @@ class Ledger(Protocol):
     async def alert(self, *, tenant: str, namespace: str, estimate: float, high: float, judged: int) -> None: ...
 
 
+@dataclass(frozen=True)
+class Asker:
+    """The query a verdict is about, as the cache keys it: what becomes an alias when the verdict is right."""
+
+    prompt: str
+    scope: Mapping[str, str]
+    vector: Vector
+
+
 @dataclass
 class Auditor:
     llm: LLM
@@ -69,6 +80,8 @@ class Auditor:
     prices: Mapping[str, Price]
     rate: float
     max_per_entry: int
+    #: Per-namespace rates overriding `rate` (CACHE_AUDIT_RATES).
+    rates: Mapping[str, float] = field(default_factory=dict)
     max_error: float | None = None
     compare_misses: bool = True
     max_chars: int = 200_000
@@ -78,36 +91,48 @@ class Auditor:
     #: Namespaces whose audited wrong rate's upper end is above CACHE_MAX_ERROR, as last computed.
     alerts: dict[str, Rate] = field(default_factory=dict)
     in_flight: int = 0
+    #: Where a right verdict's query becomes an alias of the entry (cache/aliases.py); None: no aliases.
+    aliases: AliasStore | None = None
+    #: Per-namespace thresholds learned from the audits (verify/learning.py); None: learning is off.
+    thresholds: Thresholds | None = None
 
-    def on_hit(self, request: ChatRequest, lookup: Lookup, *, tenant: str, namespace: str,
-               ttl: int | None) -> Job | None:  # fmt: skip
-        """The audit of this hit to run in the background, or None (not drawn, not semantic, off)."""
+    def rate_for(self, namespace: str) -> float:
+        return self.rates.get(namespace, self.rate)
+
+    def on_hit(self, request: ChatRequest, lookup: Lookup, *, tenant: str, namespace: str, ttl: int | None,
+               key: str | None = None, scope: Mapping[str, str] | None = None) -> Job | None:  # fmt: skip
+        """The audit of this hit to run in the background, or None (not drawn, not semantic, off). `key` and
+        `scope`: the query as the cache keys it, which a right verdict makes an alias of the entry."""
         match = lookup.match
-        if self.rate <= 0 or match is None or lookup.source != "semantic" or self.draw() >= self.rate:
+        rate = self.rate_for(namespace)
+        if rate <= 0 or match is None or lookup.source != "semantic" or self.draw() >= rate:
             return None
         if self.in_flight >= MAX_IN_FLIGHT:
             return None
         self.in_flight += 1  # taken here, synchronously, so a burst of hits cannot all pass the check
-        return self._audit(request, match, tenant=tenant, namespace=namespace, ttl=ttl)
+        asker = _asker(key, scope, lookup)
+        return self._audit(request, match, tenant=tenant, namespace=namespace, ttl=ttl, asker=asker)
 
-    def on_miss(self, answer: Answer, lookup: Lookup | None, *, tenant: str, namespace: str) -> Job | None:
+    def on_miss(self, answer: Answer, lookup: Lookup | None, *, tenant: str, namespace: str,
+                key: str | None = None, scope: Mapping[str, str] | None = None) -> Job | None:  # fmt: skip
         """A comparison of the miss's answer with the refused nearest candidate, or None."""
         if not self.compare_misses or lookup is None or lookup.hit or not lookup.candidates:
             return None
         nearest = lookup.candidates[0]
         if nearest.distance > lookup.distance_threshold or store_refusal(answer, max_chars=self.max_chars):
             return None
-        return self._compare(nearest, answer.text, tenant=tenant, namespace=namespace)
+        asker = _asker(key, scope, lookup)
+        return self._compare(nearest, answer.text, tenant=tenant, namespace=namespace, asker=asker)
 
     async def _audit(self, request: ChatRequest, match: Candidate, *, tenant: str, namespace: str,
-                     ttl: int | None) -> None:  # fmt: skip
+                     ttl: int | None, asker: Asker | None) -> None:  # fmt: skip
         try:
-            await self._audit_one(request, match, tenant=tenant, namespace=namespace, ttl=ttl)
+            await self._audit_one(request, match, tenant=tenant, namespace=namespace, ttl=ttl, asker=asker)
         finally:
             self.in_flight -= 1
 
     async def _audit_one(self, request: ChatRequest, match: Candidate, *, tenant: str, namespace: str,
-                         ttl: int | None) -> None:  # fmt: skip
+                         ttl: int | None, asker: Asker | None) -> None:  # fmt: skip
         try:
             if not await self.ledger.claim_audit(match.entry.id, limit=self.max_per_entry, ttl=ttl):
                 return
@@ -127,6 +152,7 @@ class Auditor:
         await self._settle(
             Verdict("audit", verdict.same, tenant, namespace, now, match.similarity, verdict.score, spent, tokens),
             match,
+            asker,
         )
 
     async def _ask(self, request: ChatRequest) -> Answer:
@@ -138,7 +164,8 @@ class Auditor:
             pass  # the answer carries the error; _audit drops it
         return stream.answer
 
-    async def _compare(self, nearest: Candidate, fresh: str, *, tenant: str, namespace: str) -> None:
+    async def _compare(self, nearest: Candidate, fresh: str, *, tenant: str, namespace: str,
+                       asker: Asker | None) -> None:  # fmt: skip
         try:
             verdict = await self.judge.judge(nearest.entry.response, fresh)
         except SemcacheError as e:
@@ -146,11 +173,12 @@ class Auditor:
             return
         now = time.time()
         await self._settle(
-            Verdict("miss", verdict.same, tenant, namespace, now, nearest.similarity, verdict.score), nearest
+            Verdict("miss", verdict.same, tenant, namespace, now, nearest.similarity, verdict.score), nearest, asker
         )
 
-    async def _settle(self, verdict: Verdict, candidate: Candidate) -> None:
-        """Count the verdict, teach the entry's bound, and re-check the namespace against CACHE_MAX_ERROR."""
+    async def _settle(self, verdict: Verdict, candidate: Candidate, asker: Asker | None = None) -> None:
+        """Count the verdict, teach the entry's bound, keep a right one's query as an alias, and re-check the
+        namespace against CACHE_MAX_ERROR."""
         self.observe(verdict)
         await self.ledger.record(verdict)
         try:
@@ -159,8 +187,32 @@ class Auditor:
             )
         except SemcacheError as e:
             log.warning("verdict not taught to entry: %s", e.message)
+        if verdict.correct and asker is not None:
+            await self._promote(candidate, asker)
         if verdict.kind == "audit":
             await self._check(verdict.tenant)
+
+    async def _learn(self, tenant: str, namespace: str, audited: Rate) -> None:
+        if self.thresholds is None:
+            return
+        try:
+            moved = await self.thresholds.learn(tenant, namespace, audited.judged, audited.wrong)
+        except SemcacheError as e:
+            log.info("threshold not learned: %s", e.message)
+            return
+        if moved is not None:
+            log.info("tenant %r namespace %r: similarity threshold now %.3f (%d audits, %d wrong)", tenant,
+                     namespace, moved.similarity, audited.judged, audited.wrong)  # fmt: skip
+
+    async def _promote(self, candidate: Candidate, asker: Asker) -> None:
+        """The query becomes an alias of the entry it was judged to share an answer with: never across a
+        scope (the KNN that found the entry already filtered by it; this holds it if that ever changes)."""
+        if self.aliases is None or dict(asker.scope) != candidate.entry.scope:
+            return
+        try:
+            await self.aliases.add_alias(candidate.entry.id, asker.prompt, asker.vector, asker.scope)
+        except SemcacheError as e:
+            log.info("alias not kept: %s", e.message)
 
     async def _check(self, tenant: str) -> None:
         if self.max_error is None:
@@ -171,6 +223,8 @@ class Auditor:
             return
         for namespace, by_kind in rates(counts).items():
             audited = by_kind.get("audit")
+            if audited is not None and namespace != "*":
+                await self._learn(tenant, namespace, audited)
             key = f"{tenant}/{namespace}"
             if audited is not None and audited.above(self.max_error):
                 if key not in self.alerts:
@@ -184,3 +238,9 @@ class Auditor:
                 self.alerts[key] = audited
             else:
                 self.alerts.pop(key, None)
+
+
+def _asker(key: str | None, scope: Mapping[str, str] | None, lookup: Lookup) -> Asker | None:
+    if key is None or scope is None or lookup.vector is None:
+        return None
+    return Asker(key, scope, lookup.vector)

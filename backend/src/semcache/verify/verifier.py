@@ -71,7 +71,7 @@ def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, max_edit: in
             return False
         if feedback.refusal(candidate.entry.metadata, candidate.similarity) is not None:
             return False
-        cached = candidate.entry.prompt
+        cached = candidate.prompt
         if is_conversation(prompt) or is_conversation(cached):
             return refusal(prompt, cached, question_guards=conversation_guards, context_guards=context) is None
         if check(prompt, cached, guards) is not None:

@@ -35,7 +35,11 @@ async def build_summary(telemetry: TelemetryHub, tenant: str | None, window: int
     totals = pure.totals(counters)
     quality = None
     if telemetry.verdicts is not None and telemetry.quality is not None:
-        quality = await quality_report(telemetry.verdicts, telemetry.quality, tenant=tenant, totals=totals)
+        if telemetry.thresholds is not None and telemetry.thresholds.stale():
+            await telemetry.thresholds.refresh()
+        quality = await quality_report(
+            telemetry.verdicts, telemetry.quality, tenant=tenant, totals=totals, thresholds=telemetry.thresholds
+        )
     return TelemetrySummary(
         all_time=totals, window=pure.window(events), series=pure.series(events), tenant=tenant, quality=quality
     )
