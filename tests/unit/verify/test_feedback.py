@@ -26,6 +26,21 @@ def test_an_entry_reported_wrong_is_served_only_closer_than_that() -> None:
     assert feedback.refusal({}, 0.93) is None and feedback.read({"_feedback": "junk"}) == feedback.Feedback()
 
 
+def test_the_bar_holds_against_float_noise_at_the_same_similarity() -> None:
+    # Stored rounded, read back from float32 distances: the same query must not slip over its own bar.
+    meta: dict[str, object] = {"_feedback": {"right": 0, "wrong": 1, "bar": 0.817848622799}}
+    assert feedback.refusal(meta, 0.8178486228) is not None
+    assert feedback.refusal(meta, 0.8179) is None
+
+
+def test_an_entry_reported_wrong_is_not_served_through_an_alias() -> None:
+    # The alias's similarity is to another prompt than the one the bar was measured to: it cannot lift it.
+    meta: dict[str, object] = {"_feedback": {"right": 3, "wrong": 1, "bar": 0.85}}
+    assert feedback.refusal(meta, 0.86) is None
+    assert feedback.refusal(meta, 0.86, via_alias=True) is not None
+    assert feedback.refusal({"_feedback": {"right": 3, "wrong": 0}}, 0.86, via_alias=True) is None
+
+
 def test_the_verifier_reads_the_feedback_in_the_metadata() -> None:
     verify = build_verifier(Settings(CACHE_VERIFY_READER=False))
     assert verify is not None

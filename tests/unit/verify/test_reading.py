@@ -42,14 +42,14 @@ def test_the_verifier_serves_by_the_readers_logit_and_refuses_an_unread_candidat
     assert not verify(query, unread, [unread])  # fail closed: the reader failed or never ran
 
 
-def test_settings_read_only_where_the_pair_model_decides() -> None:
-    assert Settings(_env_file=None).reads
-    assert Settings(_env_file=None).distance_threshold == 1.0 - READER_SIMILARITY_THRESHOLD
-    off = Settings(_env_file=None, CACHE_VERIFY_READER=False)
+def test_settings_read_only_where_asked_and_the_pair_model_decides() -> None:
+    off = Settings(_env_file=None)
     assert not off.reads and off.distance_threshold == 1.0 - DEFAULT_SIMILARITY_THRESHOLD
-    assert not Settings(_env_file=None, CACHE_VERIFY_MODEL=False).reads
-    assert Settings(_env_file=None, CACHE_VERIFY_MODEL=False, CACHE_MAX_ERROR=0.05).reads
-    assert not Settings(_env_file=None, CACHE_VERIFY=False).reads
+    on = Settings(_env_file=None, CACHE_VERIFY_READER=True)
+    assert on.reads and on.distance_threshold == 1.0 - READER_SIMILARITY_THRESHOLD
+    assert not Settings(_env_file=None, CACHE_VERIFY_READER=True, CACHE_VERIFY_MODEL=False).reads
+    assert Settings(_env_file=None, CACHE_VERIFY_READER=True, CACHE_VERIFY_MODEL=False, CACHE_MAX_ERROR=0.05).reads
+    assert not Settings(_env_file=None, CACHE_VERIFY_READER=True, CACHE_VERIFY=False).reads
 
 
 def _read(logit: float | Exception) -> list[str]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from semcache.cache.base import Verdicts
 from semcache.verify import bound
 
-__all__ = ["KEY", "Feedback", "as_metadata", "read", "record", "refusal", "updated"]
+__all__ = ["BAR_TOLERANCE", "KEY", "Feedback", "as_metadata", "read", "record", "refusal", "updated"]
 
 #: Where the state lives in an entry's metadata (the store's verdict script, cache/counters.py, writes it).
 KEY = "_feedback"
@@ -75,10 +75,22 @@ def as_metadata(fb: Feedback) -> dict[str, object]:
     return body
 
 
-def refusal(metadata: Mapping[str, object], similarity: float) -> str | None:
-    """Why an entry with this feedback must not be served at this similarity, or None."""
+#: The same query as a verdict's comes back at the same similarity give or take float noise: Redis returns
+#: distances from float32 vectors and the bar is stored rounded, so a strict `<=` let the very query an
+#: entry was judged wrong for through again (seen in the audit replay: 0.8178486228 over a bar of
+#: 0.817848622799).
+BAR_TOLERANCE = 1e-6
+
+
+def refusal(metadata: Mapping[str, object], similarity: float, *, via_alias: bool = False) -> str | None:
+    """Why an entry with this feedback must not be served at this similarity, or None. Found through an
+    alias (`Candidate.via`), the similarity is to the alias's prompt, not to the one the bar was measured
+    against: an entry ever reported wrong is then not served at all, rather than let an alias reach past
+    its bar (a query judged wrong for the entry came back through an alias at a higher similarity)."""
     fb = read(metadata)
-    if fb.bar is not None and similarity <= fb.bar:
+    if via_alias and fb.wrong > 0:
+        return "feedback: reported wrong, not served through an alias"
+    if fb.bar is not None and similarity <= fb.bar + BAR_TOLERANCE:
         return f"feedback: reported wrong at similarity {fb.bar:.3f}"
     return None
 

@@ -69,7 +69,7 @@ def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, max_edit: in
     def verify(prompt: str, candidate: Candidate, candidates: list[Candidate]) -> bool:
         if nearest_only and candidates and candidate is not candidates[0]:
             return False
-        if feedback.refusal(candidate.entry.metadata, candidate.similarity) is not None:
+        if feedback.refusal(candidate.entry.metadata, candidate.similarity, via_alias=candidate.via is not None) is not None:
             return False
         cached = candidate.prompt
         if is_conversation(prompt) or is_conversation(cached):
@@ -109,7 +109,7 @@ def build_verifier(settings: Settings) -> Verifier | None:
 def learned_only(prompt: str, candidate: Candidate, candidates: list[Candidate]) -> bool:
     """The service's verifier under CACHE_VERIFY=false: no second stage, but an entry reported or audited
     wrong is still not served at or below the similarity of that verdict (`feedback.refusal`)."""
-    return feedback.refusal(candidate.entry.metadata, candidate.similarity) is None
+    return feedback.refusal(candidate.entry.metadata, candidate.similarity, via_alias=candidate.via is not None) is None
 
 
 def conversation_verifier(*, max_edit: int | None = 1) -> Verifier:
