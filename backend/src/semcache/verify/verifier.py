@@ -69,7 +69,7 @@ def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, max_edit: in
     def verify(prompt: str, candidate: Candidate, candidates: list[Candidate]) -> bool:
         if nearest_only and candidates and candidate is not candidates[0]:
             return False
-        if feedback.refusal(candidate.entry.metadata, candidate.similarity, via_alias=candidate.via is not None) is not None:
+        if _refused_by_feedback(candidate):
             return False
         cached = candidate.prompt
         if is_conversation(prompt) or is_conversation(cached):
@@ -92,6 +92,11 @@ def make_verifier(guards: tuple[Guard, ...], *, nearest_only: bool, max_edit: in
     return verify
 
 
+def _refused_by_feedback(candidate: Candidate) -> bool:
+    metadata, similarity = candidate.entry.metadata, candidate.similarity
+    return feedback.refusal(metadata, similarity, via_alias=candidate.via is not None) is not None
+
+
 def build_verifier(settings: Settings) -> Verifier | None:
     """The verifier the settings ask for (None: the threshold alone decides)."""
     if not settings.cache_verify:
@@ -109,7 +114,7 @@ def build_verifier(settings: Settings) -> Verifier | None:
 def learned_only(prompt: str, candidate: Candidate, candidates: list[Candidate]) -> bool:
     """The service's verifier under CACHE_VERIFY=false: no second stage, but an entry reported or audited
     wrong is still not served at or below the similarity of that verdict (`feedback.refusal`)."""
-    return feedback.refusal(candidate.entry.metadata, candidate.similarity, via_alias=candidate.via is not None) is None
+    return not _refused_by_feedback(candidate)
 
 
 def conversation_verifier(*, max_edit: int | None = 1) -> Verifier:
