@@ -96,6 +96,15 @@ class LabelledAnswers:
     labels: dict[str, str] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
 
+    @classmethod
+    def of(cls, rows: list[Row]) -> LabelledAnswers:
+        """Answers for both prompts of every row, each by its label."""
+        answers = cls()
+        for row in rows:
+            answers.add(row.a, row.label_a)
+            answers.add(row.b, row.label_b)
+        return answers
+
     def add(self, prompt: str, label: str) -> None:
         self.labels[prompt] = label
 

@@ -63,10 +63,7 @@ async def test_the_live_interval_holds_the_true_wrong_rate_and_wrong_entries_sto
     service_factory: ServiceFactory, upstream: Upstream
 ) -> None:
     rows = load_rows(DATA)
-    answers = LabelledAnswers()
-    for row in rows:
-        answers.add(row.a, row.label_a)
-        answers.add(row.b, row.label_b)
+    answers = LabelledAnswers.of(rows)
     upstream.state.answer_for = answers
     # No verifier and a low threshold: a cache serving enough wrong answers to measure.
     server = service_factory(CACHE_AUDIT_RATE=0.5, CACHE_AUDIT_MAX_PER_ENTRY=1000, CACHE_VERIFY=False,
@@ -112,10 +109,7 @@ async def _replay_bounded(service_factory: ServiceFactory, upstream: Upstream, *
     """The pairs b-side first, then a second pass over half of them, under CACHE_MAX_ERROR=0.10 with no audits:
     what the per-entry bound learns from miss comparisons alone."""
     rows = load_rows(DATA)
-    answers = LabelledAnswers()
-    for row in rows:
-        answers.add(row.a, row.label_a)
-        answers.add(row.b, row.label_b)
+    answers = LabelledAnswers.of(rows)
     upstream.state.answer_for = answers
     server = service_factory(CACHE_AUDIT_RATE=0, CACHE_AUDIT_COMPARE_MISSES=compare, CACHE_MAX_ERROR=0.10,
                              SEMANTIC_SIMILARITY_THRESHOLD=0.80)  # fmt: skip
@@ -149,10 +143,7 @@ async def _replay_aliases(
 ) -> Replay:
     """Every pair (a, then b), `passes` times over, with CACHE_AUDIT_ALIASES=`aliases` and the given settings."""
     rows = load_rows(DATA)
-    answers = LabelledAnswers()
-    for row in rows:
-        answers.add(row.a, row.label_a)
-        answers.add(row.b, row.label_b)
+    answers = LabelledAnswers.of(rows)
     upstream.state.answer_for = answers
     server = service_factory(CACHE_AUDIT_ALIASES=aliases, **settings)
     server.app.state.resources.service.audits.draw = random.Random(31).random

@@ -29,10 +29,7 @@ async def test_audits_raise_a_loose_namespace_threshold_within_the_limits_and_re
     service_factory: ServiceFactory, upstream: Upstream
 ) -> None:
     rows = load_rows(DATA)
-    answers = LabelledAnswers()
-    for row in rows:
-        answers.add(row.a, row.label_a)
-        answers.add(row.b, row.label_b)
+    answers = LabelledAnswers.of(rows)
     upstream.state.answer_for = answers
     env = {"CACHE_PREFIX": unique_prefix(), "CACHE_AUDIT_RATE": 1.0, "CACHE_AUDIT_MAX_PER_ENTRY": 1000,
            "CACHE_VERIFY": False, "SEMANTIC_SIMILARITY_THRESHOLD": FLOOR, "CACHE_MAX_ERROR": 0.05,
