@@ -24,6 +24,7 @@ import math
 import random
 import sys
 import time
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -173,8 +174,8 @@ class States:
 
 
 def _normalize(text: str) -> str:
-    import unicodedata
-
+    """`semcache.normalize.normalize_text`, restated: the training venv has torch but not semcache, and
+    states.py keyed the hidden states by that function's output."""
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
