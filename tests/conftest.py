@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, cast
 
 import pytest
+import redis.asyncio as aioredis
 
 from semcache.config import Settings
 from semcache.local.redis import EmbeddedRedis
@@ -34,6 +35,16 @@ async def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> AsyncItera
 @pytest.fixture(scope="session")
 def redis_url(embedded_redis: EmbeddedRedis) -> str:
     return embedded_redis.url
+
+
+@pytest.fixture
+async def raw_redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    """A raw client of the session's Redis, for tests of the store below the service (RESP2, as the service)."""
+    c = aioredis.Redis.from_url(redis_url, protocol=2)
+    try:
+        yield c
+    finally:
+        await c.aclose()
 
 
 def unique_prefix() -> str:

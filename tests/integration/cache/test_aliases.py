@@ -32,17 +32,8 @@ QUERY = unit(0.1, 1.0)  # a paraphrase of the alias (similarity ~0.995), far fro
 
 
 @pytest.fixture
-async def client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    c = aioredis.Redis.from_url(redis_url, protocol=2)
-    try:
-        yield c
-    finally:
-        await c.aclose()
-
-
-@pytest.fixture
-async def store(client: aioredis.Redis) -> AsyncIterator[RedisStore]:
-    s = RedisStore(client, IndexSpec(prefix=unique_prefix(), fingerprint="alias-test", dims=DIMS), alias_cap=2)
+async def store(raw_redis: aioredis.Redis) -> AsyncIterator[RedisStore]:
+    s = RedisStore(raw_redis, IndexSpec(prefix=unique_prefix(), fingerprint="alias-test", dims=DIMS), alias_cap=2)
     await s.ensure_index()
     try:
         yield s

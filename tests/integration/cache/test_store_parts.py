@@ -23,17 +23,8 @@ VECTOR = np.ones(DIMS, dtype=np.float32) / np.sqrt(DIMS)
 
 
 @pytest.fixture
-async def client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
-    c = aioredis.Redis.from_url(redis_url, protocol=2)
-    try:
-        yield c
-    finally:
-        await c.aclose()
-
-
-@pytest.fixture
-async def store(client: aioredis.Redis) -> AsyncIterator[RedisStore]:
-    s = RedisStore(client, IndexSpec(prefix=unique_prefix(), fingerprint="store-parts-test", dims=DIMS))
+async def store(raw_redis: aioredis.Redis) -> AsyncIterator[RedisStore]:
+    s = RedisStore(raw_redis, IndexSpec(prefix=unique_prefix(), fingerprint="store-parts-test", dims=DIMS))
     await s.ensure_index()
     try:
         yield s
@@ -69,11 +60,13 @@ async def test_only_the_holder_releases_a_flight_lock(store: RedisStore) -> None
     assert not await store.flight_held("e1")
 
 
-async def test_dropping_the_index_deletes_its_entries_and_a_second_drop_is_an_error(client: aioredis.Redis) -> None:
-    store = RedisStore(client, IndexSpec(prefix=unique_prefix(), fingerprint="store-parts-drop", dims=DIMS))
+async def test_dropping_the_index_deletes_its_entries_and_a_second_drop_is_an_error(
+    raw_redis: aioredis.Redis,
+) -> None:
+    store = RedisStore(raw_redis, IndexSpec(prefix=unique_prefix(), fingerprint="store-parts-drop", dims=DIMS))
     await store.ensure_index()
     await store.put("e1", NewEntry("p", "p", "a", dict(SCOPE)), VECTOR, ttl=None)
     await store.drop_index()
-    assert not await client.exists(store.spec.entry_key("e1"))
+    assert not await raw_redis.exists(store.spec.entry_key("e1"))
     with pytest.raises(CacheUnavailableError):
         await store.drop_index()
