@@ -39,11 +39,26 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
     cfg = _config(args)
+    previous = _previous(cfg.out_dir / "benchmarks.json")
     result = asyncio.run(run(cfg))
+    if previous is not None:
+        result["previous"] = previous
     paths = write_all(result, cfg.out_dir)
     for path in paths:
         print(f"bench: wrote {path}")
     return 0
+
+
+def _previous(path: Path) -> dict[str, object] | None:
+    """The figures of the report this run replaces (the c=1 target compares with them)."""
+    import json
+
+    from bench.targets import previous_run
+
+    try:
+        return previous_run(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return None
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -295,7 +295,8 @@ def _version(name: str) -> str:
 
 async def run(cfg: BenchConfig) -> Result:
     started = time.perf_counter()
-    result: Result = {"machine": facts(), "config": _cfg_dict(cfg), "sizes": {}}
+    measured_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    result: Result = {"machine": facts(), "config": _cfg_dict(cfg), "sizes": {}, "measured_at": measured_at}
     cfg.out_dir.mkdir(parents=True, exist_ok=True)  # the profile writes its raw stacks there mid-run
     shutil.rmtree(cfg.work_dir / "redis", ignore_errors=True)
     redis = EmbeddedRedis(cfg.work_dir / "redis")

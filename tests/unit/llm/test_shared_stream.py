@@ -76,3 +76,19 @@ async def test_a_stream_that_ends_without_a_finish_reason_is_an_error() -> None:
         await read(stream)
     answer = await stream.wait()
     assert not answer.complete and answer.text == "Once upon" and answer.finish_reason is None
+
+
+async def burst(words: list[str]) -> AsyncIterator[ChatCompletionChunk]:
+    """An upstream whose whole answer is already buffered: no chunk makes the pump wait."""
+    for word in words:
+        yield chunk("c", "m", content=word)
+    yield chunk("c", "m", finish_reason="stop")
+
+
+async def test_a_reader_gets_the_first_chunk_of_a_burst_before_the_rest_is_read() -> None:
+    stream = SharedStream(burst([f"w{i} " for i in range(50)])).start()
+    reader = stream.chunks()
+    first = await anext(reader)
+    assert first.choices[0].delta.content == "w0 "
+    assert not stream.done.is_set()  # relayed while the burst was still being read
+    assert "".join([c.choices[0].delta.content or "" async for c in reader]) == "".join(f"w{i} " for i in range(1, 50))

@@ -65,6 +65,9 @@ class SharedStream:
                 self._absorb(chunk)
                 self._chunks.append(chunk)
                 self._wake()
+                # Readers first: an upstream that sends a burst (a fast model, a buffered proxy) would
+                # otherwise have the whole burst parsed before the first token is relayed (+1 ms on a miss).
+                await asyncio.sleep(0)
             if answer.finish_reason is None:
                 # A stream that ends without the upstream's own finish reason was cut short (llama.cpp ends a
                 # request it interrupts with a bare [DONE]): an error, never an answer marked complete.
