@@ -19,6 +19,7 @@ class BenchConfig:
     profile_seconds: float = 8.0
     peers: bool = True
     ablation: bool = True  # the service without uvloop/httptools, for the before/after
+    batching: bool = True  # the model's texts/s by batch size, the embedder's by concurrency (bench/batching.py)
     out_dir: Path = Path("docs")
     work_dir: Path = Path(".semcache/bench")
     env_overrides: dict[str, str] = field(default_factory=dict)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from bench import floor, profile, redisfacts
+from bench import batching, floor, profile, redisfacts
 from bench import ours as o
 from bench.config import BenchConfig
 from bench.data import Corpus, Matrix, embed_all, load_corpus
@@ -372,6 +372,13 @@ async def run(cfg: BenchConfig) -> Result:
                 result["profile"] = await _profile(svc, semantic, cfg)
                 if cfg.ablation:
                     result["ablation"] = await _ablation(cfg, env, exact, semantic)
+        if cfg.batching:
+            _log("batching: by batch size and by concurrency")
+            threads = default_threads(ours.settings.embed_threads)
+            queries = [b for _, b in corpus.pairs]
+            result["batching"] = await batching.measure(
+                threads, queries, seconds=cfg.seconds_per_load, levels=cfg.concurrency
+            )
     finally:
         for peer in peers.values():
             try:
