@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -17,8 +18,6 @@ def _config(args: argparse.Namespace) -> BenchConfig:
         return smoke(out, work)
     cfg = BenchConfig(out_dir=out, work_dir=work)
     sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else cfg.sizes
-    if args.million:
-        sizes = (*sizes, 1_000_000)
     changes: dict[str, object] = {"sizes": sizes, "peers": not args.no_peers, "ablation": not args.no_ablation}
     if args.seconds is not None:
         changes["seconds_per_load"] = args.seconds
@@ -27,22 +26,47 @@ def _config(args: argparse.Namespace) -> BenchConfig:
     return dataclasses.replace(cfg, **changes)  # type: ignore[arg-type]  # field names checked above
 
 
+def _scale(cfg: BenchConfig, size: int, *, smoke: bool) -> None:
+    """The 1M run: its own Redis, its own JSON (docs/benchmarks-1m.json), which every later report renders.
+    With --smoke: a tenth of the entries real, the rest variants, the reference a third of the size."""
+    import time
+
+    from bench.scale import ScaleConfig, run_scale
+
+    def log(msg: str) -> None:
+        print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+    scfg = (
+        ScaleConfig(cfg, size=size, reference=size // 3, real_rows=size // 10) if smoke else ScaleConfig(cfg, size=size)
+    )
+    result = asyncio.run(run_scale(scfg, log=log))
+    print(f"bench: wrote {scfg.json_path} ({result['wall_seconds']} s)")
+
+
 def _run(args: argparse.Namespace) -> int:
     from bench.report import write_all
     from bench.run import run
 
     if args.render_only:  # re-render the report from the JSON of the last run, measuring nothing
-        import json
-
         paths = write_all(json.loads((Path(args.out) / "benchmarks.json").read_text()), Path(args.out))
         print("bench: re-rendered " + ", ".join(str(p) for p in paths))
         return 0
 
     cfg = _config(args)
+    if args.scale_only is not None:
+        _scale(cfg, args.scale_only, smoke=args.smoke)
+        last = cfg.out_dir / "benchmarks.json"
+        if last.is_file():  # the report gets the new section; the main run's figures stay as they were
+            print(
+                "bench: re-rendered " + ", ".join(str(p) for p in write_all(json.loads(last.read_text()), cfg.out_dir))
+            )
+        return 0
     previous = _previous(cfg.out_dir / "benchmarks.json")
     result = asyncio.run(run(cfg))
     if previous is not None:
         result["previous"] = previous
+    if args.million:
+        _scale(cfg, 1_000_000, smoke=False)
     paths = write_all(result, cfg.out_dir)
     for path in paths:
         print(f"bench: wrote {path}")
@@ -64,7 +88,15 @@ def _previous(path: Path) -> dict[str, object] | None:
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--smoke", action="store_true", help="a tiny run in seconds (CI): every path, no real figures")
     parser.add_argument("--sizes", help="comma-separated cache sizes (default 1000,10000,100000)")
-    parser.add_argument("--million", action="store_true", help="also 1,000,000 entries (~1 h, several GB)")
+    parser.add_argument(
+        "--million", action="store_true", help="also the 1,000,000-entry scale run (~1 h, ~7 GB of Redis)"
+    )
+    parser.add_argument(
+        "--scale-only",
+        type=int,
+        metavar="N",
+        help="only the scale run, at N entries (1000000 for the report), then re-render from benchmarks.json",
+    )
     parser.add_argument("--seconds", type=float, help="seconds per throughput window (default 6)")
     parser.add_argument("--requests", type=int, help="sequential requests per latency figure (default 1000)")
     parser.add_argument("--no-peers", action="store_true", help="skip RedisVL and GPTCache")

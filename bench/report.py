@@ -71,7 +71,10 @@ def rps_table(size: Result, levels: list[str]) -> list[str]:
     return lines
 
 
-def render(result: Result) -> str:
+def render(result: Result, scale: Result | None = None) -> str:
+    """The report; `scale` is the last scale run's JSON (benchmarks-1m.json), kept across runs without it."""
+    from bench.scale_report import METHOD_LINE, scale_section  # it uses this module's helpers: imported late
+
     sizes = result["sizes"]
     largest = str(max(int(s) for s in sizes))
     m = result["machine"]
@@ -122,7 +125,8 @@ def render(result: Result) -> str:
     out += [""]
     out += profile_section(result)
     out += ablation_section(result)
-    out += ["", "## Method", "", *METHOD]
+    out += ["", *scale_section(scale)]
+    out += ["", "## Method", "", *METHOD, METHOD_LINE]
     return "\n".join(out) + "\n"
 
 
@@ -420,7 +424,9 @@ def write_all(result: Result, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     md, js, svg = out_dir / "benchmarks.md", out_dir / "benchmarks.json", out_dir / "benchmarks.svg"
     js.write_text(json.dumps(result, indent=1, default=str) + "\n")
-    md.write_text(render(result))
+    from bench.scale_report import load
+
+    md.write_text(render(result, load(out_dir)))
     svg.write_text(chart(result))
     return [md, js, svg]
 
