@@ -53,6 +53,7 @@ __all__ = [
     "ScaleConfig",
     "checkpoints",
     "entry_rows",
+    "entry_shape",
     "run_scale",
 ]
 
@@ -95,6 +96,16 @@ def entry_rows(corpus: Corpus, real: Matrix, lo: int, hi: int) -> tuple[list[str
         noisy = vectors[synthetic] + rng.normal(0, NOISE_SIGMA, (int(synthetic.sum()), real.shape[1]))
         vectors[synthetic] = noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
     return texts, vectors.astype(np.float32)
+
+
+def entry_shape(corpus: Corpus, real_rows: int, size: int) -> Result:
+    """Average stored prompt and answer bytes over all rows: the shape the calculator is calibrated on."""
+    real = [len(corpus.entries[i].encode()) for i in range(real_rows)]
+    prompts = sum(
+        real[i % real_rows] + (len(f" [variant {i // real_rows}]") if i >= real_rows else 0) for i in range(size)
+    )
+    answers = sum(len(o.answer_for(i).encode()) for i in range(size))
+    return {"prompt_bytes_avg": round(prompts / size, 1), "answer_bytes_avg": round(answers / size, 1)}
 
 
 def _lines(texts: list[str], vectors: Matrix, lo: int, fingerprint: str) -> list[Parsed]:
@@ -306,6 +317,7 @@ async def run_scale(scfg: ScaleConfig, *, log: Callable[[str], None] = print) ->
         real, embed_s = embed_all(corpus.entries, model.encode, vectors_dir)
         qvectors, _ = embed_all([b for _, b in corpus.pairs], model.encode, vectors_dir)
         result["corpus"] = {"real_entries": len(real), "pairs": len(corpus.pairs), "embed_seconds": round(embed_s, 1)}
+        result["entry_shape"] = {"dims": int(real.shape[1]), **entry_shape(corpus, len(real), scfg.size)}
         svc = await start_service(cfg.work_dir, env)
         procs.append(svc)
         base = await redisfacts.used_memory(ours.client)

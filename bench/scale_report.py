@@ -110,6 +110,15 @@ def _restart(scale: Result) -> list[str]:
     ]
 
 
+def _shape(scale: Result) -> str:
+    # The first 1M run (2026-12-07) predates the recorded shape; these are its rows' averages, computed since.
+    shape = scale.get("entry_shape") or {"dims": 384, "prompt_bytes_avg": 87.3, "answer_bytes_avg": 459.9}
+    return (
+        f"{shape['dims']} float32 dimensions, prompts of {shape['prompt_bytes_avg']} bytes (stored twice: as sent "
+        f"and normalised) and answers of {shape['answer_bytes_avg']} bytes on average"
+    )
+
+
 def scale_section(scale: Result | None) -> list[str]:
     if scale is None:
         return ["## Scale: 1,000,000 entries", "", "Not measured yet: `semcache bench --scale-only 1000000`."]
@@ -134,6 +143,7 @@ def scale_section(scale: Result | None) -> list[str]:
         *_restart(scale),
         "",
         "Bytes per entry: used_memory (INFO memory) over the entries, and the index's own share: FT.INFO's "
-        "total_index_memory_sz_mb (which leaves the vectors out) plus vector_index_sz_mb. The calculator's Azure "
-        "Managed Redis sizing uses the used_memory figure (backend/src/semcache/calculator.py).",
+        "total_index_memory_sz_mb (which leaves the vectors out) plus vector_index_sz_mb. Entries of "
+        f"{_shape(scale)}. The calculator's Azure Managed Redis sizing is calibrated on the largest row's two "
+        "figures (`MEASURED_ENTRY_BYTES`, `MEASURED_INDEX_BYTES` in backend/src/semcache/calculator.py).",
     ]
