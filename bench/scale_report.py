@@ -50,8 +50,9 @@ def _table(scale: Result) -> list[str]:
             "in-process lookup p50 / p99 (ms)",
             "of which search p50 (ms)",
             "KNN FT.SEARCH p50 (ms)",
+            "paraphrases that hit",
         ),
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, cp in scale.get("checkpoints", {}).items():
         lines.append(
@@ -66,6 +67,7 @@ def _table(scale: Result) -> list[str]:
                 _p50_p99(cp, "inproc_semantic", "lookup_ms"),
                 fmt(dig(cp, ("inproc_semantic", "search_ms", "p50_ms")), 2),
                 fmt(dig(cp, ("knn_profile", "as_sent", "search_p50_ms")), 2),
+                f"{fmt(cp.get('semantic_hits', math.nan))} of {fmt(cp.get('of_pairs', math.nan))}",
             )
         )
     return lines

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import math
 from importlib import resources
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from hypothesis import given
 from hypothesis import strategies as st
 
+from semcache import calculator as model
 from semcache.api import errors
 from semcache.api.deps import get_keyring
 from semcache.api.routes import calculator
@@ -20,6 +22,8 @@ from semcache.auth import KeyRing
 from semcache.calculator import (
     GIB,
     HEADROOM,
+    MEASURED_ENTRY_BYTES,
+    MEASURED_INDEX_BYTES,
     Inputs,
     SkuTable,
     choose_sku,
@@ -29,6 +33,7 @@ from semcache.calculator import (
     savings_curve,
 )
 
+REPO = Path(__file__).resolve().parents[2]
 PACKAGED = resources.files("semcache").joinpath("data/amr_skus.json").read_text(encoding="utf-8")
 
 
@@ -106,6 +111,23 @@ def test_footprint_is_vector_plus_payload_plus_index() -> None:
     assert fp.payload_bytes > 2000 + 100 * 4
     assert fp.entry_bytes == fp.vector_bytes + fp.payload_bytes + fp.index_bytes
     assert fp.entry_bytes_planned >= fp.entry_bytes * HEADROOM
+
+
+def test_the_model_gives_the_measured_bytes_per_entry_back_for_the_measured_shape() -> None:
+    fp = footprint(
+        embedding_dims=model.MEASURED_DIMS,
+        prompt_tokens=model.MEASURED_PROMPT_BYTES / model.BYTES_PER_TOKEN,
+        avg_answer_bytes=model.MEASURED_ANSWER_BYTES,
+    )
+    assert fp.entry_bytes == MEASURED_ENTRY_BYTES and fp.index_bytes == MEASURED_INDEX_BYTES
+
+
+def test_the_measured_figures_are_the_last_scale_runs() -> None:
+    # docs/benchmarks-1m.json is written by `semcache bench --million`; a new run means new figures here.
+    scale = json.loads((REPO / "docs" / "benchmarks-1m.json").read_text())
+    top = scale["checkpoints"][str(max(int(s) for s in scale["checkpoints"]))]
+    assert top["memory"]["used_memory_per_entry"] == MEASURED_ENTRY_BYTES
+    assert top["memory"]["index_bytes_per_entry"] == MEASURED_INDEX_BYTES
 
 
 def test_sku_grows_with_traffic_ttl_and_dims(table: SkuTable) -> None:

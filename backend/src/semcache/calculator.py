@@ -16,6 +16,8 @@ from typing import Literal
 __all__ = [
     "GIB",
     "HEADROOM",
+    "MEASURED_ENTRY_BYTES",
+    "MEASURED_INDEX_BYTES",
     "Estimate",
     "Inputs",
     "SkuTable",
@@ -35,22 +37,40 @@ HOURS_PER_YEAR = 8760
 DAYS_PER_YEAR = 365
 GIB = 1024**3
 
-# --- the per-entry memory model ---------------------------------------------------------------
+# --- the per-entry memory model, calibrated on a measurement ---------------------------------------------------
 # English BPE averages ~4 characters per token; the cache stores the prompt twice (as sent and
 # normalised, cache/redis.py), so a prompt of N tokens costs about 8N bytes of payload.
 BYTES_PER_TOKEN = 4
 PROMPT_COPIES = 2
 FLOAT32_BYTES = 4
-# The hash key (~60 chars), a dozen field names, scope TAGs, timestamps and counters, plus the exact-match
-# key (prefix + sha256 hex -> entry id) and both entries in Redis' expires table: a deliberately generous
-# estimate (tests/unit/test_calculator.py documents the arithmetic), since undersizing is the costly mistake.
-KEY_OVERHEAD_BYTES = 450
-# RediSearch's HNSW keeps its own copy of every vector (so vectors count twice), 2*M neighbour ids of
-# 4 bytes on level 0 (upper levels add ~1/M more, folded into the fixed part), plus the doc table,
-# TAG and NUMERIC inverted-index postings for the entry.
+# RediSearch's HNSW keeps its own copy of every vector (so vectors count twice) and 2*M neighbour ids of 4 bytes
+# on level 0.
 HNSW_M = 16
 HNSW_ID_BYTES = 4
-INDEX_FIXED_BYTES = 200
+# Measured, not guessed: docs/benchmarks.md, section "Scale: 1,000,000 entries" (docs/benchmarks-1m.json,
+# measured 2026-12-07 by `semcache bench --million`). The embedded Redis 8.2 + RediSearch held 1,000,000 entries
+# of 384 dimensions, with prompts of 87 bytes and answers of 460 bytes on average, in MEASURED_ENTRY_BYTES of
+# used_memory each, MEASURED_INDEX_BYTES of them the index's own (FT.INFO: vector index + postings + doc table).
+# The two fixed parts below are those figures less the model's variable parts for that shape, so the model
+# gives the measurement back for that shape and scales vector, prompt and answer for yours.
+# KEY_OVERHEAD_BYTES: the entry is a hash of 18 fields with values over 64 bytes, so a real hash table, not a
+# listpack (MEMORY USAGE of one: ~3.9 KB, ~1.6 KB of it dict entries, sds headers and field names), plus its
+# key, its expires entry and the allocator's rounding.
+# INDEX_FIXED_BYTES: HNSW's upper levels and per-node metadata, the doc table, TAG and NUMERIC postings.
+# tests/unit/test_calculator.py checks the figures against docs/benchmarks-1m.json.
+MEASURED_ENTRY_BYTES = 6602
+MEASURED_INDEX_BYTES = 2247
+MEASURED_DIMS = 384
+MEASURED_PROMPT_BYTES = 87
+MEASURED_ANSWER_BYTES = 460
+KEY_OVERHEAD_BYTES = (
+    MEASURED_ENTRY_BYTES
+    - MEASURED_INDEX_BYTES
+    - MEASURED_DIMS * FLOAT32_BYTES
+    - PROMPT_COPIES * MEASURED_PROMPT_BYTES
+    - MEASURED_ANSWER_BYTES
+)
+INDEX_FIXED_BYTES = MEASURED_INDEX_BYTES - MEASURED_DIMS * FLOAT32_BYTES - 2 * HNSW_M * HNSW_ID_BYTES
 # jemalloc fragmentation and growth between evictions: plan for 20% more than the live data.
 HEADROOM = 1.2
 

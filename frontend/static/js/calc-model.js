@@ -7,10 +7,22 @@ export const GIB = 1024 ** 3;
 const BYTES_PER_TOKEN = 4;
 const PROMPT_COPIES = 2;
 const FLOAT32_BYTES = 4;
-const KEY_OVERHEAD_BYTES = 450;
 const HNSW_M = 16;
 const HNSW_ID_BYTES = 4;
-const INDEX_FIXED_BYTES = 200;
+// Measured bytes per entry: docs/benchmarks.md, "Scale: 1,000,000 entries" (docs/benchmarks-1m.json,
+// 2026-12-07); calculator.py says how the fixed parts come from them.
+const MEASURED_ENTRY_BYTES = 6602;
+const MEASURED_INDEX_BYTES = 2247;
+const MEASURED_DIMS = 384;
+const MEASURED_PROMPT_BYTES = 87;
+const MEASURED_ANSWER_BYTES = 460;
+const KEY_OVERHEAD_BYTES =
+  MEASURED_ENTRY_BYTES -
+  MEASURED_INDEX_BYTES -
+  MEASURED_DIMS * FLOAT32_BYTES -
+  PROMPT_COPIES * MEASURED_PROMPT_BYTES -
+  MEASURED_ANSWER_BYTES;
+const INDEX_FIXED_BYTES = MEASURED_INDEX_BYTES - MEASURED_DIMS * FLOAT32_BYTES - 2 * HNSW_M * HNSW_ID_BYTES;
 export const HEADROOM = 1.2;
 
 // Python's round() rounds half to even; Math.round rounds half up. Match Python exactly.
