@@ -169,7 +169,7 @@ def scale_section(scale: Result | None) -> list[str]:
         f"vectors ({method.get('clients')} import batches of 1,000 at a time); the {fmt(scale.get('reference'))} "
         "row is the reference, measured in the same run. Latency: sequential requests of the real paraphrases "
         "whose entries are stored and that the cache serves as semantic hits at that size (last column: fewer as "
-        "more near neighbours compete for the top-k and the verifier).",
+        "the cache grows; why was not investigated).",
         "",
         *_table(scale),
         "",
