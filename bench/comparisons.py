@@ -76,11 +76,16 @@ def mix_section(mix: Any, size: str) -> list[str]:
         if isinstance(r, dict):
             cells = (
                 f"{_f(_mix_rate(r, c), 0)}/s, {_f(100 * _num(_dig(r, c, 'hit_rate')), 0)}%, "
-                f"{_f(_dig(r, c, 'p50_ms'), 1)} / {_f(_dig(r, c, 'p99_ms'), 1)}"
+                f"{_f(_dig(r, c, 'p50_ms'), 1)} / {_f(_dig(r, c, 'p99_ms'), 1)}{_errors(r, c)}"
                 for c in classes
             )
             lines.append(_row(label, *cells))
     return [*lines, "", *MIX_HOW]
+
+
+def _errors(r: Result, cls: str) -> str:
+    share = _num(_dig(r, cls, "error_rate"))
+    return f" ({100 * share:.1f}% failed)" if share > 0 else ""
 
 
 MIX_HOW = [
