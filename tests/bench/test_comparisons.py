@@ -80,10 +80,11 @@ def test_sections_render_the_figures_and_the_reasons() -> None:
 
 
 def test_skipped_parts_say_why() -> None:
-    result = {
-        "sizes": {"1000": {"mix": {"skipped": "only 1 miss prompts"}}},
+    mix = {"skipped": "only 1 miss prompts"}
+    result: dict[str, Any] = {
+        "sizes": {"1000": {"mix": mix}},
         "defaults": {"skipped": "torch not installed"},
     }
     assert "Skipped: torch not installed." in defaults_section(result)
-    assert "Skipped: only 1 miss prompts." in mix_section(result["sizes"]["1000"]["mix"], "1000")
+    assert "Skipped: only 1 miss prompts." in mix_section(mix, "1000")
     assert comparison_targets(result, 1.5) == ["| target | measured | goal | verdict |", "|---|---:|---:|---|"]
