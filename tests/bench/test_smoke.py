@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.defaults import missing
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -27,9 +29,23 @@ def test_smoke_run_writes_the_report(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report = (out / "benchmarks.md").read_text()
     assert "# Benchmarks" in report and "## Targets" in report
+    assert "## Realistic mix" in report and "| semcache over HTTP (gateway) |" in report and "| RedisVL |" in report
+    assert "## Verifier on and off" in report and "| 150 |" in report.split("## Verifier on and off")[1]
+    _check_defaults(report)
     data = json.loads((out / "benchmarks.json").read_text())
     assert data["machine"]["cores"] and data["sizes"]
     assert (out / "benchmarks.svg").read_text().startswith("<svg")
+
+
+def _check_defaults(report: str) -> None:
+    """Default against default runs where bench/requirements-hf.txt is installed, and says why not elsewhere
+    (CI installs no torch)."""
+    section = report.split("## Default against default")[1].split("\n## ")[0]
+    gone = missing()
+    if gone:
+        assert "Skipped:" in section and "requirements-hf.txt" in section and gone[0] in section
+    else:
+        assert "| 150 |" in section and "fp32 model alone" in section
 
 
 def test_the_console_script_finds_bench_from_the_repository_root() -> None:
