@@ -416,7 +416,9 @@ METHOD = [
     "through `RedisStore.put`.",
     "- Exact hits ask stored prompts verbatim; semantic hits ask the `b` side of paraphrase pairs whose `a` "
     "side is stored, filtered to those the cache serves as semantic hits at that size (threshold and verifier). "
-    "Peers are asked the same semantic queries with the same threshold; their hit rate is in the tables.",
+    "Peers are asked the same semantic queries with the same threshold; their hit rate is in the tables. "
+    "Audits are off (`CACHE_AUDIT_RATE=0`): the upstream answers every prompt with the same text, so each "
+    "audit would judge its hit wrong and that query would stop hitting for the rest of the run.",
     "- Latency: sequential requests after a warm-up; p50 and p99 by nearest rank. Throughput: a closed loop of "
     "c workers, each sending its next request when the last one answered, bounded by time and count.",
     "- Misses: time to the first content token streaming from `/v1/chat/completions`, minus the same request "

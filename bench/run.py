@@ -320,6 +320,7 @@ async def run(cfg: BenchConfig) -> Result:
             "CACHE_TOP_K": ours.settings.cache_top_k,
             "distance_threshold": ours.settings.distance_threshold,
             "CACHE_VERIFY": ours.settings.cache_verify,
+            "CACHE_AUDIT_RATE": ours.settings.cache_audit_rate,
         }
         model = OnnxMiniLM(int8=ours.settings.embed_int8, cache_dir=ours.settings.model_cache_dir)
         model.load()

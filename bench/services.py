@@ -94,6 +94,11 @@ def service_env(redis_url: str, upstream_url: str, extra: dict[str, str] | None 
             "LLM_API_KEY": "bench",
             "LLM_MODEL": MODEL,
             "LOG_LEVEL": "WARNING",
+            # The loopback upstream answers every prompt with the same text, so an audit (a background re-ask
+            # of 2% of semantic hits, docs/audits.md) would judge every audited hit wrong and that query
+            # would stop hitting: the figures would drift with the run's length. What is measured is the
+            # lookup; an audit costs the upstream call it makes.
+            "CACHE_AUDIT_RATE": "0",
         }
     )
     env.update(extra or {})

@@ -64,6 +64,9 @@ def test_the_scale_run_fills_measures_and_restarts(tmp_path: Path) -> None:
         assert cp["memory"]["used_memory_per_entry"] > 0 and cp["memory"]["index_bytes_per_entry"] > 0
         assert cp["semantic_hits"] > 0
         assert cp["http_search_semantic"]["ok_rate"] == 1.0  # the paraphrases' entries are in the cache
+        # ... and the gateway serves them too: with audits on, an audited hit was judged wrong against the
+        # upstream's fixed answer, the query then missed and its answer was stored (num_docs one over).
+        assert cp["http_gateway_semantic"]["ok_rate"] == 1.0
         assert cp["knn_profile"]["as_sent"]["search_p50_ms"] > 0
     restart = result["restart"]
     assert 0 < restart["loaded_seconds"] <= restart["indexed_seconds"] <= restart["semantic_hit_seconds"]
