@@ -17,6 +17,7 @@ peers and semcache in-process reach it with httpx from the bench process, the ga
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -97,7 +98,29 @@ def redisvl_call(peer: Any, client: httpx.AsyncClient, url: str) -> Callable[[st
     return call
 
 
+def _one_at_a_time(vectors: Any) -> None:
+    """GPTCache's faiss store taken by one thread at a time: faiss is not safe for an add while another thread
+    searches, and the mix's misses add while its hits search (at 100k entries it crashed the process)."""
+    if getattr(vectors, "_bench_serialized", False):
+        return
+    lock = threading.Lock()
+    for name in ("mul_add", "search", "delete", "rebuild", "flush", "count"):
+        method = getattr(vectors, name, None)
+        if callable(method):
+            setattr(vectors, name, _locked(method, lock))
+    vectors._bench_serialized = True
+
+
+def _locked(method: Callable[..., Any], lock: threading.Lock) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return method(*args, **kwargs)
+
+    return call
+
+
 def gptcache_call(peer: Any, client: httpx.Client, url: str) -> Callable[[str], mix.Outcome]:
+    _one_at_a_time(peer.cache.data_manager.v)
     from gptcache.adapter.adapter import adapt  # type: ignore[import-untyped]  # no stubs shipped
     from gptcache.adapter.api import _cache_data_converter, _update_cache_callback  # type: ignore[import-untyped]
     from sqlalchemy.exc import OperationalError

@@ -437,7 +437,8 @@ METHOD = [
     "- Realistic mix (largest size, c=32): one seeded interleaving of 30% exact repeats, 30% paraphrases and "
     "40% misses for every system (`bench/mix.py`); a miss asks the same loopback upstream and stores the "
     "answer in every system (`bench/mix_systems.py`), and miss prompts are far from every entry and from each "
-    "other, so a miss stays a miss.",
+    "other, so a miss stays a miss. GPTCache's faiss store is taken by one thread at a time: faiss is not safe "
+    "for an add while another thread searches, and without the lock the mix crashed the process at 100k.",
 ]
 
 
