@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bench.targets import as_number, dig_at
+
 __all__ = ["DEFAULTS_GOAL", "comparison_targets", "defaults_section", "mix_section", "verifier_section"]
 
 Result = dict[str, Any]
@@ -14,20 +16,8 @@ MIX_OURS = (("semcache_http", "semcache over HTTP (gateway)"), ("semcache", "sem
 MIX_PEERS = (("redisvl", "RedisVL"), ("gptcache", "GPTCache"))
 
 
-def _dig(data: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return math.nan
-        data = data[key]
-    return data
-
-
-def _num(x: Any) -> float:
-    return float(x) if isinstance(x, int | float) else math.nan
-
-
 def _f(x: Any, digits: int = 1) -> str:
-    x = _num(x)
+    x = as_number(x)
     return "n/a" if math.isnan(x) else f"{x:,.{digits}f}"
 
 
@@ -45,7 +35,7 @@ def _row(*cells: str) -> str:
 
 def _mix_rate(r: Result, cls: str) -> float:
     """What a class delivers per second: hits for exact and paraphrase, upstream answers for misses."""
-    return _num(_dig(r, cls, "requests_per_s" if cls == "miss" else "hits_per_s"))
+    return as_number(dig_at(r, cls, "requests_per_s" if cls == "miss" else "hits_per_s"))
 
 
 def mix_section(mix: Any, size: str) -> list[str]:
@@ -75,8 +65,8 @@ def mix_section(mix: Any, size: str) -> list[str]:
         r = mix.get(key)
         if isinstance(r, dict):
             cells = (
-                f"{_f(_mix_rate(r, c), 0)}/s, {_f(100 * _num(_dig(r, c, 'hit_rate')), 0)}%, "
-                f"{_f(_dig(r, c, 'p50_ms'), 1)} / {_f(_dig(r, c, 'p99_ms'), 1)}{_errors(r, c)}"
+                f"{_f(_mix_rate(r, c), 0)}/s, {_f(100 * as_number(dig_at(r, c, 'hit_rate')), 0)}%, "
+                f"{_f(dig_at(r, c, 'p50_ms'), 1)} / {_f(dig_at(r, c, 'p99_ms'), 1)}{_errors(r, c)}"
                 for c in classes
             )
             lines.append(_row(label, *cells))
@@ -84,7 +74,7 @@ def mix_section(mix: Any, size: str) -> list[str]:
 
 
 def _errors(r: Result, cls: str) -> str:
-    share = _num(_dig(r, cls, "error_rate"))
+    share = as_number(dig_at(r, cls, "error_rate"))
     return f" ({100 * share:.1f}% failed)" if share > 0 else ""
 
 
@@ -110,7 +100,9 @@ def _mix_rows(mix: Any, size: str) -> list[str]:
             continue
         for cls in mix["shares"]:
             rate = min(_div(_mix_rate(ours, cls), _mix_rate(mix[k], cls)) for k, _ in peers)
-            p50 = max(_div(_num(_dig(ours, cls, "p50_ms")), _num(_dig(mix[k], cls, "p50_ms"))) for k, _ in peers)
+            p50 = max(
+                _div(as_number(dig_at(ours, cls, "p50_ms")), as_number(dig_at(mix[k], cls, "p50_ms"))) for k, _ in peers
+            )
             ok = rate >= 1.0 and p50 <= 1.0
             verdict = "met" if ok else "missed: " + "; ".join(_behind(ours, mix, peers, cls))
             lines.append(
@@ -128,13 +120,12 @@ def _behind(ours: Result, mix: Result, peers: list[tuple[str, str]], cls: str) -
     out = []
     for key, label in peers:
         rate = _div(_mix_rate(ours, cls), _mix_rate(mix[key], cls))
-        p50 = _div(_num(_dig(ours, cls, "p50_ms")), _num(_dig(mix[key], cls, "p50_ms")))
+        p50 = _div(as_number(dig_at(ours, cls, "p50_ms")), as_number(dig_at(mix[key], cls, "p50_ms")))
         if rate < 1.0:
             out.append(f"{100 * (1 - rate):.0f}% fewer/s than {label}")
         if p50 > 1.0:
-            out.append(
-                f"p50 {_f(_num(_dig(ours, cls, 'p50_ms')) - _num(_dig(mix[key], cls, 'p50_ms')), 2)} ms over {label}"
-            )
+            gap = as_number(dig_at(ours, cls, "p50_ms")) - as_number(dig_at(mix[key], cls, "p50_ms"))
+            out.append(f"p50 {_f(gap, 2)} ms over {label}")
     return out or ["not measured"]
 
 
@@ -170,22 +161,22 @@ def defaults_section(result: Result) -> list[str]:
     ]
     for size, s in d.get("sizes", {}).items():
         main = result["sizes"].get(size, {})
-        http, inproc, rvl = (_num(_dig(s, "c32", k, "hits_per_s")) for k in ("http", "inproc", "redisvl_hf"))
+        http, inproc, rvl = (as_number(dig_at(s, "c32", k, "hits_per_s")) for k in ("http", "inproc", "redisvl_hf"))
         p50s = (
-            _dig(main, "http", "search_semantic", "latency", "p50_ms"),
-            _dig(main, "inproc", "semantic", "latency", "p50_ms"),
-            _dig(s, "redisvl_hf_c1", "latency", "p50_ms"),
+            dig_at(main, "http", "search_semantic", "latency", "p50_ms"),
+            dig_at(main, "inproc", "semantic", "latency", "p50_ms"),
+            dig_at(s, "redisvl_hf_c1", "latency", "p50_ms"),
         )
         lines.append(
             _row(
                 f"{int(size):,}",
                 _f(http),
                 _f(inproc),
-                f"{_f(rvl)} ({_f(100 * _num(_dig(s, 'c32', 'redisvl_hf', 'ok_rate')), 0)}%)",
+                f"{_f(rvl)} ({_f(100 * as_number(dig_at(s, 'c32', 'redisvl_hf', 'ok_rate')), 0)}%)",
                 _x(_div(http, rvl)),
                 " / ".join(_f(p, 2) for p in p50s),
-                _f(_dig(s, "fp32_model_texts_per_s")),
-                _f(_dig(main, "head_to_head", "model", "rps")),
+                _f(dig_at(s, "fp32_model_texts_per_s")),
+                _f(dig_at(main, "head_to_head", "model", "rps")),
             )
         )
     return [*lines, "", *_defaults_why(result, d)]
@@ -197,12 +188,12 @@ def _defaults_why(result: Result, d: Result) -> list[str]:
         return []
     size = min(sizes, key=int)
     s, main = sizes[size], result["sizes"].get(size, {})
-    fp32 = _num(_dig(s, "fp32_model_texts_per_s"))
-    int8 = _num(_dig(main, "head_to_head", "model", "rps"))
-    rvl = _num(_dig(s, "c32", "redisvl_hf", "hits_per_s"))
+    fp32 = as_number(dig_at(s, "fp32_model_texts_per_s"))
+    int8 = as_number(dig_at(main, "head_to_head", "model", "rps"))
+    rvl = as_number(dig_at(s, "c32", "redisvl_hf", "hits_per_s"))
     return [
         f"Why, at {int(size):,} entries: every semantic hit is one model pass. The fp32 torch model alone embedded "
-        f"{_f(fp32)} texts/s one at a time ({_dig(s, 'torch_threads')} torch threads), the int8 ONNX model semcache "
+        f"{_f(fp32)} texts/s one at a time ({dig_at(s, 'torch_threads')} torch threads), the int8 ONNX model semcache "
         f"ships {_f(int8)} texts/s ({_x(_div(int8, fp32))}); RedisVL default served {_f(rvl)} hits/s, "
         f"{_f(100 * _div(rvl, fp32), 0)}% of its model's rate. So the ratio against RedisVL's default is about the "
         "model ratio times how close each cache gets to its own model.",
@@ -232,10 +223,10 @@ def verifier_section(result: Result) -> list[str]:
             continue
         cells = []
         for key in ("http", "inproc"):
-            cells.append(f"{_f(_dig(on, key, 'rps'))} / {_f(_dig(off, key, 'rps'))}")
+            cells.append(f"{_f(dig_at(on, key, 'rps'))} / {_f(dig_at(off, key, 'rps'))}")
         for key in ("http", "inproc"):
-            a = _div(_num(_dig(on, key, "rps")), _num(_dig(on, "redisvl", "rps")))
-            b = _div(_num(_dig(off, key, "rps")), _num(_dig(off, "redisvl", "rps")))
+            a = _div(as_number(dig_at(on, key, "rps")), as_number(dig_at(on, "redisvl", "rps")))
+            b = _div(as_number(dig_at(off, key, "rps")), as_number(dig_at(off, "redisvl", "rps")))
             cells.append(f"{_x(a)} / {_x(b)}")
         lines.append(_row(f"{int(size):,}", *cells))
     return lines
@@ -247,7 +238,7 @@ def comparison_targets(result: Result, ratio_goal: float) -> list[str]:
     for size, r in result["sizes"].items():
         off = r.get("verifier_off")
         for key, label in (("http", "HTTP"), ("inproc", "in-process")):
-            ratio = _div(_num(_dig(off, key, "rps")), _num(_dig(off, "redisvl", "rps")))
+            ratio = _div(as_number(dig_at(off, key, "rps")), as_number(dig_at(off, "redisvl", "rps")))
             if isinstance(off, dict):
                 lines.append(
                     _target(f"{int(size):,}: hits/s at c=32 vs RedisVL, {label}, verifier off", ratio, ratio_goal)
@@ -255,7 +246,9 @@ def comparison_targets(result: Result, ratio_goal: float) -> list[str]:
     d = result.get("defaults")
     for size, s in (d.get("sizes", {}) if isinstance(d, dict) else {}).items():
         for key, label in (("http", "HTTP"), ("inproc", "in-process")):
-            ratio = _div(_num(_dig(s, "c32", key, "hits_per_s")), _num(_dig(s, "c32", "redisvl_hf", "hits_per_s")))
+            ratio = _div(
+                as_number(dig_at(s, "c32", key, "hits_per_s")), as_number(dig_at(s, "c32", "redisvl_hf", "hits_per_s"))
+            )
             lines.append(
                 _target(f"{int(size):,}: hits/s at c=32 vs RedisVL default-vs-default, {label}", ratio, DEFAULTS_GOAL)
             )

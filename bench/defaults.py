@@ -18,7 +18,6 @@ import asyncio
 import importlib.util
 import os
 import time
-import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,7 +27,7 @@ from bench import ours as o
 from bench.config import BenchConfig
 from bench.data import Corpus, embed_all
 from bench.load import threaded_sequential
-from bench.peers import RedisVLPeer
+from bench.peers import RedisVLPeer, redisvl_cache
 from bench.services import Proc
 from bench.turns import take_turns
 
@@ -78,19 +77,10 @@ class HFRedisVL(RedisVLPeer):
 
     def __init__(self, redis_url: str, path: Path, *, name: str) -> None:
         offline()
-        from redisvl.extensions.cache.llm import SemanticCache  # type: ignore[import-untyped]  # no stubs shipped
         from redisvl.utils.vectorize import HFTextVectorizer  # type: ignore[import-untyped]  # no stubs shipped
 
         self.vectorizer = HFTextVectorizer(model=str(path))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.cache = SemanticCache(
-                name=name,
-                redis_url=redis_url,
-                vectorizer=self.vectorizer,
-                distance_threshold=REDISVL_DEFAULT_THRESHOLD,
-                overwrite=True,
-            )
+        self.cache = redisvl_cache(name, redis_url, self.vectorizer, REDISVL_DEFAULT_THRESHOLD)
         self.index_name = name
 
     def encode(self, texts: list[str]) -> Any:

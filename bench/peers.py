@@ -23,9 +23,19 @@ from bench.ours import answer_for
 from semcache.embeddings.local import LocalEmbedder, OnnxMiniLM
 
 
+def redisvl_cache(name: str, redis_url: str, vectorizer: Any, distance_threshold: float) -> Any:
+    """RedisVL's `SemanticCache` on a fresh index (its schema warnings silenced: they are about its defaults)."""
+    from redisvl.extensions.cache.llm import SemanticCache  # type: ignore[import-untyped]  # no stubs shipped
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return SemanticCache(
+            name=name, redis_url=redis_url, vectorizer=vectorizer, distance_threshold=distance_threshold, overwrite=True
+        )
+
+
 class RedisVLPeer:
     def __init__(self, redis_url: str, model: OnnxMiniLM, *, distance_threshold: float, name: str) -> None:
-        from redisvl.extensions.cache.llm import SemanticCache  # type: ignore[import-untyped]  # no stubs shipped
         from redisvl.utils.vectorize import CustomVectorizer  # type: ignore[import-untyped]  # no stubs shipped
 
         def embed(text: str) -> list[float]:
@@ -38,15 +48,7 @@ class RedisVLPeer:
             return await asyncio.to_thread(embed, text)
 
         self.vectorizer = CustomVectorizer(embed=embed, embed_many=embed_many, aembed=aembed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.cache = SemanticCache(
-                name=name,
-                redis_url=redis_url,
-                vectorizer=self.vectorizer,
-                distance_threshold=distance_threshold,
-                overwrite=True,
-            )
+        self.cache = redisvl_cache(name, redis_url, self.vectorizer, distance_threshold)
         self.index_name = name
 
     def use_embedder(self, embedder: LocalEmbedder) -> None:

@@ -18,7 +18,7 @@ C1_NOISE = 1.05  # "c=1 no worse than the previous run": two runs of the same co
 HIT_RATES = (0.2, 0.4, 0.6)
 
 
-def _dig(data: Any, *path: str) -> Any:
+def dig_at(data: Any, *path: str) -> Any:
     for key in path:
         if not isinstance(data, dict) or key not in data:
             return math.nan
@@ -26,7 +26,7 @@ def _dig(data: Any, *path: str) -> Any:
     return data
 
 
-def _num(x: Any) -> float:
+def as_number(x: Any) -> float:
     return float(x) if isinstance(x, int | float) else math.nan
 
 
@@ -46,26 +46,28 @@ def targets_table(result: Result) -> list[str]:
     sizes = result["sizes"]
     lines = ["| target | measured | goal | verdict |", "|---|---:|---:|---|"]
     for size, r in sizes.items():
-        rvl = _num(_dig(r, "head_to_head", "redisvl", "rps"))
+        rvl = as_number(dig_at(r, "head_to_head", "redisvl", "rps"))
         for label, key in (("HTTP", "http"), ("in-process", "inproc")):
-            ours = _num(_dig(r, "head_to_head", key, "rps"))
+            ours = as_number(dig_at(r, "head_to_head", key, "rps"))
             ratio = ours / rvl if rvl and not math.isnan(rvl) else math.nan
             lines.append(
                 _row(f"{int(size):,}: semantic hits/s at c=32 vs RedisVL, {label}", ratio, ">=", RATIO_GOAL, "x")
             )
     for size, r in sizes.items():
         if int(size) >= 10_000:
-            value = _num(_dig(r, "http", "search_semantic", "latency", "p50_ms"))
+            value = as_number(dig_at(r, "http", "search_semantic", "latency", "p50_ms"))
             lines.append(_row(f"{int(size):,}: semantic hit p50 over HTTP (ms)", value, "<=", SEMANTIC_P50_MS))
     for size, r in sizes.items():
-        value = _num(_dig(r, "http", "search_exact", "latency", "p50_ms"))
+        value = as_number(dig_at(r, "http", "search_exact", "latency", "p50_ms"))
         lines.append(_row(f"{int(size):,}: exact hit p50 over HTTP (ms)", value, "<=", EXACT_P50_MS))
     for size, r in sizes.items():
-        value = _num(_dig(r, "miss", "added_ttft", "p50_ms"))
+        value = as_number(dig_at(r, "miss", "added_ttft", "p50_ms"))
         lines.append(_row(f"{int(size):,}: added time to first token on a miss, p50 (ms)", value, "<=", ADDED_TTFT_MS))
     lines += _issue34_rows(result)
     if "1000" in sizes and "10000" in sizes:
-        knn = [_num(_dig(sizes[s], "inproc", "semantic_stages", "search_ms", "p50_ms")) for s in ("1000", "10000")]
+        knn = [
+            as_number(dig_at(sizes[s], "inproc", "semantic_stages", "search_ms", "p50_ms")) for s in ("1000", "10000")
+        ]
         lines.append(_row("KNN search p50 at 10k over 1k (in a lookup)", knn[1] / knn[0], "<=", KNN_GROWTH, "x"))
     return lines
 
@@ -74,9 +76,9 @@ def _issue34_rows(result: Result) -> list[str]:
     """#34: semcache against its own embedder alone, a miss beyond its lookup, c=1 against the previous run."""
     lines = []
     for size, r in result["sizes"].items():
-        alone = _num(_dig(r, "head_to_head", "embedder", "rps"))
+        alone = as_number(dig_at(r, "head_to_head", "embedder", "rps"))
         for label, key, goal in EMBEDDER_SHARE:
-            ratio = _num(_dig(r, "head_to_head", key, "rps")) / alone if alone else math.nan
+            ratio = as_number(dig_at(r, "head_to_head", key, "rps")) / alone if alone else math.nan
             lines.append(
                 _row(
                     f"{int(size):,}: semantic hits/s at c=32 over its own embedder alone, {label}",
@@ -87,14 +89,16 @@ def _issue34_rows(result: Result) -> list[str]:
                 )
             )
     for size, r in result["sizes"].items():
-        beyond = _num(_dig(r, "miss", "added_ttft", "p50_ms")) - _num(_dig(r, "miss", "miss_lookup", "p50_ms"))
+        beyond = as_number(dig_at(r, "miss", "added_ttft", "p50_ms")) - as_number(
+            dig_at(r, "miss", "miss_lookup", "p50_ms")
+        )
         lines.append(
             _row(f"{int(size):,}: a miss's added time beyond its lookup, p50 (ms)", beyond, "<=", MISS_BEYOND_LOOKUP_MS)
         )
     previous = result.get("previous", {}).get("semantic_p50_ms", {})
     for size, r in result["sizes"].items():
-        before = _num(previous.get(size))
-        now = _num(_dig(r, "http", "search_semantic", "latency", "p50_ms"))
+        before = as_number(previous.get(size))
+        now = as_number(dig_at(r, "http", "search_semantic", "latency", "p50_ms"))
         lines.append(
             _row(
                 f"{int(size):,}: semantic hit p50 at c=1 over HTTP, over the previous run's",
@@ -110,7 +114,7 @@ def _issue34_rows(result: Result) -> list[str]:
 def previous_run(result: Result) -> Result:
     """What `_issue34_rows` compares c=1 with: the report's figures before this run overwrites them."""
     sizes = result.get("sizes", {})
-    semantic = {s: _dig(r, "http", "search_semantic", "latency", "p50_ms") for s, r in sizes.items()}
+    semantic = {s: dig_at(r, "http", "search_semantic", "latency", "p50_ms") for s, r in sizes.items()}
     return {"measured_at": result.get("measured_at", "before 2026-12-07"), "semantic_p50_ms": semantic}
 
 
@@ -139,8 +143,8 @@ def speculation_section(result: Result) -> list[str]:
     """Starting the upstream after B ms whatever the lookup says: what it saves a miss, what it wastes on hits."""
     largest = str(max(int(s) for s in result["sizes"]))
     r = result["sizes"][largest]
-    over = _dig(r, "inproc", "hit_lookup_over_ms")
-    lookup = _num(_dig(r, "inproc", "semantic_stages", "lookup_ms", "p50_ms"))
+    over = dig_at(r, "inproc", "hit_lookup_over_ms")
+    lookup = as_number(dig_at(r, "inproc", "semantic_stages", "lookup_ms", "p50_ms"))
     if not isinstance(over, dict):
         return []
     rates = " | ".join(f"wasted at {int(h * 100)}% hits" for h in HIT_RATES)
@@ -192,11 +196,11 @@ def headline_table(result: Result) -> list[str]:
         return " | ".join(fn(r) for r in sizes.values())
 
     def ratio(r: Result, key: str) -> float:
-        rvl = _num(_dig(r, "head_to_head", "redisvl", "rps"))
-        return _num(_dig(r, "head_to_head", key, "rps")) / rvl if rvl else math.nan
+        rvl = as_number(dig_at(r, "head_to_head", "redisvl", "rps"))
+        return as_number(dig_at(r, "head_to_head", key, "rps")) / rvl if rvl else math.nan
 
     def ms(r: Result, *path: str) -> str:
-        value = _num(_dig(r, *path))
+        value = as_number(dig_at(r, *path))
         return "n/a" if math.isnan(value) else f"{value:.1f}"
 
     rows = [
@@ -225,7 +229,7 @@ def headline_table(result: Result) -> list[str]:
         ),
         (
             "KNN search p50 in a lookup (ms)",
-            lambda r: f"{_num(_dig(r, 'inproc', 'semantic_stages', 'search_ms', 'p50_ms')):.2f}",
+            lambda r: f"{as_number(dig_at(r, 'inproc', 'semantic_stages', 'search_ms', 'p50_ms')):.2f}",
             f"10k <= {KNN_GROWTH}x 1k",
         ),
     ]
