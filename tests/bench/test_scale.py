@@ -5,9 +5,6 @@ that every figure is there and the counts add up."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +13,7 @@ from bench.data import Corpus
 from bench.report import write_all
 from bench.scale import checkpoints, entry_rows
 from bench.scale_report import load, ratio_line, scale_section
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.bench import REPO, run_smoke
 
 
 def test_checkpoints_are_the_reference_100k_500k_and_the_size() -> None:
@@ -42,18 +38,7 @@ def test_variants_are_seeded_unit_vectors_near_their_real_parent() -> None:
 
 
 def test_the_scale_run_fills_measures_and_restarts(tmp_path: Path) -> None:
-    out, work = tmp_path / "docs", tmp_path / "work"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "backend" / "src")])}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--scale-only", "3000", "--out", str(out), "--work-dir", str(work)],
-        check=False,
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = run_smoke(tmp_path, "--scale-only", "3000")
     result = json.loads((out / "benchmarks-1m.json").read_text())
     assert result["method"]["real_rows"] == 300  # the rest are seeded variants
     assert list(result["checkpoints"]) == ["1000", "3000"]

@@ -10,23 +10,11 @@ import sys
 from pathlib import Path
 
 from bench.defaults import missing
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.bench import REPO, run_smoke
 
 
 def test_smoke_run_writes_the_report(tmp_path: Path) -> None:
-    out, work = tmp_path / "docs", tmp_path / "work"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "backend" / "src")])}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--out", str(out), "--work-dir", str(work)],
-        check=False,
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = run_smoke(tmp_path)
     report = (out / "benchmarks.md").read_text()
     assert "# Benchmarks" in report and "## Targets" in report
     assert "## Realistic mix" in report and "| semcache over HTTP (gateway) |" in report and "| RedisVL |" in report
