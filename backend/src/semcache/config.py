@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     embed_batch_max: int = Field(default=64, alias="EMBED_BATCH_MAX", ge=1, le=1024)
     embed_threads: int = Field(default=0, alias="EMBED_THREADS", ge=0, le=64)
     embed_int8: bool = Field(default=True, alias="EMBED_INT8")
+    embed_model_path: Path | None = Field(default=None, alias="EMBED_MODEL_PATH")
     model_cache_dir: Path | None = Field(default=None, alias="MODEL_CACHE_DIR")
     openai_embedding_model: str = Field(default="text-embedding-3-small", alias="OPENAI_EMBEDDING_MODEL")
     embedding_dims: int | None = Field(default=None, alias="EMBEDDING_DIMS", ge=1, le=8192)

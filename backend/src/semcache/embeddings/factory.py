@@ -13,7 +13,12 @@ __all__ = ["local_embedder", "start_embedder"]
 
 def local_embedder(settings: Settings) -> LocalEmbedder:
     """The local embedder as the settings configure it (not started)."""
-    return LocalEmbedder(threads=settings.embed_threads, int8=settings.embed_int8, cache_dir=settings.model_cache_dir)
+    return LocalEmbedder(
+        threads=settings.embed_threads,
+        int8=settings.embed_int8,
+        cache_dir=settings.model_cache_dir,
+        model_path=settings.embed_model_path,
+    )
 
 
 async def start_embedder(settings: Settings) -> Embedder:

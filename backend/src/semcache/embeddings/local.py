@@ -67,16 +67,22 @@ class OnnxMiniLM:
     length-sorted batches of 16 with two intra-op threads (float model: 184 vs 179/s).
     """
 
-    def __init__(self, *, threads: int = 0, int8: bool = True, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, *, threads: int = 0, int8: bool = True, cache_dir: Path | None = None, model_path: Path | None = None
+    ) -> None:
         self._threads = default_threads(threads)
         self._int8 = int8
         self._cache_dir = cache_dir
+        self._model_path = model_path
         self._session: onnxruntime.InferenceSession | None = None
         self._tokenizer: Tokenizer | None = None
         self._pool: ThreadPoolExecutor | None = None
 
     @property
     def model_id(self) -> str:
+        if self._model_path is not None:
+            # Another model's vectors must never share an index with MiniLM's: its file name names the index.
+            return f"{self._model_path.stem}-q8" if self._int8 else self._model_path.stem
         return MODEL_ID_Q8 if self._int8 else MODEL_ID
 
     @property
@@ -92,7 +98,8 @@ class OnnxMiniLM:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         try:
-            path = int8_model(model_file(), self._cache_dir) if self._int8 else model_file()
+            source = self._model_path or model_file()
+            path = int8_model(source, self._cache_dir) if self._int8 else source
             self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             tokenizer = Tokenizer.from_file(str(tokenizer_file()))
         except EmbeddingError:
@@ -156,9 +163,11 @@ class LocalEmbedder:
     embeds more texts per second than the micro-batcher did (docs/benchmarks.md), with the same vectors.
     """
 
-    def __init__(self, *, threads: int = 0, int8: bool = True, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, *, threads: int = 0, int8: bool = True, cache_dir: Path | None = None, model_path: Path | None = None
+    ) -> None:
         # The model's own pool (for `encode` over a list) stays unused: these threads run the texts.
-        self._model = OnnxMiniLM(threads=1, int8=int8, cache_dir=cache_dir)
+        self._model = OnnxMiniLM(threads=1, int8=int8, cache_dir=cache_dir, model_path=model_path)
         self._workers = ModelWorkers(self._embed_one, threads=default_threads(threads))
 
     @property
