@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-__all__ = ["CONFIG", "GROUPS", "group_of", "main", "rows"]
+__all__ = ["CONFIG", "GROUPS", "group_of", "main", "normalize", "rows"]
 
 #: Cross-validation groups: file stem -> group. Four folds, each holding one group out.
 GROUPS = {
@@ -34,6 +35,12 @@ GROUPS = {
 
 #: The data mix: generated pairs kept per (source file, rule), and the seed of that draw.
 CONFIG = {"synthetic_per_source_rule": 3000, "seed": 13}
+
+
+def normalize(text: str) -> str:
+    """`semcache.normalize.normalize_text`, restated: the training venv has torch but not semcache (nor its
+    pydantic), and the prompts must be what the cache embeds (states.py keys hidden states by it too)."""
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def group_of(stem: str) -> str:

@@ -24,7 +24,6 @@ import math
 import random
 import sys
 import time
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tools.verifier_train.dataset import GROUPS
+from tools.verifier_train.dataset import GROUPS, normalize
 
 __all__ = ["HYPER", "Reader", "main"]
 
@@ -173,19 +172,13 @@ class States:
         return torch.from_numpy((self.pooled[list(qs)] * self.pooled[list(cs)]).sum(1).astype(np.float32))
 
 
-def _normalize(text: str) -> str:
-    """`semcache.normalize.normalize_text`, restated: the training venv has torch but not semcache, and
-    states.py keyed the hidden states by that function's output."""
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
-
-
 def load_pairs(path: Path, states: States) -> list[dict[str, object]]:
     pairs = []
     with path.open(encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
             # a is stored, b is asked: the reader sees (query=b, cached=a), as the cache does.
-            row["q"], row["c"] = states.index[_normalize(row["b"])], states.index[_normalize(row["a"])]
+            row["q"], row["c"] = states.index[normalize(row["b"])], states.index[normalize(row["a"])]
             pairs.append(row)
     return pairs
 
