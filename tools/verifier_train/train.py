@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from tools.verifier_train.dataset import GROUPS, normalize
+from tools.verifier_train.options import add_fold_options, apply_overrides
 
 __all__ = ["HYPER", "Reader", "main"]
 
@@ -291,12 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("pairs", type=Path)
     parser.add_argument("states", type=Path)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--only", help="train just this fold (a group name, or 'all')")
-    parser.add_argument("--set", action="append", default=[], help="experiments: override HYPER key=value")
+    add_fold_options(parser)
     args = parser.parse_args(argv)
-    for item in args.set:
-        key, value = item.split("=", 1)
-        HYPER[key] = type(HYPER[key])(value)
+    apply_overrides(HYPER, args.set)
     torch.set_num_threads(int(HYPER["threads"]))
     states = States(args.states, int(HYPER["basis"]), int(HYPER["seed"]))
     rows = load_pairs(args.pairs, states)
