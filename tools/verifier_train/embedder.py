@@ -41,7 +41,7 @@ from tokenizers import Tokenizer
 
 from tools.verifier_train.card import auc
 from tools.verifier_train.dataset import normalize
-from tools.verifier_train.options import add_fold_options, apply_overrides
+from tools.verifier_train.options import add_fold_options, apply_overrides, folds
 
 __all__ = ["HYPER", "main"]
 
@@ -221,9 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from transformers import AutoModel
 
         _export(AutoModel.from_pretrained(str(base)), args.out / "base.onnx")
-    for held in [*sorted({str(r["group"]) for r in rows}), "all"]:
-        if not args.only or held == args.only:
-            _fold(held, rows, base, args.tokenizer, args.out)
+    for held in folds({str(r["group"]) for r in rows}, args.only):
+        _fold(held, rows, base, args.tokenizer, args.out)
     return 0
 
 

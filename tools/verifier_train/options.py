@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["add_fold_options", "apply_overrides"]
+__all__ = ["add_fold_options", "apply_overrides", "folds"]
 
 
 def add_fold_options(parser: argparse.ArgumentParser) -> None:
@@ -20,3 +20,9 @@ def apply_overrides(hyper: dict[str, Any], items: Sequence[str]) -> None:
         key, value = item.split("=", 1)
         kind = type(hyper[key])
         hyper[key] = value.lower() in ("1", "true") if kind is bool else kind(value)
+
+
+def folds(groups: Iterable[str], only: str | None) -> list[str]:
+    """The folds to train, in order: one per held-out group, then "all" (trained on every group); `--only`
+    picks one of them."""
+    return [held for held in [*sorted(groups), "all"] if not only or held == only]

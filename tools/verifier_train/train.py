@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from tools.verifier_train.dataset import GROUPS, normalize
-from tools.verifier_train.options import add_fold_options, apply_overrides
+from tools.verifier_train.options import add_fold_options, apply_overrides, folds
 
 __all__ = ["HYPER", "Reader", "main"]
 
@@ -303,10 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             states.offsets[int(r["c"]) + 1] - states.offsets[int(r["c"])]
         )  # type: ignore[call-overload]
     args.out.mkdir(parents=True, exist_ok=True)
-    groups = sorted({str(r["group"]) for r in rows})
-    for held in [*groups, "all"]:
-        if not args.only or held == args.only:
-            _fold(held, rows, states, args.out)
+    for held in folds({str(r["group"]) for r in rows}, args.only):
+        _fold(held, rows, states, args.out)
     folds_file = {stem: f"fold-{group}.onnx" for stem, group in GROUPS.items()}
     (args.out / "folds.json").write_text(json.dumps(folds_file, indent=1) + "\n", encoding="utf-8")
     return 0
