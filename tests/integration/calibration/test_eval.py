@@ -14,10 +14,13 @@ import pytest
 
 from semcache.cache.semantic import SemanticCache
 from semcache.calibration.eval import FileResult, evaluate
+from semcache.calibration.learn import Choice, score_choice
 from semcache.calibration.metrics import Observed, served, verdicts
 from semcache.calibration.pairs import Pair, parse_pairs
 from semcache.calibration.runner import Bench, observe, open_bench
+from semcache.calibration.table import VIEWS, build
 from semcache.config import Settings
+from semcache.verify.model import shipped
 from semcache.verify.verifier import build_verifier
 from tests.conftest import make_settings
 from tests.support.shared import require_shared
@@ -115,3 +118,13 @@ async def test_conversations_serve_no_wrong_answer_on_the_sample(observed: list[
     # as "yes please" after another offer were most of the wrong answers with flattened chats.
     assert conv.at_default.wrong == 0 and conv.at_default.right > 0
     assert conv.at_default_static.wrong > 0
+
+
+async def test_the_pair_model_reading_whole_chats_serves_what_the_rule_refuses(observed: list[Observed]) -> None:
+    # docs/verification.md "Conversations": chats keep the history rule because the model, fed the whole
+    # keys, takes a history in other words for a paraphrase.
+    chats = [o for o, n in zip(observed, sources(), strict=True) if n == "fow_cache_conversations"]
+    choice = Choice(shipped(), (), (True, 0.0))
+    rule, whole, questions = (score_choice(build("chats", chats, has_negatives=True, view=v), choice) for v in VIEWS)
+    assert rule.wrong == 0 < whole.wrong
+    assert questions == rule

@@ -12,7 +12,7 @@ from typing import Any
 from semcache.calibration import report
 from semcache.calibration.bounded import bound_row
 from semcache.calibration.calibrate import pick, recommend, write_env
-from semcache.calibration.crossval import calibration, leave_one_file_out
+from semcache.calibration.crossval import Fold, ViewRow, by_view, calibration, leave_one_file_out
 from semcache.calibration.cvreport import IN_SAMPLE, CrossValidation, cv_section
 from semcache.calibration.eval import FileObservations, FileResult, data_files, evaluate_all, observe_all, observe_file
 from semcache.calibration.latency import reader_latency, verifier_latency
@@ -21,7 +21,7 @@ from semcache.calibration.metrics import Metrics, verdicts
 from semcache.calibration.pairs import has_negatives
 from semcache.calibration.reading import read_observed
 from semcache.calibration.runner import open_bench
-from semcache.calibration.table import build
+from semcache.calibration.table import VIEWS, Table, build
 from semcache.config import Settings
 from semcache.verify.reader import shipped_path
 from semcache.verify.verifier import build_verifier
@@ -95,6 +95,7 @@ def cross_validate(files: list[FileObservations], args: argparse.Namespace, *, r
         [bound_row(f.name, f.observed, fold) for f, fold in zip(files, folds, strict=True)],
         leave_one_file_out(words, args.target) if reads else None,
         calibration(tables, folds),
+        _conversation_views(files, tables, folds, reads=reads),
     )
     if args.fit_out is not None:
         provenance = {
@@ -103,6 +104,19 @@ def cross_validate(files: list[FileObservations], args: argparse.Namespace, *, r
         }  # fmt: skip
         args.fit_out.write_text(result.fitted.model.to_json(provenance), encoding="utf-8")
     return result
+
+
+def _conversation_views(files: list[FileObservations], tables: list[Table], folds: list[Fold], *,
+                        reads: bool) -> list[ViewRow]:  # fmt: skip
+    """Every file holding conversation keys, its chats judged each way (`table.VIEWS`) by its own fold."""
+    rows = []
+    for f, t, held in zip(files, tables, folds, strict=True):
+        if t.conversation.any():
+            negatives = has_negatives(f.pairs)
+            rows += by_view(
+                [build(f.name, f.observed, has_negatives=negatives, reads=reads, view=v) for v in VIEWS], held
+            )
+    return rows
 
 
 def latency_section(files: list[FileObservations], settings: Settings, calls: int = 20_000) -> str:

@@ -19,7 +19,7 @@ from semcache.calibration.learn import CUTOFFS, Choice, fit, probabilities, scor
 from semcache.calibration.metrics import Metrics, best_within, grid
 from semcache.calibration.table import Table, static_curve
 
-__all__ = ["EDGES", "SAME_SOURCE", "Bin", "Fold", "calibration", "leave_one_file_out"]
+__all__ = ["EDGES", "SAME_SOURCE", "Bin", "Fold", "ViewRow", "by_view", "calibration", "leave_one_file_out"]
 
 #: Files drawn from one source (../shared/data/README.md): held out together, never one fitted to score the
 #: other. Quora's two files share questions across their pairs.
@@ -54,6 +54,19 @@ def fold(held: Table, rest: Sequence[Table], target: float, *, cutoffs: Sequence
 def leave_one_file_out(tables: Sequence[Table], target: float, *,
                        cutoffs: Sequence[float] = CUTOFFS) -> list[Fold]:  # fmt: skip
     return [fold(t, [o for o in tables if _source(o.name) != _source(t.name)], target, cutoffs=cutoffs) for t in tables]
+
+
+@dataclass(frozen=True)
+class ViewRow:
+    name: str
+    view: str  # how its conversation keys were judged (`table.VIEWS`)
+    held_out: Metrics
+
+
+def by_view(views: Sequence[Table], fold: Fold) -> list[ViewRow]:
+    """One held-out file, built once per conversation view, each scored by the same fold's choice: the
+    model was fitted on single prompts of other files, so only the way chats are judged differs."""
+    return [ViewRow(t.name, t.view, score_choice(t, fold.choice)) for t in views]
 
 
 #: Probability bins of the calibration table.

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from semcache.calibration.bounded import BoundRow, bound_section
-from semcache.calibration.crossval import Bin, Fold
+from semcache.calibration.crossval import Bin, Fold, ViewRow
 from semcache.calibration.learn import Choice
 from semcache.calibration.report import pct, versus_static
 
@@ -22,6 +22,8 @@ class CrossValidation:
     #: The same folds with the word features alone (no reader): does the reader pay? None: not reading.
     without_reader: list[Fold] | None = None
     calibration: list[Bin] | None = None  # held-out predicted vs observed
+    #: Files with conversation keys, scored by their fold with chats judged each way (`table.VIEWS`).
+    conversations: list[ViewRow] | None = None
 
 
 def cv_table(folds: Sequence[Fold], target: float) -> str:
@@ -61,6 +63,31 @@ def calibration_table(bins: Sequence[Bin]) -> str:
     return head + "\n".join(rows) + "\n"
 
 
+#: What each conversation view means, as the report's rows name it.
+VIEW_NAMES = {
+    "rule": "the history rule (as shipped)",
+    "whole": "the pair model and guards over the whole keys, history included",
+    "questions": "the pair model over the last user turns, then the history rule",
+}
+
+
+def conversations_table(rows: Sequence[ViewRow]) -> str:
+    head = (
+        "| held-out file | conversation keys judged by | hit rate | wrong-answer rate | served |\n"
+        "|---|---|---:|---:|---:|\n"
+    )
+    body = [
+        f"| {r.name} | {VIEW_NAMES[r.view]} | {pct(r.held_out.hit_rate)} | {pct(r.held_out.wrong_rate)} "
+        f"| {r.held_out.served} |"
+        for r in rows
+    ]
+    return head + "\n".join(body) + "\n"
+
+
+def _conversation_section(cv: CrossValidation) -> list[str]:
+    return [CONVERSATIONS, conversations_table(cv.conversations)] if cv.conversations else []
+
+
 def _reader_sections(cv: CrossValidation, target: float) -> list[str]:
     out = []
     if cv.without_reader is not None:
@@ -84,6 +111,7 @@ def cv_section(cv: CrossValidation, target: float) -> list[str]:
         *_reader_sections(cv, target),
         GUARDS_ONLY,
         cv_table(cv.guards_only, target),
+        *_conversation_section(cv),
         *bound_section(cv.bounds),
     ]
 
@@ -117,6 +145,11 @@ and binned by the predicted chance that serving the candidate is right:
 GUARDS_ONLY = """
 Does the model pay? The same folds with the model off (cut-off fixed at 0: threshold and guards alone,
 fitted the same way on the other files):
+"""
+
+CONVERSATIONS = """
+Should the pair model judge chats too? Each file with conversation keys, scored by its fold's settings
+(the threshold and model fitted on the other files' single prompts) with those keys judged three ways:
 """
 
 IN_SAMPLE = """The tables below score the settings in force on the same files they were fitted on: they

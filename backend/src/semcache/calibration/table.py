@@ -4,6 +4,11 @@ Only the nearest candidate matters: the verifier serves the nearest or nothing (
 and the static baseline serves the nearest within the threshold. So each non-exact row keeps its nearest
 candidate's distance, whether that answer is right, the pair features and each guard's verdict.
 `metrics` then equals `metrics.score` with the verifier those settings build (the unit tests check it).
+
+A conversation key's nearest can be judged three ways (`VIEWS`), so `semcache eval --cv files` measures
+whether the pair model should read chats too: by the history rule alone, as the service does
+(`verify/context.py`); by the pair model and guards over the whole keys, history included, as one text;
+or by the pair model over the last user turns, then the history rule.
 """
 
 from __future__ import annotations
@@ -15,17 +20,20 @@ import numpy as np
 import numpy.typing as npt
 
 from semcache.calibration.metrics import Metrics, Observed
-from semcache.verify.context import is_conversation
+from semcache.verify.context import is_conversation, turns
 from semcache.verify.features import NAMES, vector
 from semcache.verify.guards import ALL, split
 from semcache.verify.verifier import conversation_verifier, parse_guards
 
-__all__ = ["Floats", "Table", "build", "metrics", "served_mask", "static_curve"]
+__all__ = ["VIEWS", "Floats", "Table", "build", "metrics", "served_mask", "static_curve"]
 
 Bools = npt.NDArray[np.bool_]
 Floats = npt.NDArray[np.float64]
 #: A candidate nearer than nothing: rows with no candidate are never served.
 _FAR = 3.0
+#: How conversation keys are judged: the service's history rule; the model over the whole keys (it sees
+#: the history); the model over the last user turns, then the history rule.
+VIEWS = ("rule", "whole", "questions")
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,9 @@ class Table:
     refuses: dict[str, Bools]  # guard name -> it refuses the nearest (entity, swap gated as shipped)
     conversation: Bools
     conversation_ok: Bools  # the conversation rule (guards on the questions, then the history) passes
+    #: How conversation rows are judged (`VIEWS`): under "questions" the model's cut-off and the kept
+    #: guards judge them too (their `x`, `refuses` are the last user turns'); "whole" flags none at all.
+    view: str = "rule"
 
     @property
     def similarity(self) -> Floats:
@@ -51,8 +62,11 @@ _UNREAD = -20.0
 
 
 def build(name: str, observed: Sequence[Observed], *, has_negatives: bool, max_edit: int = 1,
-          reads: bool = False) -> Table:  # fmt: skip
-    """`reads`: the pair features end with the reader's logit of the nearest (`features.READER`)."""
+          reads: bool = False, view: str = "rule") -> Table:  # fmt: skip
+    """`reads`: the pair features end with the reader's logit of the nearest (`features.READER`).
+    `view`: how conversation keys are judged (`VIEWS`)."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown conversation view {view!r}; known: {', '.join(VIEWS)}")
     rows = [o for o in observed if o.exact is None]
     guards = {g: parse_guards(g, max_edit=max_edit)[0] for g in ALL}
     conv = conversation_verifier(max_edit=max_edit)
@@ -66,18 +80,23 @@ def build(name: str, observed: Sequence[Observed], *, has_negatives: bool, max_e
             continue
         c = o.candidates[0]
         distance[i], right[i] = c.distance, c.entry.id in o.right_ids
-        if is_conversation(o.query) or is_conversation(c.entry.prompt):
+        query, prompt = o.query, c.entry.prompt
+        if view != "whole" and (is_conversation(query) or is_conversation(prompt)):
             conversation[i] = True
-            conversation_ok[i] = conv(o.query, c, list(o.candidates))
-            continue
-        base = vector(o.query, c.entry.prompt, c.similarity)
+            conversation_ok[i] = conv(query, c, list(o.candidates))
+            if view == "rule":
+                continue
+            query, prompt = turns(query)[1], turns(prompt)[1]
+        base = vector(query, prompt, c.similarity)
         x[i] = (*base, _UNREAD if c.reader is None else c.reader) if reads else base
-        q, p = split(o.query), split(c.entry.prompt)
+        q, p = split(query), split(prompt)
         for g, guard in guards.items():
             refuses[g][i] = guard(q, p) is not None
     same = np.array([o.same for o in rows], dtype=bool)
     exact = len(observed) - n
-    return Table(name, has_negatives, exact, same, distance, right, x, refuses, conversation, conversation_ok)
+    return Table(
+        name, has_negatives, exact, same, distance, right, x, refuses, conversation, conversation_ok, view=view
+    )
 
 
 def served_mask(t: Table, similarity: float, *, guards: Sequence[str] = (), probs: Floats | None = None,
@@ -91,7 +110,8 @@ def served_mask(t: Table, similarity: float, *, guards: Sequence[str] = (), prob
         single_ok &= ~t.refuses[g]
     if probs is not None and min_probability > 0.0:
         single_ok &= probs >= min_probability
-    return near & np.where(t.conversation, t.conversation_ok, single_ok)
+    conversation_ok = t.conversation_ok & single_ok if t.view == "questions" else t.conversation_ok
+    return near & np.where(t.conversation, conversation_ok, single_ok)
 
 
 def metrics(t: Table, similarity: float, served: Bools) -> Metrics:
