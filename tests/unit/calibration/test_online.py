@@ -7,6 +7,7 @@ from semcache.cache.models import Candidate, Entry
 from semcache.calibration.metrics import Observed
 from semcache.calibration.online import replay
 from semcache.verify.features import NAMES
+from semcache.verify.learning import Limits
 from semcache.verify.model import PairModel
 from semcache.verify.verifier import make_verifier
 
@@ -37,3 +38,20 @@ def test_exploration_answers_some_allowed_hits_from_the_llm_and_counts_them() ->
     s = replay(rows, bounded, 0.85, report_hits=False, explore_rate=0.25, seed=1)
     assert 20 < s.explored < 80 and s.metrics.served == 200 - s.explored
     assert s.halves[0].positives + s.halves[1].positives == 200
+
+
+def test_audits_move_the_learned_threshold_on_evidence_only() -> None:
+    plain = make_verifier((), nearest_only=True)
+    limits = Limits(floor=0.85, ceiling=0.95, step=0.01, max_error=0.05)
+    # Every hit at 0.92 wrong: each batch of audits shows the rate above 5%, so the threshold rises past
+    # 0.92 and nothing more is served.
+    wrong = [row(0.92, False, entry=f"w{i}") for i in range(200)]
+    s = replay(wrong, plain, 0.88, report_hits=False, audit_rate=1.0, limits=limits)
+    assert s.similarity is not None and s.similarity > 0.92 and s.audited == s.metrics.served < 200
+    assert s.halves[1].served == 0
+    # Every hit right: 20, 40, ... clean audits never make it stricter (it may loosen once they are many).
+    clean = [row(0.92, True, entry=f"r{i}") for i in range(200)]
+    s = replay(clean, plain, 0.88, report_hits=False, audit_rate=1.0, limits=limits)
+    assert s.similarity is not None and s.similarity <= 0.88 and s.metrics.served == 200
+    # Without limits the threshold is the configured one, and no audit means no learning.
+    assert replay(wrong, plain, 0.88).similarity is None

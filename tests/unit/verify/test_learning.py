@@ -15,10 +15,11 @@ def test_too_few_audits_since_the_last_move_decide_nothing() -> None:
     assert step(Learned(0.90, judged=100, wrong=10), judged=119, wrong=29, limits=LIMITS) is None
 
 
-def test_an_upper_end_above_the_bound_makes_it_stricter_up_to_the_ceiling() -> None:
-    assert step(Learned(0.90), judged=40, wrong=4, limits=LIMITS) == Learned(0.91, 40, 4)
-    assert step(Learned(0.945), judged=40, wrong=4, limits=LIMITS) == Learned(0.95, 40, 4)
-    assert step(Learned(0.95), judged=40, wrong=4, limits=LIMITS) is None
+def test_an_interval_above_the_bound_makes_it_stricter_up_to_the_ceiling() -> None:
+    # 8 wrong of 40: 95% interval 10.5%-34.8%, all of it above 5%.
+    assert step(Learned(0.90), judged=40, wrong=8, limits=LIMITS) == Learned(0.91, 40, 8)
+    assert step(Learned(0.945), judged=40, wrong=8, limits=LIMITS) == Learned(0.95, 40, 8)
+    assert step(Learned(0.95), judged=40, wrong=8, limits=LIMITS) is None
 
 
 def test_a_rate_well_below_the_bound_makes_it_looser_never_below_the_floor() -> None:
@@ -29,13 +30,22 @@ def test_a_rate_well_below_the_bound_makes_it_looser_never_below_the_floor() -> 
 
 
 def test_between_the_two_it_stays() -> None:
-    # 1 wrong of 100: upper end 5.4% > 5%: stricter; 0 of 100: 3.7%, not well below: stays.
-    assert step(Learned(0.90), judged=100, wrong=1, limits=LIMITS) == Learned(0.91, 100, 1)
-    assert step(Learned(0.90), judged=100, wrong=0, limits=LIMITS) is None
+    # 4 wrong of 40 (4.0%-23.1%) and 1 of 100 (0.2%-5.4%) may be either side of 5%; 0 of 100 (upper end
+    # 3.7%) is within it but not well below.
+    for judged, wrong in ((40, 4), (100, 1), (100, 0)):
+        assert step(Learned(0.90), judged=judged, wrong=wrong, limits=LIMITS) is None, (judged, wrong)
+
+
+def test_clean_audits_never_make_it_stricter() -> None:
+    # 0 wrong of 20 still has an upper end of 16%: moving up on "cannot show it is within the bound"
+    # ratcheted every namespace to its ceiling, 20 audits a step.
+    for judged in range(20, 400, 20):
+        new = step(Learned(0.90), judged=judged, wrong=0, limits=LIMITS)
+        assert new is None or new.similarity < 0.90, judged
 
 
 def test_cleared_counters_start_the_evidence_again() -> None:
-    assert step(Learned(0.90, judged=500, wrong=20), judged=40, wrong=4, limits=LIMITS) == Learned(0.91, 40, 4)
+    assert step(Learned(0.90, judged=500, wrong=20), judged=40, wrong=8, limits=LIMITS) == Learned(0.91, 40, 8)
 
 
 class MemoryStore:
@@ -58,8 +68,8 @@ async def test_replicas_move_a_namespace_once_and_agree() -> None:
     store = MemoryStore()
     one, two = (Thresholds(store, LIMITS, configured=0.92) for _ in range(2))
     assert one.similarity("t", "ns") == pytest.approx(0.92) and one.distance("t", "ns") == pytest.approx(0.08)
-    assert await one.learn("t", "ns", 40, 4) == Learned(0.93, 40, 4)
-    assert await two.learn("t", "ns", 40, 4) is None  # decided from a stale copy: refused, then read back
+    assert await one.learn("t", "ns", 40, 8) == Learned(0.93, 40, 8)
+    assert await two.learn("t", "ns", 40, 8) is None  # decided from a stale copy: refused, then read back
     assert store.moves == 1 and two.similarity("t", "ns") == pytest.approx(0.93)
     assert one.similarity("t", "other") == pytest.approx(0.92) and list(one.known("u")) == []
 

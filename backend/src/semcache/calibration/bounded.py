@@ -11,6 +11,7 @@ from semcache.calibration.crossval import Fold
 from semcache.calibration.metrics import Observed
 from semcache.calibration.online import Stream, replay
 from semcache.calibration.report import pct
+from semcache.verify.learning import Limits
 from semcache.verify.verifier import make_verifier, parse_guards
 
 __all__ = ["BoundRow", "bound_row", "bound_section"]
@@ -19,6 +20,9 @@ __all__ = ["BoundRow", "bound_row", "bound_section"]
 THRESHOLD = 0.90
 BOUNDS = (0.05, 0.10)
 EXPLORE_RATE = 0.1
+#: Threshold learning replayed with the first bound as its target (CACHE_LEARN_SIMILARITY_MIN/MAX, _STEP),
+#: every served hit audited: the most evidence a namespace can have.
+LEARN = Limits(floor=0.85, ceiling=0.99, step=0.01, max_error=BOUNDS[0])
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class BoundRow:
     static: Stream  # the fold's fitted threshold, cut-off and guards, every hit reported
     bounded: tuple[Stream, ...]  # per BOUNDS, every hit reported
     explored: Stream  # the last bound, no client reports: exploration and comparison on misses only
+    learned: Stream | None = None  # the first bound, its threshold learned from audits (`LEARN`)
 
 
 def bound_row(name: str, observed: Sequence[Observed], fold: Fold, *, seed: int = 0) -> BoundRow:
@@ -40,11 +45,13 @@ def bound_row(name: str, observed: Sequence[Observed], fold: Fold, *, seed: int 
         return replay(stream, make_verifier(guards, nearest_only=True, model=c.model, max_error=eps), THRESHOLD)
 
     explore = make_verifier(guards, nearest_only=True, model=c.model, max_error=BOUNDS[-1])
+    first = make_verifier(guards, nearest_only=True, model=c.model, max_error=BOUNDS[0])
     return BoundRow(
         name,
         replay(stream, static, c.model.min_similarity),
         tuple(bounded(eps) for eps in BOUNDS),
         replay(stream, explore, THRESHOLD, report_hits=False, explore_rate=EXPLORE_RATE, compare_misses=True),
+        replay(stream, first, THRESHOLD, report_hits=False, audit_rate=1.0, compare_misses=True, limits=LEARN),
     )
 
 
@@ -74,8 +81,28 @@ def _hw_half(s: Stream) -> str:
     return f"{pct(h.hit_rate)} / {pct(h.wrong_rate)}"
 
 
+def learned_table(rows: Sequence[BoundRow]) -> str:
+    head = (
+        f"| held-out file | max error {pct(BOUNDS[0])}: hit / wrong | threshold learned: hit / wrong | second half "
+        "| threshold at the end | audits |\n|---|---|---|---|---:|---:|\n"
+    )
+    lines = [
+        f"| {r.name} | {_hw(r.bounded[0])} | {_hw(r.learned)} | {_hw_half(r.learned)} "
+        f"| {r.learned.similarity:.2f} | {r.learned.audited} |"
+        for r in rows
+        if r.learned is not None and r.learned.similarity is not None
+    ]
+    return head + "\n".join(lines) + "\n" if lines else ""
+
+
 def bound_section(rows: Sequence[BoundRow]) -> list[str]:
-    return ["## Error-bounded thresholds (CACHE_MAX_ERROR), replayed as a stream\n", METHOD, bound_table(rows)]
+    learned = learned_table(rows)
+    return [
+        "## Error-bounded thresholds (CACHE_MAX_ERROR), replayed as a stream\n",
+        METHOD,
+        bound_table(rows),
+        *([LEARNED, learned] if learned else []),
+    ]
 
 
 METHOD = f"""Each file's lookups replayed one by one in a seeded shuffled order (`calibration/online.py`), each
@@ -93,4 +120,12 @@ when its own estimated chance of being wrong is within it, so on files whose lab
 the model's training data (meancache_test) the served hits can still exceed it. Conversation keys are
 not bounded (the model does not score them; their history rule decides), so fow_cache_conversations only
 shows that rule at the lower threshold.
+"""
+
+LEARNED = f"""
+With the namespace's threshold learned from audits (`verify/learning.py`, docs/audits.md): the same
+stream under max error {pct(BOUNDS[0])}, the threshold starting at {THRESHOLD:.2f} and moving by {LEARN.step} within
+[{LEARN.floor:.2f}, {LEARN.ceiling:.2f}] on the audits since its last move. Every served hit is audited (the
+labels stand in for the answer judge; its verdict also teaches the entry) and refused candidates are
+compared on the miss; no client reports. Each file is one namespace.
 """

@@ -8,7 +8,12 @@ first wrong answer of every entry still counts. What the cache is told, in the r
 - `explore_rate`: a hit the verifier allows is, with this probability, answered by the LLM instead and
   the two answers compared (the labels standing in for the scorer): an extra LLM call, counted;
 - `compare_misses`: when the nearest candidate within the threshold is refused, the LLM answers anyway,
-  so comparing its answer with the candidate's costs no LLM call; the verdict is recorded on that entry.
+  so comparing its answer with the candidate's costs no LLM call; the verdict is recorded on that entry;
+- `audit_rate`: a served hit is, with this probability, also answered by the LLM in the background and
+  the answers compared (the caller keeps the cached answer); the verdict is recorded on the entry and, with
+  `limits`, counts towards the namespace's learned threshold (`verify/learning.py`), which then decides
+  the rows after it. The per-entry audit cap (CACHE_AUDIT_MAX_PER_ENTRY) is not replayed: a file asks each
+  query once, so an entry rarely reaches it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from semcache.cache.models import Candidate
 from semcache.cache.semantic import Verifier, choose
 from semcache.calibration.metrics import Metrics, Observed
 from semcache.verify import feedback
+from semcache.verify.learning import Learned, Limits, step
 
 __all__ = ["Stream", "replay", "score_online"]
 
@@ -31,6 +37,8 @@ class Stream:
     halves: tuple[Metrics, Metrics]  # the first and the second half of the rows: does it learn?
     explored: int  # allowed hits answered by the LLM to learn from (extra LLM calls)
     compared: int  # refused candidates compared with the LLM's answer on the miss (no extra call)
+    audited: int = 0  # served hits also answered by the LLM and compared (extra LLM calls)
+    similarity: float | None = None  # the learned threshold at the end of the stream (with `limits`)
 
 
 def _with(candidate: Candidate, state: dict[str, feedback.Feedback]) -> Candidate:
@@ -60,33 +68,44 @@ class _Tally:
 
 
 def replay(observed: Sequence[Observed], verifier: Verifier | None, similarity: float, *, report_hits: bool = True,
-           explore_rate: float = 0.0, compare_misses: bool = False, seed: int = 0) -> Stream:  # fmt: skip
+           explore_rate: float = 0.0, compare_misses: bool = False, audit_rate: float = 0.0,
+           limits: Limits | None = None, seed: int = 0) -> Stream:  # fmt: skip
+    """`similarity`: the threshold, or with `limits` the configured one the learned threshold starts from."""
     rng = random.Random(seed)
     state: dict[str, feedback.Feedback] = {}
     whole, halves = _Tally(similarity), (_Tally(similarity), _Tally(similarity))
-    explored = compared = 0
+    explored = compared = audited = wrong = 0
+    learned = Learned(similarity if limits is None else limits.clamp(similarity))
 
-    def tell(c: Candidate, o: Observed) -> None:
+    def tell(c: Candidate, o: Observed) -> bool:
+        right = c.entry.id in o.right_ids
         fb = state.get(c.entry.id, feedback.Feedback())
-        state[c.entry.id] = feedback.updated(fb, correct=c.entry.id in o.right_ids, similarity=c.similarity)
+        state[c.entry.id] = feedback.updated(fb, correct=right, similarity=c.similarity)
+        return right
 
     for i, o in enumerate(observed):
         match = None
         if o.exact is None:
             candidates = [_with(c, state) for c in o.candidates]
-            match, _ = choose(o.query, candidates, 1.0 - similarity, verifier)
+            match, _ = choose(o.query, candidates, 1.0 - learned.similarity, verifier)
             if match is not None and explore_rate and rng.random() < explore_rate:
                 explored += 1
                 tell(match, o)
                 match = None
+            elif match is not None and audit_rate and rng.random() < audit_rate:
+                audited += 1
+                wrong += int(not tell(match, o))
+                moved = step(learned, audited, wrong, limits) if limits is not None else None
+                learned = moved or learned
             elif match is not None and report_hits:
                 tell(match, o)
-            elif match is None and compare_misses and o.candidates and o.candidates[0].similarity >= similarity:
+            elif match is None and compare_misses and o.candidates and o.candidates[0].similarity >= learned.similarity:
                 compared += 1
                 tell(o.candidates[0], o)
         whole.row(o, match)
         halves[0 if 2 * i < len(observed) else 1].row(o, match)
-    return Stream(whole.metrics(), (halves[0].metrics(), halves[1].metrics()), explored, compared)
+    halves_m = (halves[0].metrics(), halves[1].metrics())
+    return Stream(whole.metrics(), halves_m, explored, compared, audited, learned.similarity if limits else None)
 
 
 def score_online(observed: Sequence[Observed], verifier: Verifier | None, similarity: float) -> Metrics:

@@ -3,11 +3,15 @@
 Off unless the operator sets both limits (CACHE_LEARN_SIMILARITY_MIN and _MAX; CACHE_MAX_ERROR is the target).
 Each (tenant, namespace) starts at the configured threshold, held inside the limits. After every audit the
 namespace's evidence since its threshold last moved decides (`step`, pure):
-- the audited wrong rate's 95% upper end is above CACHE_MAX_ERROR: the cache cannot show it is within the
-  bound at this threshold, so it becomes one step stricter (never above the ceiling);
-- the upper end is at most half the bound: the evidence shows the rate well below it, so one step looser
-  (never below the operator's floor, even where that is looser than the configured threshold);
-- anything else, or fewer than `MIN_JUDGED` audits since the last move: it stays.
+- the audited wrong rate's 95% interval lies above CACHE_MAX_ERROR (its lower end is over it): the evidence
+  shows the namespace too loose, so it becomes one step stricter (never above the ceiling);
+- the interval's upper end is at most half the bound: the evidence shows the rate well below it, so one step
+  looser (never below the operator's floor, even where that is looser than the configured threshold);
+- anything else, or fewer than `MIN_JUDGED` audits since the last move: it stays, and the audits keep
+  adding up until they show one or the other.
+Both moves need evidence. Moving up whenever the upper end was above the bound ("cannot show it is within")
+ratcheted: 20 clean audits still have an upper end of 16%, so every namespace climbed to its ceiling one
+batch at a time, whatever its rate.
 Only evidence gathered after a move counts for the next one: audits at the old threshold say nothing about
 the new one, and a namespace cannot run to a limit on one burst of verdicts.
 
@@ -59,9 +63,9 @@ def step(state: Learned, judged: int, wrong: int, limits: Limits) -> Learned | N
     n, w = judged - state.judged, wrong - state.wrong
     if n < limits.min_judged:
         return None
-    high = wilson(w, n)[1]
+    low, high = wilson(w, n)
     current = limits.clamp(state.similarity)
-    if high > limits.max_error and current < limits.ceiling:
+    if low > limits.max_error and current < limits.ceiling:
         return Learned(round(limits.clamp(current + limits.step), 6), judged, wrong)
     if high <= limits.max_error / 2 and current > limits.floor:
         return Learned(round(limits.clamp(current - limits.step), 6), judged, wrong)
