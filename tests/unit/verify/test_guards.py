@@ -78,6 +78,13 @@ def test_direction_refuses_the_reverse_conversion() -> None:
     assert not refuses(guards.direction, "convert HTML to Markdown", "how to convert HTML into Markdown")
 
 
+def test_direction_reads_every_occurrence_of_its_pivot() -> None:
+    # The first "to" ("how to copy") crosses nothing; the second is the one reversed.
+    a, b = "How to copy files from my laptop to a USB drive", "How to copy files from a USB drive to my laptop"
+    assert refuses(guards.direction, a, b)
+    assert not refuses(guards.direction, a, "How to copy files from my laptop to a USB stick")
+
+
 def test_swap_refuses_one_changed_slot_and_allows_rewording() -> None:
     assert refuses(guards.swap, "What's the parking charge for residents?", "What's the parking charge for visitors?")
     assert refuses(guards.swap, "setup wireguard on debian", "setup wireguard on ubuntu")

@@ -243,15 +243,20 @@ def entity(q: Words, c: Words) -> str | None:
 def direction(q: Words, c: Words) -> str | None:
     """The same words around "to"/"from"/"vs" in the other order ("EUR to USD" / "USD to EUR")."""
     for pivot in _DIRECTION & set(q.tokens) & set(c.tokens):
-        bq, aq = _around(q.tokens, pivot)
-        bc, ac = _around(c.tokens, pivot)
-        if (bq & ac) - bc and (aq & bc) - ac:  # a word crossed the pivot each way
-            return f"direction {pivot}"
+        for i in _positions(q.tokens, pivot):
+            bq, aq = _around(q.tokens, i)
+            for j in _positions(c.tokens, pivot):
+                bc, ac = _around(c.tokens, j)
+                if (bq & ac) - bc and (aq & bc) - ac:  # a word crossed the pivot each way
+                    return f"direction {pivot}"
     return None
 
 
-def _around(tokens: tuple[str, ...], pivot: str) -> tuple[set[str], set[str]]:
-    i = tokens.index(pivot)
+def _positions(tokens: tuple[str, ...], word: str) -> list[int]:
+    return [i for i, t in enumerate(tokens) if t == word]  # "how to copy files from A to B": every "to"
+
+
+def _around(tokens: tuple[str, ...], i: int) -> tuple[set[str], set[str]]:
     before = {t for t in tokens[max(0, i - 3) : i] if t not in STOPWORDS}
     after = {t for t in tokens[i + 1 : i + 4] if t not in STOPWORDS}
     return before, after
