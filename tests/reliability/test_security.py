@@ -16,7 +16,7 @@ from semcache.ratelimit import bucket_key
 from tests.conftest import ServiceFactory, unique_prefix
 from tests.reliability.conftest import KillableRedis
 from tests.support.upstream import Upstream
-from tests.support.wait import drained, eventually
+from tests.support.wait import cache_ready, drained
 
 KEYS = "key-acme-0001=acme,key-globex-01=globex"
 FRANCE, FRANCE_PARAPHRASE = "What is the capital of France?", "What is France's capital?"
@@ -115,20 +115,14 @@ async def test_destructive_endpoints_are_admin_only(service_factory: ServiceFact
             assert (await c.delete(path, headers=bearer(ADMIN))).status_code in (200, 204, 404), path
 
 
-async def cache_ready(c: httpx.AsyncClient, url: str, headers: dict[str, str]) -> bool:
-    return bool((await c.get(f"{url}/health", headers=headers)).json()["status"] == "ok")
-
-
 async def test_rate_limit_per_key_in_redis(service_factory: ServiceFactory, redis_url: str) -> None:
     prefix = unique_prefix()
     env = {"SEMCACHE_API_KEYS": KEYS, "RATE_LIMIT_PER_MINUTE": 3, "CACHE_PREFIX": prefix}
     a, b = service_factory(**env), service_factory(**env)  # two replicas share one count through Redis
     acme, globex = bearer("key-acme-0001"), bearer("key-globex-01")
     async with httpx.AsyncClient(timeout=30) as c:
-        # The index `a` created walks the session Redis's whole keyspace once; `b`, started meanwhile, reads
-        # it as still building and answers /cache/stats 503 until its gate re-checks. Not what this tests.
-        for server in (a, b):
-            await eventually(lambda s=server: cache_ready(c, s.url, acme), what=f"{server.url} cache ready")
+        for server in (a, b):  # else b may answer /cache/stats 503 while a's new index walks the keyspace
+            await cache_ready(server, headers=acme)
         codes = [(await c.get(f"{s.url}/cache/stats", headers=acme)).status_code for s in (a, b, a)]
         assert codes == [200, 200, 200]
         r = await c.post(f"{b.url}/v1/chat/completions", headers=acme, json=chat("one too many"))

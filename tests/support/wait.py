@@ -8,6 +8,8 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable
 
+import httpx
+
 from tests.support.live import LiveServer
 
 Check = Callable[[], Awaitable[bool]] | Callable[[], bool]
@@ -38,3 +40,15 @@ async def drained(server: LiveServer, *, timeout_s: float = 30.0) -> None:
 
     future = asyncio.run_coroutine_threadsafe(drain(), server.loop())
     await asyncio.wait_for(asyncio.wrap_future(future), timeout_s)
+
+
+async def cache_ready(server: LiveServer, *, headers: dict[str, str] | None = None) -> None:
+    """Until /health says the cache is usable. The second replica on a prefix finds the index the first one
+    just created still walking the shared Redis's keyspace: it reports `loading` and, by design, neither looks
+    up nor stores until the scan ends (the more keys earlier tests left, the longer)."""
+    async with httpx.AsyncClient(base_url=server.url, headers=headers) as c:
+
+        async def ok() -> bool:
+            return (await c.get("/health")).status_code == 200
+
+        await eventually(ok, what=f"{server.url} cache ready")

@@ -16,7 +16,7 @@ from tests.conftest import ServiceFactory
 from tests.support.live import LiveServer
 from tests.support.paraphrases import FRANCE_PARAPHRASE
 from tests.support.upstream import Upstream
-from tests.support.wait import drained, eventually
+from tests.support.wait import cache_ready, drained, eventually
 
 Q = "What is the capital of France?"
 
@@ -204,18 +204,6 @@ async def test_twenty_concurrent_identical_misses_make_one_upstream_call(
     assert upstream.state.calls_for("Single flight please") == 1
 
 
-async def _cache_ok(server: LiveServer) -> None:
-    """Until /health says the cache is usable. The second replica on a prefix finds the index the first one
-    just created still walking the shared Redis's keyspace: it reports `loading` and, by design, neither looks
-    up nor stores until the scan ends (the more keys earlier tests left, the longer)."""
-    async with httpx.AsyncClient(base_url=server.url) as c:
-
-        async def ok() -> bool:
-            return (await c.get("/health")).status_code == 200
-
-        await eventually(ok, what=f"{server.url} cache ready")
-
-
 async def _ask_across(servers: tuple[LiveServer, ...], text: str, n: int, headers: dict[str, str]) -> set[str | None]:
     clients = [AsyncOpenAI(base_url=s.url + "/v1", api_key="k", max_retries=0) for s in servers]
     try:
@@ -237,8 +225,8 @@ async def _two_ready_replicas(service_factory: ServiceFactory) -> tuple[LiveServ
 
     prefix = unique_prefix()
     a, b = service_factory(CACHE_PREFIX=prefix), service_factory(CACHE_PREFIX=prefix)
-    await _cache_ok(a)
-    await _cache_ok(b)
+    await cache_ready(a)
+    await cache_ready(b)
     return a, b
 
 
