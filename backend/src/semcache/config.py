@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     cache_verify_max_edit: int = Field(default=1, alias="CACHE_VERIFY_MAX_EDIT", ge=0, le=20)
     cache_verify_nearest_only: bool = Field(default=True, alias="CACHE_VERIFY_NEAREST_ONLY")
     cache_verify_model: bool = Field(default=True, alias="CACHE_VERIFY_MODEL")
+    # A pair model refitted on one's own labelled pairs (`semcache eval --cv files --fit-out FILE`) instead of
+    # the shipped one; its fitted threshold is the default threshold (docs/verification.md).
+    cache_verify_model_path: Path | None = Field(default=None, alias="CACHE_VERIFY_MODEL_PATH")
     # The trained second stage reads the nearest candidate word piece by word piece (verify/reader.py). Off by
     # default: under cross-validation by source it has not beaten the pair model (docs/verification.md).
     cache_verify_reader: bool = Field(default=False, alias="CACHE_VERIFY_READER")
@@ -222,6 +225,10 @@ class Settings(BaseSettings):
             return self.semantic_distance_threshold
         if self.semantic_similarity_threshold is not None:
             return 1.0 - self.semantic_similarity_threshold
+        if self.cache_verify_model_path is not None:
+            from semcache.verify.model import load  # the file is read here, when first asked, never at import
+
+            return 1.0 - load(self.cache_verify_model_path).min_similarity
         return 1.0 - (READER_SIMILARITY_THRESHOLD if self.reads else DEFAULT_SIMILARITY_THRESHOLD)
 
     @property

@@ -67,6 +67,10 @@ def _eval(args: argparse.Namespace) -> int:
                  extra=timing)  # fmt: skip
     print(report.summary_table(results, args.target))
     print(f"semcache eval: {len(results)} files in {elapsed:.0f}s; report in {args.out}")
+    if cv is not None and args.fit_out is not None:
+        # The guards kept on top of the model are a setting of their own, not part of the model file.
+        guards = f" CACHE_VERIFY_GUARDS={','.join(cv.fitted.guards)}" if cv.fitted.guards else ""
+        print(f"semcache eval: model in {args.fit_out}; serve with CACHE_VERIFY_MODEL_PATH={args.fit_out}{guards}")
     return 0
 
 

@@ -14,10 +14,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from semcache.verify.features import NAMES, READER
 
-__all__ = ["SHIPPED", "SHIPPED_READER", "PairModel", "parse", "shipped"]
+__all__ = ["SHIPPED", "SHIPPED_READER", "PairModel", "load", "parse", "shipped"]
 
 SHIPPED = "data/pair_model.json"
 #: The model over the same features plus the second stage's logit (`reader.py`): what ships by default.
@@ -68,3 +69,13 @@ def shipped(*, reader: bool = False) -> PairModel:
     """The shipped model: with the reader's logit as a feature, or the word features alone."""
     path = SHIPPED_READER if reader else SHIPPED
     return parse(resources.files("semcache").joinpath(path).read_text(encoding="utf-8"))
+
+
+def load(path: Path) -> PairModel:
+    """A model of one's own (CACHE_VERIFY_MODEL_PATH), as `semcache eval --cv files --fit-out` writes it."""
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ValueError(f"CACHE_VERIFY_MODEL_PATH: cannot read {path}: {e.strerror or e}") from e
+    except (ValueError, KeyError, TypeError) as e:  # json.JSONDecodeError is a ValueError
+        raise ValueError(f"CACHE_VERIFY_MODEL_PATH: {path} is not a pair model file ({e})") from e

@@ -30,9 +30,17 @@ from semcache.verify.bound import decide
 from semcache.verify.context import is_conversation, refusal
 from semcache.verify.features import vector
 from semcache.verify.guards import ALL, Guard, check, when_minimal
-from semcache.verify.model import PairModel, shipped
+from semcache.verify.model import PairModel, load, shipped
 
-__all__ = ["CONTEXT_GUARDS", "build_verifier", "conversation_verifier", "learned_only", "make_verifier", "parse_guards"]
+__all__ = [
+    "CONTEXT_GUARDS",
+    "build_verifier",
+    "conversation_verifier",
+    "learned_only",
+    "make_verifier",
+    "pair_model",
+    "parse_guards",
+]
 
 #: Guards that fire on lexical differences common in paraphrases too, so they run on near-identical prompts only.
 GATED = frozenset({"entity", "swap"})
@@ -105,10 +113,25 @@ def build_verifier(settings: Settings) -> Verifier | None:
     guards = parse_guards(settings.cache_verify_guards, max_edit=max_edit)
     # The error bound needs the model's probability as its prior, whatever CACHE_VERIFY_MODEL says.
     bounded = settings.cache_max_error is not None
-    model = shipped(reader=settings.reads) if settings.cache_verify_model or bounded else None
+    model = pair_model(settings) if settings.cache_verify_model or bounded else None
     return make_verifier(guards, nearest_only=settings.cache_verify_nearest_only, max_edit=max_edit,
                          model=model, min_probability=settings.cache_verify_min_probability,
                          max_error=settings.cache_max_error)  # fmt: skip
+
+
+def pair_model(settings: Settings) -> PairModel:
+    """The shipped model, or one's own (CACHE_VERIFY_MODEL_PATH), which must read what the settings read."""
+    path = settings.cache_verify_model_path
+    if path is None:
+        return shipped(reader=settings.reads)
+    model = load(path)
+    if model.reads != settings.reads:
+        wants = "takes" if model.reads else "does not take"
+        raise ValueError(
+            f"CACHE_VERIFY_MODEL_PATH: {path} {wants} the reader's logit; set CACHE_VERIFY_READER="
+            f"{'true' if model.reads else 'false'} with it"
+        )
+    return model
 
 
 def learned_only(prompt: str, candidate: Candidate, candidates: list[Candidate]) -> bool:
