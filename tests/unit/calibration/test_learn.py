@@ -63,3 +63,15 @@ def test_a_fold_is_fitted_without_its_held_out_file() -> None:
         assert f.choice == learn.fit([t for t in tables if t is not held], 0.05)
         assert f.held_out == learn.score_choice(held, f.choice)
         assert 0.80 <= f.choice.model.min_similarity <= 0.97
+
+
+def test_the_fold_reports_what_its_model_predicted_beside_what_happened() -> None:
+    tables = [build(f"f{i}", rows(0.01 * i), has_negatives=True) for i in range(3)]
+    for f, held in zip(crossval.leave_one_file_out(tables, 0.05), tables, strict=True):
+        probs = learn.probabilities(held, np.asarray(f.choice.model.weights), f.choice.model.bias)
+        s, cut = f.choice.model.min_similarity, f.choice.model.min_probability
+        served = served_mask(held, s, guards=f.choice.guards, probs=probs, min_probability=cut) & ~held.conversation
+        expected = float(np.mean(1.0 - probs[served])) if served.any() and cut > 0 else None
+        assert f.predicted_wrong == expected
+    off = crossval.leave_one_file_out(tables, 0.05, cutoffs=(0.0,))
+    assert all(f.predicted_wrong is None for f in off)  # the model did not decide: nothing it predicted

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from semcache.calibration.learn import CUTOFFS, Choice, fit, probabilities, score_choice
+from semcache.calibration.learn import CUTOFFS, Choice, fit, predicted_wrong, probabilities, score_choice
 from semcache.calibration.metrics import Metrics, best_within, grid
 from semcache.calibration.table import Table, static_curve
 
@@ -37,6 +37,9 @@ class Fold:
     choice: Choice  # fitted without this file
     held_out: Metrics
     baseline: Metrics | None  # best static threshold on this file at no higher wrong-answer rate
+    #: The model's mean predicted chance of a wrong answer over the single prompts served (None: model off,
+    #: or none served).
+    predicted_wrong: float | None = None
 
     @property
     def gain(self) -> float | None:
@@ -48,7 +51,9 @@ class Fold:
 def fold(held: Table, rest: Sequence[Table], target: float, *, cutoffs: Sequence[float] = CUTOFFS) -> Fold:
     choice = fit(rest, target, cutoffs=cutoffs)
     m = score_choice(held, choice)
-    return Fold(held.name, held.has_negatives, choice, m, best_within(static_curve(held, grid()), m.wrong_rate))
+    baseline = best_within(static_curve(held, grid()), m.wrong_rate)
+    predicted = predicted_wrong(held, choice) if choice.model.min_probability > 0 else None
+    return Fold(held.name, held.has_negatives, choice, m, baseline, predicted)
 
 
 def leave_one_file_out(tables: Sequence[Table], target: float, *,

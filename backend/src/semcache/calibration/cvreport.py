@@ -29,16 +29,17 @@ class CrossValidation:
 def cv_table(folds: Sequence[Fold], target: float) -> str:
     head = (
         "| held-out file | fitted on the others: threshold, cut-off, guards | hit rate | wrong-answer rate "
-        "| served | of the wrong: on `same` rows | best static at same wrong rate: threshold, hit | gain "
-        "| target met |\n"
-        "|---|---|---:|---:|---:|---:|---|---:|---|\n"
+        "| predicted wrong | served | of the wrong: on `same` rows | best static at same wrong rate: threshold, hit "
+        "| gain | target met |\n"
+        "|---|---|---:|---:|---:|---:|---:|---|---:|---|\n"
     )
     rows = []
     for f in folds:
         m, c = f.held_out, f.choice
         fitted = f"{c.model.min_similarity:.2f}, {c.model.min_probability:.2f}, {', '.join(c.guards) or 'none'}"
         rows.append(
-            f"| {f.name} | {fitted} | {pct(m.hit_rate)} | {pct(m.wrong_rate)} | {m.served} "
+            f"| {f.name} | {fitted} | {pct(m.hit_rate)} | {pct(m.wrong_rate)} "
+            f"| {'n/a' if f.predicted_wrong is None else pct(f.predicted_wrong)} | {m.served} "
             f"| {m.served_positives - m.right_positives} of {m.wrong} "
             f"| {versus_static(f.has_negatives, m, f.baseline, f.gain, target)} |"
         )
@@ -118,17 +119,19 @@ def cv_section(cv: CrossValidation, target: float) -> list[str]:
 
 CV_METHOD = """Leave one file out: the pair model's weights (a logistic regression over the similarity and the features
 of `verify/features.py`), the similarity threshold, the model's cut-off and which hand-written guards
-still run on top of it are all fitted on the other files (`calibration/learn.py`: the highest mean hit rate
-whose mean wrong-answer rate over those files is within half the target, a margin for data it has not
-seen), then scored once on the file left out. No number in this table comes from a file that took part
-in choosing its setting. The static baseline, in contrast, is the best threshold *on the held-out file
-itself* (hindsight), so the gain is a lower bound. Conversation keys keep the hand-written history rule
-(every guard on the questions, then the history check) at the fitted threshold; the model is trained on
-single prompts only. "On `same` rows": wrong hits served to a query that has a labelled paraphrase
-stored, but got another stored prompt the labels do not link to it (on Quora, reading them, nearly all a
-duplicate question from another pair: a gap in the labels, not a wrong answer). One choice here was made
-with sight of this table: the fitting rule (half the target) was picked among three (mean within the
-target, every file within it, mean within half of it).
+still run on top of it are all fitted on the other files (`calibration/learn.py`: the highest mean hit
+rate whose mean wrong-answer rate over those files is within half the target, a margin for data it has
+not seen), then scored once on the file left out. No number in this table comes from a file that took
+part in choosing its setting. The static baseline, in contrast, is the best threshold *on the held-out
+file itself* (hindsight), so the gain is a lower bound. Conversation keys keep the hand-written history
+rule (every guard on the questions, then the history check) at the fitted threshold; the model is trained
+on single prompts only. "Predicted wrong": the fold's model's own mean chance of a wrong answer over the
+single prompts it served there (mean 1 - p), to read beside the observed rate: where they part, its
+probability does not mean on that file what it says. "On `same` rows": wrong hits served to a query that
+has a labelled paraphrase stored, but got another stored prompt the labels do not link to it (on Quora,
+reading them, nearly all a duplicate question from another pair: a gap in the labels, not a wrong
+answer). One choice here was made with sight of this table: the fitting rule (half the target) was picked
+among three (mean within the target, every file within it, mean within half of it).
 """
 
 WITHOUT_READER = """

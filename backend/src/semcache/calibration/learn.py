@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from semcache.calibration.metrics import Metrics
 from semcache.calibration.table import Floats, Table, metrics, served_mask
@@ -24,7 +25,7 @@ from semcache.verify.features import NAMES
 from semcache.verify.guards import ALL
 from semcache.verify.model import PairModel
 
-__all__ = ["CUTOFFS", "Choice", "fit", "fit_logistic", "score_choice"]
+__all__ = ["CUTOFFS", "Choice", "fit", "fit_logistic", "predicted_wrong", "score_choice"]
 
 #: The lowest similarity the model is trained on and the lowest threshold searched.
 BAND_FLOOR = 0.80
@@ -125,8 +126,19 @@ def fit(tables: Sequence[Table], target: float, *, cutoffs: Sequence[float] = CU
     return Choice(model, tuple(guards), key)
 
 
-def score_choice(t: Table, choice: Choice) -> Metrics:
+def _served(t: Table, choice: Choice) -> tuple[Floats, npt.NDArray[np.bool_]]:
     probs = probabilities(t, np.asarray(choice.model.weights), choice.model.bias)
     s = choice.model.min_similarity
-    mask = served_mask(t, s, guards=choice.guards, probs=probs, min_probability=choice.model.min_probability)
-    return metrics(t, s, mask)
+    return probs, served_mask(t, s, guards=choice.guards, probs=probs, min_probability=choice.model.min_probability)
+
+
+def score_choice(t: Table, choice: Choice) -> Metrics:
+    return metrics(t, choice.model.min_similarity, _served(t, choice)[1])
+
+
+def predicted_wrong(t: Table, choice: Choice) -> float | None:
+    """The model's own estimate of the wrong-answer rate among the single prompts it serves (mean 1 - p):
+    beside the observed rate, whether its probability means what it says on a file it never saw."""
+    probs, mask = _served(t, choice)
+    scored = mask & ~t.conversation
+    return float(np.mean(1.0 - probs[scored])) if scored.any() else None
