@@ -17,10 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from semcache.calibration.metrics import Metrics
-from semcache.calibration.table import Floats, Table, metrics, served_mask
+from semcache.calibration.table import Bools, Floats, Table, metrics, served_mask
 from semcache.verify.features import NAMES
 from semcache.verify.guards import ALL
 from semcache.verify.model import PairModel
@@ -126,7 +125,7 @@ def fit(tables: Sequence[Table], target: float, *, cutoffs: Sequence[float] = CU
     return Choice(model, tuple(guards), key)
 
 
-def _served(t: Table, choice: Choice) -> tuple[Floats, npt.NDArray[np.bool_]]:
+def _served(t: Table, choice: Choice) -> tuple[Floats, Bools]:
     probs = probabilities(t, np.asarray(choice.model.weights), choice.model.bias)
     s = choice.model.min_similarity
     return probs, served_mask(t, s, guards=choice.guards, probs=probs, min_probability=choice.model.min_probability)

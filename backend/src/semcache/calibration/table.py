@@ -25,7 +25,7 @@ from semcache.verify.features import NAMES, vector
 from semcache.verify.guards import ALL, split
 from semcache.verify.verifier import conversation_verifier, parse_guards
 
-__all__ = ["VIEWS", "Floats", "Table", "build", "metrics", "served_mask", "static_curve"]
+__all__ = ["VIEWS", "Bools", "Floats", "Table", "build", "metrics", "served_mask", "static_curve"]
 
 Bools = npt.NDArray[np.bool_]
 Floats = npt.NDArray[np.float64]
