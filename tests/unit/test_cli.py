@@ -40,3 +40,20 @@ def test_serve_says_where_its_host_and_port_came_from(monkeypatch: pytest.Monkey
     flags: dict[str, object] = {"HOST": "0.0.0.0", "PORT": 9000}
     said = address_sources(flags, Settings(_env_file=None, **flags))  # type: ignore[arg-type]  # aliases as names
     assert said == "host from --host, port from --port"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("CACHE_VERIFY_MODEL_PATH", "nowhere.json", "CACHE_VERIFY_MODEL_PATH: cannot read nowhere.json"),
+        ("CACHE_VERIFY_GUARDS", "negation,bogus", "CACHE_VERIFY_GUARDS: unknown guard 'bogus'"),
+    ],
+)
+def test_serve_refuses_a_verifier_it_cannot_build_in_one_line(
+    name: str, value: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv(name, value)
+    assert main(["serve"]) == 2  # before anything starts: no Redis, no model, no port
+    assert capsys.readouterr().err.startswith(f"semcache: {said}")

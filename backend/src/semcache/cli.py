@@ -28,6 +28,10 @@ def _serve(args: argparse.Namespace) -> int:
     if args.port is not None:
         overrides["PORT"] = args.port
     settings = Settings(**overrides)  # type: ignore[arg-type]  # aliases are valid keyword names here
+    problem = verifier_problem(settings)
+    if problem is not None:
+        print(f"semcache: {problem}", file=sys.stderr)
+        return 2
     logs.configure(settings.log_level)
     sources = address_sources({"HOST": args.host, "PORT": args.port}, settings)
     print(f"semcache: starting on http://{settings.host}:{settings.port} ({sources})", flush=True)
@@ -42,6 +46,19 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
     )  # our middleware logs each request as JSON
     return 0
+
+
+def verifier_problem(settings: Settings) -> str | None:
+    """What stops the verifier the settings ask for (a bad CACHE_VERIFY_MODEL_PATH or guard list), said in
+    one line before anything starts rather than as a traceback from the app's start-up."""
+    from semcache.verify.verifier import build_verifier
+
+    try:
+        _ = settings.distance_threshold  # reads CACHE_VERIFY_MODEL_PATH's threshold when no threshold is set
+        build_verifier(settings)
+    except ValueError as e:
+        return str(e)
+    return None
 
 
 def address_sources(flags: dict[str, object], settings: Settings) -> str:
