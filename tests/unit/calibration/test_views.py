@@ -1,5 +1,5 @@
 """Conversation views: the same lookups with chats judged by the history rule, by the model over the whole
-keys, or by the model over the last user turns and the rule; each scored by one fold's choice."""
+keys, by the model over the last user turns alone, or by it and the rule; each scored by one fold's choice."""
 
 from __future__ import annotations
 
@@ -19,21 +19,23 @@ CHAT = 4  # the conversation row of `rows()`
 
 def test_each_view_judges_only_the_conversation_rows_differently() -> None:
     observed = rows()
-    rule, whole, questions = (build("t", observed, has_negatives=True, view=v) for v in VIEWS)
+    rule, whole, question, questions = (build("t", observed, has_negatives=True, view=v) for v in VIEWS)
     assert rule.conversation.tolist() == questions.conversation.tolist() == [i == CHAT for i in range(6)]
-    assert not whole.conversation.any()
+    assert not whole.conversation.any() and not question.conversation.any()
     singles = [i for i in range(6) if i != CHAT]
-    assert np.array_equal(rule.x[singles], whole.x[singles]) and np.array_equal(rule.x[singles], questions.x[singles])
+    for other in (whole, question, questions):
+        assert np.array_equal(rule.x[singles], other.x[singles]), other.view
     chat = observed[CHAT]
     c = chat.candidates[0]
     assert whole.x[CHAT].tolist() == list(vector(chat.query, c.entry.prompt, c.similarity))
-    assert questions.x[CHAT].tolist() == list(vector("cancel it", "cancel it please", c.similarity))
+    last_turns = list(vector("cancel it", "cancel it please", c.similarity))
+    assert question.x[CHAT].tolist() == questions.x[CHAT].tolist() == last_turns
 
 
-def test_the_questions_view_needs_the_rule_and_the_model() -> None:
+def test_the_question_and_rule_view_needs_the_rule_and_the_model() -> None:
     observed = rows()
     rule = build("t", observed, has_negatives=True)
-    questions = build("t", observed, has_negatives=True, view="questions")
+    questions = build("t", observed, has_negatives=True, view="question_and_rule")
     assert rule.conversation_ok[CHAT]
     doubt = np.ones(6)
     doubt[CHAT] = 0.1  # the model doubts the chat's candidate
@@ -43,8 +45,11 @@ def test_the_questions_view_needs_the_rule_and_the_model() -> None:
         "user: hi\nassistant: hello\nuser: cancel it", True, None,
         (cand("e6", "user: my gym plan\nassistant: ok\nuser: cancel it", 0.95),), frozenset({"e6"}),
     )  # fmt: skip
-    refused = build("t", [history_differs], has_negatives=True, view="questions")
+    refused = build("t", [history_differs], has_negatives=True, view="question_and_rule")
     assert not served_mask(refused, 0.85, probs=np.ones(1), min_probability=0.5)[0]
+    # The last user turns alone do not see that the histories differ: the model serves it.
+    alone = build("t", [history_differs], has_negatives=True, view="question")
+    assert served_mask(alone, 0.85, probs=np.ones(1), min_probability=0.5)[0]
 
 
 def test_an_unknown_view_is_refused() -> None:

@@ -68,7 +68,8 @@ def calibration_table(bins: Sequence[Bin]) -> str:
 VIEW_NAMES = {
     "rule": "the history rule (as shipped)",
     "whole": "the pair model and guards over the whole keys, history included",
-    "questions": "the pair model over the last user turns, then the history rule",
+    "question": "the pair model and guards over the last user turns alone",
+    "question_and_rule": "the pair model over the last user turns, then the history rule",
 }
 
 
@@ -152,7 +153,7 @@ fitted the same way on the other files):
 
 CONVERSATIONS = """
 Should the pair model judge chats too? Each file with conversation keys, scored by its fold's settings
-(the threshold and model fitted on the other files' single prompts) with those keys judged three ways:
+(the threshold and model fitted on the other files' single prompts) with those keys judged four ways:
 """
 
 IN_SAMPLE = """The tables below score the settings in force on the same files they were fitted on: they

@@ -5,10 +5,10 @@ and the static baseline serves the nearest within the threshold. So each non-exa
 candidate's distance, whether that answer is right, the pair features and each guard's verdict.
 `metrics` then equals `metrics.score` with the verifier those settings build (the unit tests check it).
 
-A conversation key's nearest can be judged three ways (`VIEWS`), so `semcache eval --cv files` measures
+A conversation key's nearest can be judged four ways (`VIEWS`), so `semcache eval --cv files` measures
 whether the pair model should read chats too: by the history rule alone, as the service does
 (`verify/context.py`); by the pair model and guards over the whole keys, history included, as one text;
-or by the pair model over the last user turns, then the history rule.
+by the pair model over the last user turns alone; or by the model over those turns, then the rule.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ Floats = npt.NDArray[np.float64]
 #: A candidate nearer than nothing: rows with no candidate are never served.
 _FAR = 3.0
 #: How conversation keys are judged: the service's history rule; the model over the whole keys (it sees
-#: the history); the model over the last user turns, then the history rule.
-VIEWS = ("rule", "whole", "questions")
+#: the history); the model over the last user turns alone (it does not); those turns, then the rule.
+VIEWS = ("rule", "whole", "question", "question_and_rule")
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,9 @@ class Table:
     refuses: dict[str, Bools]  # guard name -> it refuses the nearest (entity, swap gated as shipped)
     conversation: Bools
     conversation_ok: Bools  # the conversation rule (guards on the questions, then the history) passes
-    #: How conversation rows are judged (`VIEWS`): under "questions" the model's cut-off and the kept
-    #: guards judge them too (their `x`, `refuses` are the last user turns'); "whole" flags none at all.
+    #: How conversation rows are judged (`VIEWS`): under "question_and_rule" the model's cut-off and the
+    #: kept guards judge them too (their `x`, `refuses` are the last user turns'); under "question" those
+    #: alone ("whole": the whole keys'), as single prompts, so no row is flagged a conversation.
     view: str = "rule"
 
     @property
@@ -82,7 +83,7 @@ def build(name: str, observed: Sequence[Observed], *, has_negatives: bool, max_e
         distance[i], right[i] = c.distance, c.entry.id in o.right_ids
         query, prompt = o.query, c.entry.prompt
         if view != "whole" and (is_conversation(query) or is_conversation(prompt)):
-            conversation[i] = True
+            conversation[i] = view != "question"
             conversation_ok[i] = conv(query, c, list(o.candidates))
             if view == "rule":
                 continue
@@ -110,7 +111,7 @@ def served_mask(t: Table, similarity: float, *, guards: Sequence[str] = (), prob
         single_ok &= ~t.refuses[g]
     if probs is not None and min_probability > 0.0:
         single_ok &= probs >= min_probability
-    conversation_ok = t.conversation_ok & single_ok if t.view == "questions" else t.conversation_ok
+    conversation_ok = t.conversation_ok & single_ok if t.view == "question_and_rule" else t.conversation_ok
     return near & np.where(t.conversation, conversation_ok, single_ok)
 
 
