@@ -7,6 +7,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from semcache.cache.semantic import Verifier
 from semcache.calibration.crossval import Fold
 from semcache.calibration.metrics import Observed
 from semcache.calibration.online import Stream, replay
@@ -31,7 +32,7 @@ class BoundRow:
     static: Stream  # the fold's fitted threshold, cut-off and guards, every hit reported
     bounded: tuple[Stream, ...]  # per BOUNDS, every hit reported
     explored: Stream  # the last bound, no client reports: exploration and comparison on misses only
-    learned: Stream | None = None  # the first bound, its threshold learned from audits (`LEARN`)
+    learned: Stream  # the first bound, its threshold learned from audits (`LEARN`)
 
 
 def bound_row(name: str, observed: Sequence[Observed], fold: Fold, *, seed: int = 0) -> BoundRow:
@@ -41,18 +42,18 @@ def bound_row(name: str, observed: Sequence[Observed], fold: Fold, *, seed: int 
     guards = parse_guards(",".join(c.guards), max_edit=1)
     static = make_verifier(guards, nearest_only=True, model=c.model)
 
-    def bounded(eps: float) -> Stream:
-        return replay(stream, make_verifier(guards, nearest_only=True, model=c.model, max_error=eps), THRESHOLD)
+    def bound(eps: float) -> Verifier:
+        return make_verifier(guards, nearest_only=True, model=c.model, max_error=eps)
 
-    explore = make_verifier(guards, nearest_only=True, model=c.model, max_error=BOUNDS[-1])
-    first = make_verifier(guards, nearest_only=True, model=c.model, max_error=BOUNDS[0])
     return BoundRow(
         name,
         replay(stream, static, c.model.min_similarity),
-        tuple(bounded(eps) for eps in BOUNDS),
-        replay(stream, explore, THRESHOLD, report_hits=False, explore_rate=EXPLORE_RATE, compare_misses=True),
-        replay(stream, first, THRESHOLD, report_hits=False, audit_rate=1.0, compare_misses=True, limits=LEARN),
-    )
+        tuple(replay(stream, bound(eps), THRESHOLD) for eps in BOUNDS),
+        replay(stream, bound(BOUNDS[-1]), THRESHOLD, report_hits=False, explore_rate=EXPLORE_RATE,
+               compare_misses=True),
+        replay(stream, bound(BOUNDS[0]), THRESHOLD, report_hits=False, audit_rate=1.0, compare_misses=True,
+               limits=LEARN),
+    )  # fmt: skip
 
 
 def _hw(s: Stream) -> str:
@@ -86,22 +87,23 @@ def learned_table(rows: Sequence[BoundRow]) -> str:
         f"| held-out file | max error {pct(BOUNDS[0])}: hit / wrong | threshold learned: hit / wrong | second half "
         "| threshold at the end | audits |\n|---|---|---|---|---:|---:|\n"
     )
-    lines = [
-        f"| {r.name} | {_hw(r.bounded[0])} | {_hw(r.learned)} | {_hw_half(r.learned)} "
-        f"| {r.learned.similarity:.2f} | {r.learned.audited} |"
-        for r in rows
-        if r.learned is not None and r.learned.similarity is not None
-    ]
-    return head + "\n".join(lines) + "\n" if lines else ""
+    return head + "\n".join(_learned_line(r) for r in rows) + "\n"
+
+
+def _learned_line(r: BoundRow) -> str:
+    end = r.learned.similarity
+    assert end is not None  # replayed with `limits`: the stream reports where its threshold ended
+    cells = f"{_hw(r.bounded[0])} | {_hw(r.learned)} | {_hw_half(r.learned)}"
+    return f"| {r.name} | {cells} | {end:.2f} | {r.learned.audited} |"
 
 
 def bound_section(rows: Sequence[BoundRow]) -> list[str]:
-    learned = learned_table(rows)
     return [
         "## Error-bounded thresholds (CACHE_MAX_ERROR), replayed as a stream\n",
         METHOD,
         bound_table(rows),
-        *([LEARNED, learned] if learned else []),
+        LEARNED,
+        learned_table(rows),
     ]
 
 
