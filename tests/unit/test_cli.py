@@ -57,3 +57,11 @@ def test_serve_refuses_a_verifier_it_cannot_build_in_one_line(
     monkeypatch.setenv(name, value)
     assert main(["serve"]) == 2  # before anything starts: no Redis, no model, no port
     assert capsys.readouterr().err.startswith(f"semcache: {said}")
+
+
+def test_eval_refuses_a_labels_file_it_cannot_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    assert main(["eval", str(tmp_path), "--labels", "nowhere.jsonl"]) == 2  # before Redis or a model starts
+    assert capsys.readouterr().err.strip() == "semcache eval: no such labels file: nowhere.jsonl"

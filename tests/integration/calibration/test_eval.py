@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from semcache.cache.semantic import SemanticCache
-from semcache.calibration.eval import FileResult, evaluate
+from semcache.calibration.eval import FileResult, evaluate, observe_file
 from semcache.calibration.learn import Choice, score_choice
 from semcache.calibration.metrics import Observed, served, verdicts
 from semcache.calibration.pairs import Pair, parse_pairs
@@ -104,6 +104,33 @@ async def test_figures_on_the_fixed_sample_are_stable(observed: list[Observed], 
     assert fow.at_default.wrong_rate < fow.at_default_static.wrong_rate
     again = per_source(observed, settings)
     assert [r.at_default for r in again.values()] == [r.at_default for r in results.values()]
+
+
+CAPITAL = "What is the capital of France?"
+CITY = "Tell me the capital city of France"
+
+
+def right_prompts(o: Observed) -> set[str]:
+    return {c.entry.prompt for c in o.candidates if c.entry.id in o.right_ids}
+
+
+async def test_every_label_judges_not_only_the_sampled_rows(bench: Bench, tmp_path: Path) -> None:
+    # Quora's pairs share questions: a stored prompt linked to the query by a row the eval did not sample, or
+    # by another file of the same source, asks the same; counted wrong, such links were 22 of the 50 wrong
+    # hits of Quora's fold (docs/verification.md).
+    rows = [(CAPITAL, CITY), (CAPITAL, "Which city is France's capital?"), (CITY, "Capital of France, please")]
+    path = tmp_path / "linked.jsonl"
+    path.write_text("".join(json.dumps({"a": a, "b": b, "same": True}) + "\n" for a, b in rows), encoding="utf-8")
+    pairs, found = await observe_file(bench, path, max_rows=2, seed=0)
+    assert [(p.a, p.b) for p in pairs] == rows[1:]  # the link between the two stored prompts is left out
+    assert right_prompts(found[0]) == {CAPITAL, CITY}
+
+    unlinked = tmp_path / "unlinked.jsonl"
+    unlinked.write_text("".join(json.dumps({"a": a, "b": b, "same": True}) + "\n" for a, b in rows[1:]), "utf-8")
+    alone = (await observe_file(bench, unlinked, max_rows=0, seed=0))[1]
+    companion = (await observe_file(bench, unlinked, max_rows=0, seed=0, labels=[Pair(CAPITAL, CITY, True)]))[1]
+    assert right_prompts(alone[0]) == {CAPITAL}
+    assert right_prompts(companion[0]) == {CAPITAL, CITY}
 
 
 def test_sample_is_drawn_from_the_shared_data() -> None:

@@ -129,9 +129,9 @@ rule (every guard on the questions, then the history check) at the fitted thresh
 on single prompts only. "Predicted wrong": the fold's model's own mean chance of a wrong answer over the
 single prompts it served there (mean 1 - p), to read beside the observed rate: where they part, its
 probability does not mean on that file what it says. "On `same` rows": wrong hits served to a query that
-has a labelled paraphrase stored, but got another stored prompt the labels do not link to it (on Quora,
-reading them, nearly all a duplicate question from another pair: a gap in the labels, not a wrong
-answer). One choice here was made with sight of this table: the fitting rule (half the target) was picked
+has a labelled paraphrase stored, but got another stored prompt the labels do not link to it (reading
+them, mostly a paraphrase the labels miss, such as a second wording of the same documentation sentence in
+gptcache). One choice here was made with sight of this table: the fitting rule (half the target) was picked
 among three (mean within the target, every file within it, mean within half of it).
 """
 

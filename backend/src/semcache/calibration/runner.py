@@ -73,10 +73,12 @@ async def open_bench(settings: Settings) -> AsyncIterator[Bench]:
                 await embedded.stop()
 
 
-async def observe(bench: Bench, pairs: Sequence[Pair], scope: dict[str, str]) -> list[Observed]:
-    """Store every distinct `a` (answer: its own id), then look up every `b`."""
+async def observe(bench: Bench, pairs: Sequence[Pair], scope: dict[str, str],
+                  labels: Equivalence | None = None) -> list[Observed]:  # fmt: skip
+    """Store every distinct `a` (answer: its own id), then look up every `b`. `labels` judge which returned
+    prompt is right (default: `pairs` alone; see `eval.observe_file` for why more labels than looked up)."""
     prompts = list(dict.fromkeys(p.a for p in pairs))
-    labels = Equivalence(pairs)
+    labels = labels if labels is not None else Equivalence(pairs)
     gate = asyncio.Semaphore(_CONCURRENCY)
 
     async def put(a: str, vector: Vector) -> None:
