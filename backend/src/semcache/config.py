@@ -290,7 +290,7 @@ def parse_rates(raw: str) -> dict[str, float]:
 
 
 #: Cosine similarity a semantic hit needs when neither threshold is set (see docs/quality.md).
-DEFAULT_SIMILARITY_THRESHOLD = 0.94
+DEFAULT_SIMILARITY_THRESHOLD = 0.93
 #: The threshold when the reader decides (CACHE_VERIFY_READER=true): the operating point fitted with it
 #: (`data/pair_model_reader.json`, docs/verification.md#the-reader-a-trained-second-stage-measured).
 READER_SIMILARITY_THRESHOLD = 0.97

@@ -67,7 +67,7 @@ async def probability(embedder: LocalEmbedder, stored: str, query: str) -> float
     return shipped().probability(vector(query, stored, float(np.dot(a, b))))
 
 
-@pytest.mark.xfail(strict=True, reason="probability 0.84-0.87, under the fitted cut-off 0.90 (docs/quality.md)")
+@pytest.mark.xfail(strict=True, reason="probability 0.86-0.88, under the fitted cut-off 0.90 (docs/quality.md)")
 @pytest.mark.parametrize(("stored", "query"), PARAPHRASES)
 async def test_the_pair_model_accepts_the_seed_paraphrases(embedder: LocalEmbedder, stored: str, query: str) -> None:
     assert await probability(embedder, stored, query) >= shipped().min_probability
@@ -80,7 +80,8 @@ async def test_the_pair_model_ranks_every_seed_paraphrase_above_every_near_miss(
 
 
 @pytest.mark.xfail(
-    strict=True, reason="similarity 0.90-0.93 < threshold 0.94; probability < cut-off 0.90 (docs/quality.md)"
+    strict=True,
+    reason="similarity 0.90-0.93, all but one under the threshold 0.93; probability 0.86-0.88 < cut-off 0.90",
 )
 @pytest.mark.parametrize(("stored", "query"), PARAPHRASES)
 async def test_seed_paraphrases_hit(embedder: LocalEmbedder, stored: str, query: str) -> None:
