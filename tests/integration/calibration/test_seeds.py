@@ -33,6 +33,7 @@ NEAR_MISSES = [
     (PASSWORD, "How do I reset my router?"),
     ("Cancel my subscription", "Do not cancel my subscription"),
     ("Convert 100 EUR to USD", "Convert 100 USD to EUR"),
+    ("Did Federer beat Nadal at Wimbledon?", "Did Nadal beat Federer at Wimbledon?"),
     ("What is the weather in London today?", "What is the weather in Paris today?"),
 ]
 

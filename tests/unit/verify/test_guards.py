@@ -85,6 +85,42 @@ def test_direction_reads_every_occurrence_of_its_pivot() -> None:
     assert not refuses(guards.direction, a, "How to copy files from my laptop to a USB stick")
 
 
+@pytest.mark.parametrize(
+    ("query", "cached"),
+    [
+        ("Did Nadal beat Federer in 2008?", "Did Federer beat Nadal in 2008?"),
+        ("Can a cat eat chocolate made for dogs?", "Can a dog eat chocolate made for cats?"),
+        ("The employee fired the manager", "The manager fired the employee"),
+        ("Why do Russians dislike Poles?", "Why do Poles dislike Russians?"),
+        ("Is India ruining Modi?", "Is Modi ruining India?"),
+        ("How can I convert rupees to dollars?", "How can I convert dollar to rupees?"),  # by stem
+        ("Cheapest shipping from Romania to the US?", "Cheapest shipping from the US to Romania?"),  # "US" names
+    ],
+)
+def test_direction_refuses_two_slots_exchanged_around_a_relation(query: str, cached: str) -> None:
+    assert refuses(guards.direction, query, cached)
+
+
+@pytest.mark.parametrize(
+    ("query", "cached"),
+    [
+        # a coordination is symmetric
+        ("Difference between a bacterium and a virus?", "Difference between a virus and a bacterium?"),
+        ("He was born in 1947 in Sweden", "He was born in Sweden in 1947"),  # adjuncts move freely
+        ("github api rate limit in:title", "in:title rate limit github api"),  # a keyword list has no order
+        ("What are some examples? What is melting?", "What is melting? What are some examples?"),  # sentences
+        ("Tell us about Rome", "Tell Rome about us"),  # "us" names nobody in particular
+    ],
+)
+def test_direction_lets_reorderings_that_keep_the_question_through(query: str, cached: str) -> None:
+    assert not refuses(guards.direction, query, cached)
+
+
+def test_split_marks_where_a_second_sentence_opens() -> None:
+    assert split("What is melting? What are some examples?").breaks == frozenset({3})
+    assert split("Is Node.js fast?").breaks == frozenset()
+
+
 def test_swap_refuses_one_changed_slot_and_allows_rewording() -> None:
     assert refuses(guards.swap, "What's the parking charge for residents?", "What's the parking charge for visitors?")
     assert refuses(guards.swap, "setup wireguard on debian", "setup wireguard on ubuntu")

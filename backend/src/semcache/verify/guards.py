@@ -34,6 +34,7 @@ __all__ = [
 
 _TOKEN = re.compile(r"[£$€]?\d[\d,._:/-]*\d(?:st|nd|rd|th|am|pm|k|m|kg|gb|mb)?|[£$€]?\d|[\w']+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_SENTENCE_END = re.compile(r"[.?!;]\s|\n")  # "melting? What", not "Node.js"
 
 
 def _words(text: str) -> frozenset[str]:
@@ -117,6 +118,7 @@ class Words:
 
     tokens: tuple[str, ...]  # lower-cased, in order; "don't" -> "dont"
     proper: frozenset[str]  # capitalised words not at a sentence start, lower-cased
+    breaks: frozenset[int] = frozenset()  # indices of tokens that open a second or later sentence
 
     # Cached: every guard asks, and on a semantic hit's hot path stem() calls were 14% of the event loop.
     @cached_property
@@ -144,6 +146,8 @@ def split(text: str) -> Words:
     text = text.replace("’", "'")
     tokens: list[str] = []
     proper: set[str] = set()
+    breaks: set[int] = set()
+    ends = [m.start() for m in _SENTENCE_END.finditer(text)]  # usually none: one scan, not one per token
     for match in _TOKEN.finditer(text):
         raw = match.group()
         if raw[-2:].lower() == "'s" and len(raw) > 2:
@@ -152,6 +156,11 @@ def split(text: str) -> Words:
         word = raw.lower().replace("'", "")
         if word == "no" and text[match.end() : match.end() + 1] == ",":
             continue  # "No, ..." answers a question; it does not negate one
+        if ends and ends[0] < match.start():
+            while ends and ends[0] < match.start():
+                ends.pop(0)
+            if tokens:
+                breaks.add(len(tokens))
         tokens.append(word)
         before = text[: match.start()].rstrip()[-1:]
         at_start = before in {"", ".", "?", "!", ":", "\n", '"', "'", "`", "(", "*", "-"}
@@ -159,7 +168,7 @@ def split(text: str) -> Words:
             continue  # "I", "I'm", "I'll" are capitalised everywhere and name nothing
         if raw[:1].isupper() and (not at_start or (raw.isupper() and len(raw) > 1)):
             proper.add(word)  # a capitalised word mid-sentence, or an acronym anywhere (USD, ISA, NHS)
-    return Words(tuple(tokens), frozenset(proper))
+    return Words(tuple(tokens), frozenset(proper), frozenset(breaks))
 
 
 def numbers(words: Words) -> Counter[str]:
@@ -241,7 +250,9 @@ def entity(q: Words, c: Words) -> str | None:
 
 
 def direction(q: Words, c: Words) -> str | None:
-    """The same words around "to"/"from"/"vs" in the other order ("EUR to USD" / "USD to EUR")."""
+    """The same words around "to"/"from"/"vs" in the other order ("EUR to USD" / "USD to EUR"), or two
+    slots of one sentence exchanged around what relates them ("Did Federer beat Nadal" / "Nadal beat
+    Federer", "Do cats fear dogs" / "Do dogs fear cats"): who does what to whom, reversed."""
     for pivot in _DIRECTION & set(q.tokens) & set(c.tokens):
         for i in _positions(q.tokens, pivot):
             bq, aq = _around(q.tokens, i)
@@ -249,7 +260,7 @@ def direction(q: Words, c: Words) -> str | None:
                 bc, ac = _around(c.tokens, j)
                 if (bq & ac) - bc and (aq & bc) - ac:  # a word crossed the pivot each way
                     return f"direction {pivot}"
-    return None
+    return _exchanged(q, c)
 
 
 def _positions(tokens: tuple[str, ...], word: str) -> list[int]:
@@ -260,6 +271,49 @@ def _around(tokens: tuple[str, ...], i: int) -> tuple[set[str], set[str]]:
     before = {t for t in tokens[max(0, i - 3) : i] if t not in STOPWORDS}
     after = {t for t in tokens[i + 1 : i + 4] if t not in STOPWORDS}
     return before, after
+
+
+#: Between exchanged slots, these make a coordination or a freely placed adjunct, not a relation:
+#: "a virus and a bacterium" / "a bacterium and a virus", "born in Sweden in 1947" / "in 1947 in Sweden".
+_COORDINATION = _words("and or nor")
+_SYMMETRIC = _words("plus with between a an the")
+_ADJUNCTS = frozenset((word,) for word in ("in", "on", "at", "during"))
+#: A sentence has one of these; a keyword list ("sort:recent tag:release outage report") has at most a preposition.
+_GRAMMAR = STOPWORDS - _words("of in on at by for with about as into through to from up down out over")
+#: A role swap exchanges noun phrases; longer exchanged spans are clauses moved, which rarely changes the ask.
+_MAX_SLOT = 4
+
+
+def _exchanged(q: Words, c: Words) -> str | None:
+    """`c` is `q` with two slots exchanged around a relation: q = P X M Y S, c = P Y M X S (by stem)."""
+    a, b = q.stems, c.stems
+    if len(a) != len(b) or a == b or sorted(a) != sorted(b) or not set(q.tokens) & _GRAMMAR:
+        return None  # not the same words; or a keyword list ("in:title rate limit github api"), whose order is free
+    start = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+    end = len(a) - next(i for i, (x, y) in enumerate(zip(reversed(a), reversed(b), strict=True)) if x != y)
+    if any(start < i < end for i in q.breaks | c.breaks):
+        return None  # whole sentences in the other order ("What is X? Any examples?")
+    n = end - start
+    for x in range(1, min(_MAX_SLOT, n - 2) + 1):
+        for y in range(1, min(_MAX_SLOT, n - x - 1) + 1):
+            first, middle, second = a[start : start + x], a[start + x : end - y], a[end - y : end]
+            if (
+                b[start:end] == second + middle + first
+                and _relation(q.tokens[start + x : end - y])
+                and _named(q.tokens[start : start + x], q.proper)
+                and _named(q.tokens[end - y : end], q.proper)
+            ):
+                return f"direction {' '.join(first)}/{' '.join(second)}"
+    return None
+
+
+def _relation(middle: tuple[str, ...]) -> bool:
+    words = set(middle)
+    return not words & _COORDINATION and not words <= _SYMMETRIC and middle not in _ADJUNCTS
+
+
+def _named(slot: tuple[str, ...], proper: frozenset[str]) -> bool:
+    return any(t not in STOPWORDS or t in proper for t in slot)  # "the US" names a country, "us" does not
 
 
 def swap(q: Words, c: Words) -> str | None:
