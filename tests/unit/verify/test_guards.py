@@ -57,6 +57,14 @@ def test_date_refuses_another_month_or_weekday() -> None:
     assert not refuses(guards.calendar, "Is the clinic open on Sunday?", "Sunday opening hours of the clinic")
 
 
+def test_date_reads_may_as_a_month_only_where_it_names_one() -> None:
+    assert refuses(guards.calendar, "Is the clinic open in May?", "Is the clinic open in June?")
+    assert refuses(guards.calendar, "can i use my pto on may 24th", "can i use my pto")
+    assert refuses(guards.calendar, "Where do May and June differ?", "Where do June and July differ?")
+    assert not refuses(guards.calendar, "May I pay later?", "Can I pay later?")
+    assert not refuses(guards.calendar, "this may be a problem", "this is a problem")
+
+
 def test_antonym_refuses_opposites_and_allows_synonyms() -> None:
     assert refuses(guards.antonym, "Which airlines ban pets in the cabin?", "Which airlines allow pets in the cabin?")
     assert refuses(guards.antonym, "disable two factor", "enable two-factor")

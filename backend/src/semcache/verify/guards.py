@@ -223,8 +223,26 @@ def number(q: Words, c: Words) -> str | None:
 
 
 def calendar(q: Words, c: Words) -> str | None:
-    dq, dc = set(q.tokens) & (MONTHS | WEEKDAYS), set(c.tokens) & (MONTHS | WEEKDAYS)
-    return "date" if dq != dc else None
+    return "date" if _dates(q) != _dates(c) else None
+
+
+def _dates(words: Words) -> set[str]:
+    found = set(words.tokens) & (MONTHS | WEEKDAYS)
+    if "may" in found and not any(_month_may(words.tokens, i, words.proper) for i in _positions(words.tokens, "may")):
+        found.discard("may")  # "May I pay later?" asks permission; "in May", "May 24th" name a month
+    return found
+
+
+def _month_may(tokens: tuple[str, ...], i: int, proper: frozenset[str]) -> bool:
+    before, after = tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else ""
+    dated = any(ch.isdigit() for ch in before + after)
+    named = before in _BEFORE_MONTH or ("may" in proper and i > 0)
+    return dated or (named and after not in _AFTER_MODAL)
+
+
+#: "in May", "since May", "last May"; and what follows the modal "may" ("you may be", "it may not").
+_BEFORE_MONTH = _words("in of since until till by during early late mid next last this every from to")
+_AFTER_MODAL = _words("i we you he she it they be not have get also still need want")
 
 
 def antonym(q: Words, c: Words) -> str | None:
