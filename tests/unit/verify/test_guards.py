@@ -150,6 +150,27 @@ def test_check_names_the_first_guard_that_refuses() -> None:
     assert check("How do I reset my password?", "How can I reset my password?", all_guards) is None
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("differences", "difference"), ("places", "place"), ("getting", "get"), ("stopped", "stop"),
+        ("processes", "process"), ("making", "make"), ("applied", "apply"), ("cities", "city"), ("boxes", "box"),
+    ],
+)  # fmt: skip
+def test_stem_equates_plural_and_tense_variants(a: str, b: str) -> None:
+    assert guards.stem(a) == guards.stem(b)
+
+
+def test_stem_keeps_words_that_only_look_inflected() -> None:
+    assert [guards.stem(w) for w in ("process", "status", "family", "supply")] == [
+        "process",
+        "status",
+        "family",
+        "supply",
+    ]
+    assert refuses(guards.antonym, "Is the store closing early?", "Is the store opening early?")
+
+
 def test_split_marks_proper_nouns_but_not_sentence_starts() -> None:
     words = split("Where is Paris? Tell me about USD rates.")
     assert "paris" in words.proper and "usd" in words.proper

@@ -89,7 +89,6 @@ def _antonym_map(pairs: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]
     return {word: frozenset(others) for word, others in found.items()}
 
 
-_ANTONYM_OF = _antonym_map(ANTONYMS)
 #: Words carrying direction: "X to Y" asks the reverse of "Y to X".
 _DIRECTION = frozenset({"to", "into", "from", "vs", "versus", "than"})
 MONTHS = _words(
@@ -133,11 +132,31 @@ class Words:
 
 
 def stem(word: str) -> str:
-    """A crude stem: enough that plural and tense variants of a word compare equal."""
-    for suffix in ("ies", "ing", "ed", "es", "s", "ly"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
+    """A crude stem: enough that plural and tense variants of a word compare equal ("differences" /
+    "difference", "getting" / "get", "processes" / "process"), without a dictionary."""
+    for suffix, ending in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix) and _strips(word, suffix):
+            # "places" is "place" + s, "boxes" is "box" + es
+            cut = 1 if suffix == "es" and not word[:-2].endswith(_SIBILANTS) else len(suffix)
+            word = word[:-cut] + ending
+            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]  # "getting", "stopped"
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word  # "make" / "making", "place" / "plac(es)"
+
+
+_SIBILANTS = ("s", "x", "z", "ch", "sh")
+
+
+def _strips(word: str, suffix: str) -> bool:
+    if suffix == "s":
+        return not word.endswith(("ss", "us", "is"))  # "process", "status", "analysis" are not plurals
+    if suffix == "ly":
+        return len(word) > 5 and not word.endswith(("ily", "ply"))  # "family", "supply", "italy"
+    return True
+
+
+_ANTONYM_OF = _antonym_map(tuple((stem(a), stem(b)) for a, b in ANTONYMS))  # by stem: "closing" is "close"
 
 
 @lru_cache(maxsize=4096)
@@ -247,16 +266,9 @@ _AFTER_MODAL = _words("i we you he she it they be not have get also still need w
 
 def antonym(q: Words, c: Words) -> str | None:
     only_q, only_c = set(q.stems) - set(c.stems), set(c.stems) - set(q.stems)
-    raw_q, raw_c = set(q.tokens) - set(c.tokens), set(c.tokens) - set(q.tokens)
-    theirs = only_c | raw_c
-    their_stems = {y: stem(y) for y in theirs}
-    for x in only_q | raw_q:
-        direct, by_stem = _ANTONYM_OF.get(x, frozenset()), _ANTONYM_OF.get(stem(x), frozenset())
-        if not direct and not by_stem:
-            continue
-        for y in theirs:
-            if y in direct or their_stems[y] in by_stem:
-                return f"antonym {x}/{y}"
+    for x in only_q:
+        for y in _ANTONYM_OF.get(x, frozenset()) & only_c:
+            return f"antonym {x}/{y}"
     return None
 
 
