@@ -84,8 +84,9 @@ async def test_figures_on_the_fixed_sample_are_stable(observed: list[Observed], 
         # source: ((served, right, wrong) with the verifier, (served, right, wrong) threshold alone)
         # Re-recorded when every label came to judge (the whole files and Quora's other pairs, not the eval's
         # sample alone) and the cross-validated defaults became 0.93, cut-off 0.90, no guards: seven right
-        # hits more with the verifier, none wrong.
-        "meancache_test": ((7, 7, 0), (10, 8, 2)),
+        # hits more with the verifier, none wrong. Then the stems that match (docs/verification.md) refitted the
+        # model: one Quora near-miss more ("physics, chemistry and biology" / "physics and chemistry").
+        "meancache_test": ((8, 7, 1), (10, 8, 2)),
         "redis_langcache_eval_chatgpt": ((13, 13, 0), (17, 16, 1)),
         "fow_cache_pairs": ((10, 10, 0), (16, 11, 5)),
         "fow_cache_conversations": ((3, 3, 0), (52, 24, 28)),

@@ -134,7 +134,7 @@ class Words:
 def stem(word: str) -> str:
     """A crude stem: enough that plural and tense variants of a word compare equal ("differences" /
     "difference", "getting" / "get", "processes" / "process"), without a dictionary."""
-    for suffix, ending in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+    for suffix, ending in (("ies", "i"), ("ied", "i"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
         if len(word) > len(suffix) + 2 and word.endswith(suffix) and _strips(word, suffix):
             # "places" is "place" + s, "boxes" is "box" + es
             cut = 1 if suffix == "es" and not word[:-2].endswith(_SIBILANTS) else len(suffix)
@@ -142,7 +142,10 @@ def stem(word: str) -> str:
             if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] not in "lsz":
                 word = word[:-1]  # "getting", "stopped"
             break
-    return word[:-1] if len(word) > 3 and word.endswith("e") else word  # "make" / "making", "place" / "plac(es)"
+    if len(word) > 3 and word[-1] in "ey":
+        # "make" / "making", "place" / "plac(es)"; "city" / "citi(es)", "movie" / "movi(es)"
+        return word[:-1] + ("i" if word[-1] == "y" else "")
+    return word
 
 
 _SIBILANTS = ("s", "x", "z", "ch", "sh")
