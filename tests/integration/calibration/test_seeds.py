@@ -34,6 +34,7 @@ NEAR_MISSES = [
     ("Cancel my subscription", "Do not cancel my subscription"),
     ("Convert 100 EUR to USD", "Convert 100 USD to EUR"),
     ("Did Federer beat Nadal at Wimbledon?", "Did Nadal beat Federer at Wimbledon?"),
+    ("Is tea better than coffee for health?", "Is tea worse than coffee for health?"),
     ("What is the weather in London today?", "What is the weather in Paris today?"),
 ]
 

@@ -69,6 +69,9 @@ def test_antonym_refuses_opposites_and_allows_synonyms() -> None:
     assert refuses(guards.antonym, "Which airlines ban pets in the cabin?", "Which airlines allow pets in the cabin?")
     assert refuses(guards.antonym, "disable two factor", "enable two-factor")
     assert refuses(guards.antonym, "Is the call-out fee excluded?", "Is the call-out fee included?")
+    assert refuses(guards.antonym, "Is tea worse than coffee for health?", "Is tea better than coffee for health?")
+    assert refuses(guards.antonym, "Is it hard to learn Rust?", "Is it easy to learn Rust?")
+    assert not refuses(guards.antonym, "Is milk good or bad for you?", "Is milk good for you?")  # both sides ask "good"
     assert not refuses(guards.antonym, "What does the iPhone 16 cost?", "price of the iPhone 16")
 
 

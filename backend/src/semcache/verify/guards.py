@@ -77,6 +77,14 @@ ANTONYMS = (
     ("day", "night"), ("morning", "evening"), ("summer", "winter"), ("north", "south"), ("east", "west"),
     ("left", "right"), ("in", "out"), ("on", "off"), ("up", "down"), ("true", "false"), ("yes", "no"),
     ("cause", "cure"), ("symptom", "treatment"), ("import", "export"), ("send", "receive"),
+    ("better", "worse"), ("good", "bad"), ("bigger", "smaller"), ("larger", "smaller"), ("faster", "slower"),
+    ("older", "younger"), ("young", "old"), ("newer", "older"), ("cheap", "expensive"), ("cheaper", "dearer"),
+    ("stronger", "weaker"), ("longer", "shorter"), ("easy", "hard"), ("easy", "difficult"), ("easier", "harder"),
+    ("heavy", "light"), ("heavier", "lighter"), ("rich", "poor"), ("richer", "poorer"), ("thick", "thin"),
+    ("wide", "narrow"), ("deep", "shallow"), ("tall", "short"), ("taller", "shorter"), ("love", "hate"),
+    ("push", "pull"), ("arrive", "depart"), ("arrival", "departure"), ("borrow", "lend"), ("alive", "dead"),
+    ("possible", "impossible"), ("correct", "incorrect"), ("warmer", "colder"), ("hotter", "colder"),
+    ("earlier", "later"), ("closer", "farther"), ("nearest", "farthest"), ("cheapest", "dearest"),
 )  # fmt: skip
 
 
