@@ -186,9 +186,8 @@ def split(text: str) -> Words:
         word = raw.lower().replace("'", "")
         if word == "no" and text[match.end() : match.end() + 1] == ",":
             continue  # "No, ..." answers a question; it does not negate one
-        if ends and ends[0] < match.start():
-            while ends and ends[0] < match.start():
-                ends.pop(0)
+        while ends and ends[0] < match.start():  # a sentence ended since the last token
+            ends.pop(0)
             if tokens:
                 breaks.add(len(tokens))
         tokens.append(word)
